@@ -1,0 +1,42 @@
+# Two entry points do all set-up on a fresh machine:
+#   make demo   walks the example app through init, migrate, upgrade, downgrade, upgrade on SQLite
+#   make test   runs the whole suite (SQLite, PostgreSQL, MariaDB), then the minimum-versions leg
+PYTHON ?= python3
+VENV := .venv
+VENV_MIN := .venv-min
+PY := $(VENV)/bin/python
+PY_MIN := $(VENV_MIN)/bin/python
+
+# Oldest releases we promise to support (see pyproject.toml); SQLAlchemy 1.4 needs Alembic < 1.20.
+MINIMUMS := "Flask==2.2.5" "Werkzeug==2.2.3" "SQLAlchemy==1.4.54" "Flask-SQLAlchemy==2.5.1" "alembic==1.18.4" "click==8.1.7"
+
+.PHONY: demo test test-main test-min lint typecheck clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=25.1"
+	$(PY) -m pip install -q -e . --group test --group lint
+	touch $@
+
+$(VENV_MIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_MIN)
+	$(PY_MIN) -m pip install -q --upgrade "pip>=25.1"
+	$(PY_MIN) -m pip install -q -e . "pytest>=8" "psycopg[binary]>=3.1" $(MINIMUMS)
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) examples/demo.py
+
+test: test-main test-min
+
+test-main: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests examples
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+# The minimum-versions leg runs on SQLite and PostgreSQL, as the foundation issue asks.
+test-min: $(VENV_MIN)/.installed
+	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest -m "not needs_latest"
+
+clean:
+	rm -rf $(VENV) $(VENV_MIN) build dist

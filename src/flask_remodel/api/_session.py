@@ -1,0 +1,146 @@
+"""What every command function shares: the config, the folder and error translation."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from typing import TypeVar
+
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import Script
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..config import Config
+from ..errors import DatabaseUnreachableError
+from ..errors import MigrationFailedError
+from ..errors import RemodelError
+from ..errors import UnknownDatabaseRevisionError
+from ..errors import UnknownRevisionError
+from ..extension import MigrateState
+from ..extension import current_state
+from ..logging_guard import preserved_logging
+from ..revisions import load_script_directory
+from ..revisions import translated_errors
+from ..urls import mask_passwords
+from ..urls import mask_url
+
+T = TypeVar("T")
+
+PathArg = str | os.PathLike[str] | None
+XArg = str | Iterable[str] | None
+
+
+@dataclass
+class Session:
+    """One command's view of the app: its extension state, config and folder."""
+
+    state: MigrateState
+    config: Config
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.config.get_main_option("script_location") or "migrations")
+
+    def script_directory(self) -> ScriptDirectory:
+        return load_script_directory(self.config)
+
+    def run_env(self, script: ScriptDirectory, fn: Callable[[Any, Any], Any], **kw: Any) -> None:
+        """Run the folder's env.py with *fn* as the migration function."""
+        with EnvironmentContext(self.config, script, fn=fn, **kw):
+            script.run_env()
+
+    def database_heads(self, script: ScriptDirectory) -> tuple[str, ...]:
+        """The revisions the database is at (empty at base)."""
+        found: list[str] = []
+
+        def read(rev: Any, context: Any) -> list[Any]:
+            found.extend(context.get_current_heads())
+            return []
+
+        with guarded(self, script):
+            self.run_env(script, read, dont_mutate=True)
+        return tuple(found)
+
+    def scripts_for_database(self, script: ScriptDirectory, heads: Iterable[str]) -> list[Script]:
+        heads = tuple(heads)
+        try:
+            return [s for s in script.get_revisions(heads) if isinstance(s, Script)]
+        except Exception as exc:  # ResolutionError: the folder lacks a database revision
+            missing = [h for h in heads if not _known(script, h)]
+            raise UnknownDatabaseRevisionError(missing or list(heads)) from exc
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        script.get_revision(revision)
+    except Exception:
+        return False
+    return True
+
+
+def open_session(
+    directory: PathArg = None, x_arg: XArg = None, opts: Iterable[str] | None = None
+) -> Session:
+    state = current_state()
+    config = state.migrate.get_config(directory, x_arg, opts)
+    # The Python API never prints: Alembic's own messages go nowhere.
+    config.cmd_opts.quiet = True  # type: ignore[union-attr]
+    config.stdout = io.StringIO()
+    return Session(state, config)
+
+
+def _failing_revision(exc: BaseException, script: ScriptDirectory | None) -> str | None:
+    """The revision whose file was running when *exc* was raised."""
+    if script is None:
+        return None
+    paths = {}
+    for each in script.walk_revisions():
+        paths[str(Path(each.path).resolve())] = each.revision
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        found = paths.get(str(Path(tb.tb_frame.f_code.co_filename).resolve()), found)
+        tb = tb.tb_next
+    return found
+
+
+@contextmanager
+def guarded(
+    session: Session, script: ScriptDirectory | None = None, targets: Iterable[str] = ()
+) -> Iterator[None]:
+    """Translate what a command's env.py run raises into Flask-Remodel's errors."""
+    try:
+        with preserved_logging(), translated_errors():
+            yield
+    except UnknownRevisionError as exc:
+        named = set(targets)
+        if script is not None and exc.revision not in named and not _known(script, exc.revision):
+            raise UnknownDatabaseRevisionError([exc.revision]) from exc
+        raise
+    except RemodelError:
+        raise
+    except DBAPIError as exc:
+        if exc.statement is None and not exc.connection_invalidated:
+            url = session.state.model_source().engine(None).url
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnreachableError(mask_url(url), mask_passwords(reason)) from exc
+        raise _failed(session, script, exc) from exc
+    except SQLAlchemyError as exc:
+        raise _failed(session, script, exc) from exc
+
+
+def _failed(session: Session, script: ScriptDirectory | None, exc: Exception) -> MigrationFailedError:
+    reason = mask_passwords(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+    dialect = session.state.model_source().engine(None).dialect.name
+    # MySQL and MariaDB commit each DDL statement on their own.
+    kept = dialect in ("mysql", "mariadb")
+    return MigrationFailedError(_failing_revision(exc, script), reason, kept)

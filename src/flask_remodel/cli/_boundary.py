@@ -1,0 +1,106 @@
+"""The CLI's single error boundary and its output settings.
+
+Every ``flask db`` command runs inside :func:`command_boundary`: an expected
+failure (a :class:`~flask_remodel.errors.RemodelError`) prints one line and
+exits with that error's code; anything else prints one line that suggests
+``--traceback``, which shows the full trace instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+
+import click
+from flask.cli import NoAppException
+
+from ..errors import ConfigurationError
+from ..errors import RemodelError
+from ..urls import mask_passwords
+
+# Alembic's progress lines, in the layout Flask-Migrate users know:
+# "INFO  [alembic.runtime.migration] Running upgrade  -> 1a2b, add users".
+_FORMAT = "%(levelname)-5.5s [%(name)s] %(message)s"
+
+
+class _MaskingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_passwords(super().format(record))
+
+
+@dataclass
+class Options:
+    """Settings given to the ``db`` group itself."""
+
+    directory: str | None = None
+    x_arg: tuple[str, ...] = ()
+    traceback: bool = False
+    show_sql: bool = False
+    handlers: list[tuple[logging.Logger, logging.Handler, int]] = field(default_factory=list)
+
+    def directory_for(self, own: str | None) -> str | None:
+        """A command's own ``-d`` wins over the group's."""
+        return own if own is not None else self.directory
+
+    def x_args_with(self, own: tuple[str, ...]) -> list[str]:
+        """The group's ``-x`` values then the command's, each once (Flask-Migrate bug B3)."""
+        return [*self.x_arg, *own]
+
+
+def options() -> Options:
+    ctx = click.get_current_context()
+    found = ctx.meta.get("flask_remodel.options")
+    return found if isinstance(found, Options) else Options()
+
+
+def _listen(opts: Options, name: str, level: int) -> None:
+    logger = logging.getLogger(name)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_MaskingFormatter(_FORMAT))
+    opts.handlers.append((logger, handler, logger.level))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+@contextmanager
+def command_boundary(opts: Options) -> Iterator[None]:
+    _listen(opts, "alembic", logging.INFO)
+    # One line per autogenerate plugin on every run is noise, not progress.
+    plugins = logging.getLogger("alembic.runtime.plugins")
+    opts.handlers.append((plugins, logging.NullHandler(), plugins.level))
+    plugins.setLevel(logging.WARNING)
+    if opts.show_sql:
+        _listen(opts, "sqlalchemy.engine", logging.INFO)
+    try:
+        yield
+    except RemodelError as exc:
+        if opts.traceback:
+            raise
+        click.echo(f"Error: {mask_passwords(exc.message)}", err=True)
+        sys.exit(exc.exit_code)
+    except NoAppException as exc:
+        if opts.traceback:
+            raise
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(ConfigurationError.exit_code)
+    except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        raise
+    except Exception as exc:
+        if opts.traceback:
+            raise
+        text = mask_passwords(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {text} "
+            "(run 'flask db --traceback ...' for the full trace)",
+            err=True,
+        )
+        sys.exit(1)
+    finally:
+        for logger, handler, level in opts.handlers:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+        opts.handlers.clear()

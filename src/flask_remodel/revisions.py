@@ -1,0 +1,125 @@
+"""Loading the migrations folder, with the graph checked before anything runs.
+
+Alembic only warns about two files with one revision id (and silently keeps
+one of them), fails with a bare ``KeyError`` on a ``down_revision`` that names
+nothing, and lets a broken revision file surface as a traceback from deep in
+its loader. Here each becomes a typed error that names the file or revision.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from alembic.script import revision as alembic_revision
+from alembic.util import CommandError
+
+from .errors import DuplicateRevisionError
+from .errors import MigrationsFolderNotFoundError
+from .errors import RemodelError
+from .errors import RevisionCycleError
+from .errors import RevisionImportError
+from .errors import UnknownRevisionError
+
+_DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
+_DANGLING = re.compile(r"Revision (\S+) referenced from (.+) is not present")
+
+
+def _folder(config: AlembicConfig) -> str:
+    return config.get_main_option("script_location") or "migrations"
+
+
+def _files_declaring(folder: Path, revision: str) -> list[str]:
+    pattern = re.compile(rf"^revision\s*(?::[^=]*)?=\s*['\"]{re.escape(revision)}['\"]", re.M)
+    return sorted(
+        str(path)
+        for path in folder.rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8", errors="replace"))
+    )
+
+
+def _failing_file(exc: BaseException, folder: Path) -> str | None:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return exc.filename
+    tb = exc.__traceback__
+    found: str | None = None
+    root = str(folder.resolve())
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            found = filename
+        tb = tb.tb_next
+    return found
+
+
+def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
+    """The folder's ``ScriptDirectory`` with every revision loaded and checked."""
+    folder = Path(_folder(config))
+    if not (folder / "env.py").is_file():
+        raise MigrationsFolderNotFoundError(str(folder))
+    script = ScriptDirectory.from_config(config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            script.revision_map.heads  # noqa: B018 - forces every file to load
+        except alembic_revision.CycleDetected as exc:
+            raise RevisionCycleError(list(exc.revisions)) from exc
+        except CommandError as exc:
+            if "Could not determine revision id" in str(exc):
+                raise RevisionImportError(str(folder / "versions"), str(exc)) from exc
+            raise translate(exc) from exc
+        except KeyError as exc:
+            dangling = [m for w in caught if (m := _DANGLING.search(str(w.message)))]
+            if dangling:
+                missing, source = dangling[0].group(1), dangling[0].group(2)
+                raise UnknownRevisionError(missing, f"the down_revision of {source}") from exc
+            raise RevisionImportError(str(folder), f"unknown revision {exc}") from exc
+        except Exception as exc:  # a revision file that raises while importing
+            path = _failing_file(exc, folder) or str(folder / "versions")
+            raise RevisionImportError(path, f"{type(exc).__name__}: {exc}") from exc
+    for warning in caught:
+        text = str(warning.message)
+        if match := _DUPLICATE.search(text):
+            revision = match.group(1)
+            raise DuplicateRevisionError(revision, _files_declaring(folder, revision))
+        if match := _DANGLING.search(text):
+            raise UnknownRevisionError(match.group(1), f"the down_revision of {match.group(2)}")
+    return script
+
+
+def translate(exc: BaseException) -> RemodelError:
+    """A typed error for an exception Alembic raised while running a command."""
+    from .errors import DatabaseNotUpToDateError
+    from .errors import MultipleHeadsError
+
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    if isinstance(cause, alembic_revision.MultipleHeads):
+        return MultipleHeadsError(list(cause.heads))
+    if isinstance(cause, alembic_revision.CycleDetected):
+        return RevisionCycleError(list(cause.revisions))
+    if isinstance(cause, alembic_revision.ResolutionError):
+        return UnknownRevisionError(str(cause.argument))
+    text = str(exc)
+    if "Target database is not up to date" in text:
+        return DatabaseNotUpToDateError()
+    if match := re.search(r"Can't locate revision identified by '([^']+)'", text):
+        return UnknownRevisionError(match.group(1))
+    if "Multiple head revisions are present" in text or "Multiple heads are present" in text:
+        return MultipleHeadsError(re.findall(r"\b[0-9a-f]{6,}\b", text))
+    return RemodelError(text)
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn Alembic's errors into Flask-Remodel's inside the block."""
+    try:
+        yield
+    except RemodelError:
+        raise
+    except (CommandError, alembic_revision.RevisionError) as exc:
+        raise translate(exc) from exc
