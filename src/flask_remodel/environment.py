@@ -20,6 +20,7 @@ import asyncio
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from alembic import context
@@ -84,7 +85,9 @@ def _multidb_options(bind: BindKey, binds: list[BindKey]) -> dict[str, Any]:
     }
 
 
-def _run_online(state: MigrateState, source: ModelSource, binds: list[BindKey], multidb: bool) -> None:
+def _run_online(
+    state: MigrateState, source: ModelSource, binds: list[BindKey], multidb: bool
+) -> None:
     for bind in binds:
         engine = source.engine(bind)
         options = configure_options(state, engine.dialect.name)
@@ -93,15 +96,20 @@ def _run_online(state: MigrateState, source: ModelSource, binds: list[BindKey], 
             options.update(_multidb_options(bind, binds))
             run_kwargs["engine_name"] = bind_label(bind)
 
-        def run(connection: Connection, bind: BindKey = bind) -> None:
-            with sqlite_migration_session(connection), current_bind(bind):
-                context.configure(
-                    connection=connection, target_metadata=source.metadata(bind), **options
-                )
-                with context.begin_transaction():
-                    context.run_migrations(**run_kwargs)
+        _with_connection(engine, partial(_migrate_bind, source, bind, options, run_kwargs))
 
-        _with_connection(engine, run)
+
+def _migrate_bind(
+    source: ModelSource,
+    bind: BindKey,
+    options: dict[str, Any],
+    run_kwargs: dict[str, Any],
+    connection: Connection,
+) -> None:
+    with sqlite_migration_session(connection), current_bind(bind):
+        context.configure(connection=connection, target_metadata=source.metadata(bind), **options)
+        with context.begin_transaction():
+            context.run_migrations(**run_kwargs)
 
 
 def _with_connection(engine: Any, run: Callable[[Connection], None]) -> None:
@@ -153,7 +161,7 @@ def run_migrations(multidb: bool = False) -> None:
     """
     state = current_state()
     source = state.model_source()
-    binds = source.bind_keys() if multidb else [None]
+    binds: list[BindKey] = source.bind_keys() if multidb else [None]
     if context.is_offline_mode():
         _run_offline(state, source, binds, multidb)
     else:

@@ -151,7 +151,7 @@ class ExplicitSource:
 
 def _tables_for_bind(metadata: MetaData, bind: BindKey) -> MetaData:
     """A metadata holding the tables of *metadata* that belong to *bind*."""
-    selected = MetaData(naming_convention=dict(metadata.naming_convention))
+    selected = MetaData(naming_convention=metadata.naming_convention)
     for table in metadata.tables.values():
         if table.info.get("bind_key") == bind:
             table.to_metadata(selected)

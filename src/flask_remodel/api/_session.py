@@ -138,7 +138,9 @@ def guarded(
         raise _failed(session, script, exc) from exc
 
 
-def _failed(session: Session, script: ScriptDirectory | None, exc: Exception) -> MigrationFailedError:
+def _failed(
+    session: Session, script: ScriptDirectory | None, exc: Exception
+) -> MigrationFailedError:
     reason = mask_passwords(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
     dialect = session.state.model_source().engine(None).dialect.name
     # MySQL and MariaDB commit each DDL statement on their own.

@@ -1,4 +1,4 @@
-"""``flask db`` commands that change the database: upgrade, downgrade, stamp, ensure-version, check."""
+"""``flask db`` commands that change the database (and ``check``, which compares it)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def upgrade(
 ) -> None:
     """Upgrade the database to a revision (default: head)."""
     opts = options()
-    _print_sql(api.upgrade(opts.directory_for(directory), revision, sql, tag, opts.x_args_with(x_arg)))
+    _print_sql(
+        api.upgrade(opts.directory_for(directory), revision, sql, tag, opts.x_args_with(x_arg))
+    )
 
 
 @db.command()
