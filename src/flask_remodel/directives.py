@@ -140,8 +140,13 @@ def _has_unversioned_tables(context: Any) -> bool:
     return bool(inspector.get_table_names(schema=schema))
 
 
-def remodel_directives(report: AutogenerateReport) -> Any:
-    """A ``process_revision_directives`` hook that fills *report*."""
+def remodel_directives(report: AutogenerateReport, database_count: int = 1) -> Any:
+    """A ``process_revision_directives`` hook that fills *report*.
+
+    :param database_count: how many databases a multi-database environment
+        runs; Alembic calls the hook after each one, and only after the last
+        is it known whether the whole migration is empty.
+    """
 
     def process(context: Any, revision: Any, directives: list[Any]) -> None:
         if not directives:
@@ -149,8 +154,11 @@ def remodel_directives(report: AutogenerateReport) -> Any:
         script = directives[0]
         if not isinstance(script, ops.MigrationScript):
             return
+        ops_lists = script.upgrade_ops_list
+        multidb = ops_lists[-1].upgrade_token != "upgrades"
+        complete = not multidb or len(ops_lists) >= database_count
         autogenerate = getattr(context.config.cmd_opts, "autogenerate", False)
-        if autogenerate and all(up.is_empty() for up in script.upgrade_ops_list):
+        if autogenerate and complete and all(up.is_empty() for up in ops_lists):
             directives[:] = []
             report.empty = True
             report.unversioned_tables = _has_unversioned_tables(context)

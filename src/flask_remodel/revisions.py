@@ -27,7 +27,8 @@ from .errors import RevisionImportError
 from .errors import UnknownRevisionError
 
 _DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
-_DANGLING = re.compile(r"Revision (\S+) referenced from (.+) is not present")
+# Alembic names the referring revision by its summary line: "<down> -> <id> (head), msg".
+_DANGLING = re.compile(r"Revision (\S+) referenced from (?:\S+ -> )?(\S+).* is not present")
 
 
 def _folder(config: AlembicConfig) -> str:
@@ -77,7 +78,7 @@ def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
             dangling = [m for w in caught if (m := _DANGLING.search(str(w.message)))]
             if dangling:
                 missing, source = dangling[0].group(1), dangling[0].group(2)
-                raise UnknownRevisionError(missing, f"the down_revision of {source}") from exc
+                raise UnknownRevisionError(missing, f"revision {source} names it as its parent") from exc
             raise RevisionImportError(str(folder), f"unknown revision {exc}") from exc
         except Exception as exc:  # a revision file that raises while importing
             path = _failing_file(exc, folder) or str(folder / "versions")
@@ -88,7 +89,9 @@ def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
             revision = match.group(1)
             raise DuplicateRevisionError(revision, _files_declaring(folder, revision))
         if match := _DANGLING.search(text):
-            raise UnknownRevisionError(match.group(1), f"the down_revision of {match.group(2)}")
+            raise UnknownRevisionError(
+                match.group(1), f"revision {match.group(2)} names it as its parent"
+            )
     return script
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Config
+from ..errors import DatabaseNotConfiguredError
 from ..errors import DatabaseUnreachableError
 from ..errors import MigrationFailedError
 from ..errors import RemodelError
@@ -91,6 +92,8 @@ def open_session(
     directory: PathArg = None, x_arg: XArg = None, opts: Iterable[str] | None = None
 ) -> Session:
     state = current_state()
+    if state.db is None:
+        raise DatabaseNotConfiguredError()
     config = state.migrate.get_config(directory, x_arg, opts)
     # The Python API never prints: Alembic's own messages go nowhere.
     config.cmd_opts.quiet = True  # type: ignore[union-attr]

@@ -170,6 +170,10 @@ def revision(
         )
 
 
+def _database_count() -> int:
+    return len(current_state().model_source().bind_keys())
+
+
 def _models_have_tables() -> bool:
     source = current_state().model_source()
     return any(source.metadata(bind).tables for bind in source.bind_keys())
@@ -204,7 +208,8 @@ def migrate(
         result = command.revision(
             session.config, message, autogenerate=True, sql=sql, head=head, splice=splice,
             branch_label=branch_label, version_path=version_path, rev_id=rev_id,
-            depends_on=_depends(depends_on), process_revision_directives=remodel_directives(report),
+            depends_on=_depends(depends_on),
+            process_revision_directives=remodel_directives(report, _database_count()),
         )
     written = _single(result)
     report.empty = written is None
