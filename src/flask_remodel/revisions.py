@@ -78,7 +78,8 @@ def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
             dangling = [m for w in caught if (m := _DANGLING.search(str(w.message)))]
             if dangling:
                 missing, source = dangling[0].group(1), dangling[0].group(2)
-                raise UnknownRevisionError(missing, f"revision {source} names it as its parent") from exc
+                detail = f"revision {source} names it as its parent"
+                raise UnknownRevisionError(missing, detail) from exc
             raise RevisionImportError(str(folder), f"unknown revision {exc}") from exc
         except Exception as exc:  # a revision file that raises while importing
             path = _failing_file(exc, folder) or str(folder / "versions")
