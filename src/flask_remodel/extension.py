@@ -153,6 +153,11 @@ class MigrateState:
         """
         args = dict(_REMODEL_DEFAULTS)
         args.update(self._configure_args)
+        # Always set, so an old env.py does not install its own empty-migration
+        # hook: Flask-Remodel's command layer does that job, and runs first.
+        args["process_revision_directives"] = skip_when_emptied(
+            args.get("process_revision_directives")
+        )
         if args.get("render_as_batch") is None:
             args["render_as_batch"] = self.model_source().engine(None).dialect.name == "sqlite"
         return args
@@ -174,6 +179,21 @@ class MigrateState:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
             self._source = model_source(self.db, app, self.target_metadata)
         return self._source
+
+
+def skip_when_emptied(user_hook: Any) -> Callable[[Any, Any, list[Any]], None]:
+    """The user's ``process_revision_directives``, not called once nothing is left.
+
+    Flask-Remodel's own hook runs before the environment's and removes the
+    directives of an empty autogenerate; hooks written for Flask-Migrate read
+    ``directives[0]`` without looking.
+    """
+
+    def process(context: Any, revision: Any, directives: list[Any]) -> None:
+        if directives and user_hook is not None:
+            user_hook(context, revision, directives)
+
+    return process
 
 
 def current_state() -> MigrateState:
