@@ -20,9 +20,11 @@ class HistoryEntry:
 
 
 def show(directory: PathArg = None, revision: str = "head") -> list[Script]:
-    """The revisions *revision* names (``head``, an id, a prefix, ``branch@head`` ...)."""
+    """The revisions *revision* names (``head``, an id, a prefix, ``current`` ...)."""
     session = open_session(directory)
     script = session.script_directory()
+    if revision == "current":
+        return session.scripts_for_database(script, session.database_heads(script))
     with guarded(session, script, [revision]):
         found = [s for s in script.get_revisions(revision) if isinstance(s, Script)]
     if not found:
