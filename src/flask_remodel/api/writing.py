@@ -109,8 +109,14 @@ def init(
             "with -d, or remove it first."
         )
     template_dir, name = _resolve_template(template, multidb)
-    if not (Path(template_dir) / name).is_dir():
-        raise ConfigurationError(f"No template folder at '{Path(template_dir) / name}'.")
+    chosen = Path(template_dir) / name
+    if not chosen.is_dir():
+        raise ConfigurationError(f"No template folder at '{chosen}'.")
+    if not (chosen / "alembic.ini.mako").is_file():
+        raise ConfigurationError(
+            f"The template '{chosen}' has no alembic.ini.mako, which Alembic needs to "
+            "write alembic.ini: add one (it may be empty)."
+        )
     session = open_session(folder)
     config = session.config
     if isinstance(config, Config):
