@@ -57,6 +57,11 @@ class Project:
         assert result.exit_code == 0, result.output
         return result
 
+    def lines(self, *args: str) -> list[str]:
+        """A successful command's output without Alembic's log lines."""
+        output = self.ok(*args).output
+        return [line for line in output.splitlines() if not line.startswith("INFO  [")]
+
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a Python API function inside this app's context."""
         with self.app.app_context():

@@ -110,6 +110,12 @@ def _migrate_bind(
         context.configure(connection=connection, target_metadata=source.metadata(bind), **options)
         with context.begin_transaction():
             context.run_migrations(**run_kwargs)
+        # With one transaction per revision, work done outside any revision
+        # (ensure-version creating the version table) sits in the transaction
+        # the connection began by itself: keep it rather than roll it back.
+        leftover = connection.get_transaction()
+        if leftover is not None and leftover.is_active:
+            leftover.commit()
 
 
 def _with_connection(engine: Any, run: Callable[[Connection], None]) -> None:
