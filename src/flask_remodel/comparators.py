@@ -53,3 +53,13 @@ def compare_server_default(
     if _normalise(inspected_default) == _normalise(rendered_metadata_default):
         return False
     return None
+
+
+def server_default_comparison(dialect_name: str) -> Any:
+    """The ``compare_server_default`` setting for a database.
+
+    PostgreSQL gets Alembic's own comparison: it has none of the false alarms,
+    and Alembic cannot hand a reflected Identity column to a callable there
+    (it reads ``.arg`` of the Identity and fails).
+    """
+    return True if dialect_name == "postgresql" else compare_server_default

@@ -129,15 +129,13 @@ def name_constraints(script: ops.MigrationScript, report: AutogenerateReport) ->
 
 
 def _has_unversioned_tables(context: Any) -> bool:
+    """Tables exist but no revision was ever recorded (``db.create_all()``)."""
     connection = context.connection
-    if connection is None:
+    if connection is None or context.get_current_heads():
         return False
-    inspector = inspect(connection)
-    version_table = context.version_table
-    schema = context.version_table_schema
-    if inspector.has_table(version_table, schema=schema):
-        return False
-    return bool(inspector.get_table_names(schema=schema))
+    # Alembic has created an empty version table by now; other tables are the app's.
+    names = set(inspect(connection).get_table_names(schema=context.version_table_schema))
+    return bool(names - {context.version_table})
 
 
 def remodel_directives(report: AutogenerateReport, database_count: int = 1) -> Any:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from .comparators import compare_server_default
+from .comparators import server_default_comparison
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
 from .extension import current_state
@@ -55,7 +55,8 @@ def configure_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
     options = state.configure_args
     if user.get("render_as_batch") is None:
         options["render_as_batch"] = dialect_name == "sqlite"
-    options.setdefault("compare_server_default", compare_server_default)
+    if "compare_server_default" not in user:
+        options["compare_server_default"] = server_default_comparison(dialect_name)
     options["on_version_apply"] = with_recorder(user.get("on_version_apply"))
     if dialect_name == "sqlite" and "transactional_ddl" not in user:
         # pysqlite never opens a transaction for DDL on its own; the SQLite

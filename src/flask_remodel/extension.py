@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 
+from .comparators import server_default_comparison
 from .config import Config
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
@@ -158,8 +159,11 @@ class MigrateState:
         args["process_revision_directives"] = skip_when_emptied(
             args.get("process_revision_directives")
         )
+        dialect = self.model_source().engine(None).dialect.name
         if args.get("render_as_batch") is None:
-            args["render_as_batch"] = self.model_source().engine(None).dialect.name == "sqlite"
+            args["render_as_batch"] = dialect == "sqlite"
+        if "compare_server_default" not in args:
+            args["compare_server_default"] = server_default_comparison(dialect)
         return args
 
     @property

@@ -6,6 +6,7 @@ import os
 import re
 
 import sqlalchemy as sa
+
 from projects import Project
 from projects import ProjectFactory
 from projects import rows
