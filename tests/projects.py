@@ -83,7 +83,7 @@ class ProjectFactory:
         app = Flask(f"project_{len(self.made)}")
         app.config["SQLALCHEMY_DATABASE_URI"] = self.url
         app.config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
-        for key in [k for k in kwargs if k.isupper()]:
+        for key in [k for k in kwargs if k.isupper()]:  # app config, not Migrate arguments
             app.config[key] = kwargs.pop(key)
         db = SQLAlchemy(app)
         if models is not None:
