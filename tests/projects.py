@@ -7,7 +7,10 @@ folder. Each version here is a fresh Flask app and Flask-SQLAlchemy object.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -136,3 +139,26 @@ def tables(factory: ProjectFactory) -> set[str]:
         engine.dispose()
 
 
+
+
+@contextmanager
+def second_database(url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty database on the same server as *url* (for binds)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'second.db'}"
+        return
+    name = f"remodel_bind_{uuid.uuid4().hex[:10]}"
+    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else None
+    server = sa.create_engine(
+        parsed.set(database=admin_db), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        force = " WITH (FORCE)" if parsed.get_backend_name() == "postgresql" else ""
+        with server.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE {name}{force}"))
+        server.dispose()

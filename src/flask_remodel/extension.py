@@ -22,6 +22,8 @@ from .comparators import server_default_comparison
 from .config import Config
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
+from .legacy import LegacyDatabaseView
+from .sources import FlaskSQLAlchemy3Source
 from .sources import ModelSource
 from .sources import model_source
 
@@ -138,11 +140,22 @@ class MigrateState:
 
     def __init__(self, migrate: Migrate, db: Any, **kwargs: Any) -> None:
         self.migrate = migrate
-        self.db = db
+        self.raw_db = db
         self.directory = migrate.directory
         self.target_metadata = kwargs.pop("target_metadata", None)
         self._configure_args = kwargs
         self._source: ModelSource | None = None
+
+    @property
+    def db(self) -> Any:
+        """The app's database object, as env.py files read it.
+
+        For Flask-SQLAlchemy 3.x a view whose ``get_engine()`` neither warns
+        nor disappears in 3.2 (see :mod:`flask_remodel.legacy`).
+        """
+        if self.raw_db is None or not isinstance(self._model_source(), FlaskSQLAlchemy3Source):
+            return self.raw_db
+        return LegacyDatabaseView(self.raw_db, self.model_source())
 
     @property
     def configure_args(self) -> dict[str, Any]:
@@ -177,11 +190,14 @@ class MigrateState:
         return self.model_source().metadata(None)
 
     def model_source(self) -> ModelSource:
-        if self.db is None:
+        if self.raw_db is None:
             raise DatabaseNotConfiguredError()
+        return self._model_source()
+
+    def _model_source(self) -> ModelSource:
         if self._source is None:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
-            self._source = model_source(self.db, app, self.target_metadata)
+            self._source = model_source(self.raw_db, app, self.target_metadata)
         return self._source
 
 

@@ -92,7 +92,7 @@ def open_session(
     directory: PathArg = None, x_arg: XArg = None, opts: Iterable[str] | None = None
 ) -> Session:
     state = current_state()
-    if state.db is None:
+    if state.raw_db is None:
         raise DatabaseNotConfiguredError()
     config = state.migrate.get_config(directory, x_arg, opts)
     # The Python API never prints: Alembic's own messages go nowhere.

@@ -1,0 +1,141 @@
+"""A project made by the real Flask-Migrate 4.1 carries on after the import switch."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+import flask_remodel
+from projects import ProjectFactory
+from projects import columns
+from projects import rows
+from projects import second_database
+from projects import users_v1
+from projects import users_v2
+
+flask_migrate = pytest.importorskip("flask_migrate")
+
+pytestmark = pytest.mark.needs_latest
+
+
+def _flask_migrate_app(
+    url: str, folder: Path, models: Any, binds: dict[str, str] | None = None
+) -> Any:
+    app = Flask("made_by_flask_migrate")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if binds:
+        app.config["SQLALCHEMY_BINDS"] = binds
+    db = SQLAlchemy(app)
+    models(db)
+    flask_migrate.Migrate(app, db, directory=str(folder))
+    return app, db
+
+
+def _run(app: Flask, *args: str) -> str:
+    """Run a command of the real Flask-Migrate."""
+    with warnings.catch_warnings():
+        # Its env.py calls db.get_engine(), deprecated by Flask-SQLAlchemy 3.1.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _dispose(app: Flask, db: Any) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def test_single_database_project_switches_and_carries_on(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    old_app, old_db = _flask_migrate_app(project_factory.url, folder, users_v1)
+    _run(old_app, "init")
+    _run(old_app, "migrate", "-m", "Create users")
+    _run(old_app, "upgrade")
+    _dispose(old_app, old_db)
+    env_before = (folder / "env.py").read_text()
+    assert "fileConfig" in env_before  # really Flask-Migrate's own environment
+    engine = project_factory.engine()
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(sa.table("user", sa.column("username"))), [{"username": "ada"}]
+        )
+    engine.dispose()
+
+    # A logger the app sets up after Flask-Migrate's runs above (which disable
+    # every logger that exists when they run).
+    app_logger = logging.getLogger(f"switched_app_{project_factory.url.split(':')[0]}")
+    app_logger.setLevel(logging.INFO)
+    project = project_factory(users_v2, directory="migrations")
+    made = project.ok("migrate", "-m", "Add user email")
+    assert "Generating" in made.output
+    project.ok("upgrade")
+    assert "email" in columns(project_factory, "user")
+    history = project.lines("history")
+    assert len(history) == 2 and "Add user email" in history[0]
+    project.ok("downgrade")
+    assert "email" not in columns(project_factory, "user")
+    project.ok("upgrade")
+    assert rows(project_factory, "user", "username") == [("ada",)]
+    assert "No new upgrade operations detected." in project.ok("check").output
+    assert "No changes in schema detected." in project.ok("migrate", "-m", "nothing").output
+    assert len(project.scripts()) == 2
+    assert (folder / "env.py").read_text() == env_before  # untouched
+
+    # Flask-Migrate's env.py calls fileConfig on every run (bug B5): undone here.
+    project.call(flask_remodel.downgrade)
+    assert not app_logger.disabled and app_logger.level == logging.INFO
+
+
+def _audit_v1(db: Any) -> None:
+    users_v1(db)
+
+    class Event(db.Model):  # type: ignore[name-defined]
+        __tablename__ = "event"
+        __bind_key__ = "audit"
+        id = db.Column(db.Integer, primary_key=True)
+
+
+def _audit_v2(db: Any) -> None:
+    users_v1(db)
+
+    class Event(db.Model):  # type: ignore[name-defined]
+        __tablename__ = "event"
+        __bind_key__ = "audit"
+        id = db.Column(db.Integer, primary_key=True)
+        kind = db.Column(db.String(20))
+
+
+def test_multidb_project_switches_and_carries_on(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    with second_database(project_factory.url, tmp_path) as audit_url:
+        folder = tmp_path / "migrations"
+        binds = {"audit": audit_url}
+        old_app, old_db = _flask_migrate_app(project_factory.url, folder, _audit_v1, binds)
+        _run(old_app, "init", "--multidb")
+        _run(old_app, "migrate", "-m", "one")
+        _run(old_app, "upgrade")
+        _dispose(old_app, old_db)
+
+        project = project_factory(_audit_v2, SQLALCHEMY_BINDS=binds)
+        project.ok("migrate", "-m", "two")
+        project.ok("upgrade")
+        audit = sa.create_engine(audit_url, poolclass=sa.pool.NullPool)
+        assert "kind" in [c["name"] for c in sa.inspect(audit).get_columns("event")]
+        assert "No changes in schema detected." in project.ok("migrate", "-m", "x").output
+        project.ok("downgrade", "base")
+        assert not sa.inspect(audit).has_table("event")
+        audit.dispose()
+        assert "user" not in sa.inspect(project_factory.engine()).get_table_names()
+        project_factory.dispose()
