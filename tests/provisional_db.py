@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+_PG_DRIVER = "psycopg" if sa.__version__ >= "2" else "psycopg2"
 _SERVERS = {
-    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/",
+    "postgresql": f"postgresql+{_PG_DRIVER}://postgres@127.0.0.1:5432/",
     "mariadb": "mysql+pymysql://root@127.0.0.1:3306/",
 }
 

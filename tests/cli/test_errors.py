@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 import flask_remodel
 from flask_remodel import errors
@@ -42,18 +43,18 @@ def test_migrate_without_a_database_registers_and_explains(tmp_path: Path) -> No
     assert migrate.db is None
 
 
-UNREACHABLE = {
-    "sqlite": "sqlite:////nonexistent-dir/sub/app.db",
-    "postgresql": "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/none",
-    "mysql": "mysql+pymysql://root:s3cret@127.0.0.1:1/none",
-}
+def _unreachable(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return "sqlite:////nonexistent-dir/sub/app.db"
+    return parsed.set(password="s3cret", port=1).render_as_string(hide_password=False)
 
 
 def test_unreachable_database_masks_the_password(project_factory: ProjectFactory) -> None:
     project = _ready(project_factory)
-    dialect = project_factory.url.split(":")[0].split("+")[0]
-    project.app.config["SQLALCHEMY_DATABASE_URI"] = UNREACHABLE[dialect]
-    unreachable = project_factory(models=None, SQLALCHEMY_DATABASE_URI=UNREACHABLE[dialect])
+    bad = _unreachable(project_factory.url)
+    project.app.config["SQLALCHEMY_DATABASE_URI"] = bad
+    unreachable = project_factory(models=None, SQLALCHEMY_DATABASE_URI=bad)
     result = unreachable.cli("current")
     assert result.exit_code == 4, result.output
     assert "Cannot connect to the database" in _error_line(result.output)
