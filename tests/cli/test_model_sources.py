@@ -1,0 +1,144 @@
+"""Flask-SQLAlchemy with binds, Flask-SQLAlchemy-Lite and plain SQLAlchemy models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import declarative_base
+
+import flask_remodel
+from projects import ProjectFactory
+from projects import second_database
+
+
+def _cli(app: Flask, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _tables(url: str) -> set[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _plain_metadata(with_note: bool) -> sa.MetaData:
+    metadata = sa.MetaData()
+    columns: list[Any] = [sa.Column("id", sa.Integer, primary_key=True)]
+    if with_note:
+        columns.append(sa.Column("note", sa.String(50)))
+    sa.Table("thing", metadata, *columns)
+    return metadata
+
+
+@pytest.mark.parametrize("shape", ["metadata", "declarative_base"])
+def test_plain_sqlalchemy_models(database_url: str, tmp_path: Path, shape: str) -> None:
+    def app_for(with_note: bool) -> Flask:
+        metadata = _plain_metadata(with_note)
+        models: Any = metadata
+        if shape == "declarative_base":
+            models = declarative_base(metadata=metadata)
+        app = Flask(f"plain_{with_note}")
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+        flask_remodel.Migrate(app, models, directory=str(tmp_path / "migrations"))
+        return app
+
+    first = app_for(False)
+    _cli(first, "init")
+    _cli(first, "migrate", "-m", "thing")
+    _cli(first, "upgrade")
+    second = app_for(True)
+    _cli(second, "migrate", "-m", "note")
+    _cli(second, "upgrade")
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    assert "note" in [c["name"] for c in sa.inspect(engine).get_columns("thing")]
+    engine.dispose()
+    _cli(second, "downgrade", "base")
+    assert "thing" not in _tables(database_url)
+    for app in (first, second):
+        with app.app_context():
+            app.extensions["migrate"].model_source().engine(None).dispose()
+
+
+@pytest.mark.needs_latest
+def test_flask_sqlalchemy_lite(database_url: str, tmp_path: Path) -> None:
+    from flask_sqlalchemy_lite import SQLAlchemy
+
+    app = Flask("lite")
+    app.config["SQLALCHEMY_ENGINES"] = {"default": database_url}
+    db = SQLAlchemy(app)
+    metadata = _plain_metadata(True)
+    flask_remodel.Migrate(app, db, directory=str(tmp_path / "m"), target_metadata=metadata)
+    _cli(app, "init")
+    _cli(app, "migrate", "-m", "lite")
+    _cli(app, "upgrade")
+    assert "thing" in _tables(database_url)
+    assert "No new upgrade operations detected." in _cli(app, "check")
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.needs_latest
+def test_flask_sqlalchemy_lite_without_models_is_explained(tmp_path: Path) -> None:
+    from flask_sqlalchemy_lite import SQLAlchemy
+
+    app = Flask("lite_no_models")
+    app.config["SQLALCHEMY_ENGINES"] = {"default": f"sqlite:///{tmp_path / 'x.db'}"}
+    flask_remodel.Migrate(app, SQLAlchemy(app), directory=str(tmp_path / "m"))
+    _cli(app, "init")
+    result = app.test_cli_runner().invoke(args=["db", "migrate"])
+    assert result.exit_code == 3
+    assert "target_metadata=Base.metadata" in result.output
+
+
+def _bound_models(with_kind: bool) -> Any:
+    def define(db: Any) -> None:
+        class Account(db.Model):  # type: ignore[name-defined]
+            __tablename__ = "account"
+            id = db.Column(db.Integer, primary_key=True)
+
+        attrs: dict[str, Any] = {
+            "__tablename__": "event",
+            "__bind_key__": "audit",
+            "id": db.Column(db.Integer, primary_key=True),
+        }
+        if with_kind:
+            attrs["kind"] = db.Column(db.String(20))
+        type("Event", (db.Model,), attrs)
+
+    return define
+
+
+def test_flask_sqlalchemy_binds_with_the_multidb_template(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    with second_database(project_factory.url, tmp_path) as audit_url:
+        binds = {"audit": audit_url}
+        first = project_factory(_bound_models(False), SQLALCHEMY_BINDS=binds)
+        first.ok("init", "--multidb")
+        first.ok("migrate", "-m", "one")
+        script = first.scripts()[0].read_text()
+        assert "def upgrade_audit():" in script and "def upgrade_():" in script
+        first.ok("upgrade")
+        assert "account" in _tables(project_factory.url)
+        assert "event" in _tables(audit_url) and "account" not in _tables(audit_url)
+
+        second = project_factory(_bound_models(True), SQLALCHEMY_BINDS=binds)
+        second.ok("migrate", "-m", "two")
+        second.ok("upgrade")
+        engine = sa.create_engine(audit_url, poolclass=sa.pool.NullPool)
+        assert "kind" in [c["name"] for c in sa.inspect(engine).get_columns("event")]
+        engine.dispose()
+        assert "No changes in schema detected." in second.ok("migrate").output
+        sql = second.ok("upgrade", "--sql").output
+        assert "-- Database: audit" in sql and "-- Database: (default)" in sql
+        second.ok("downgrade", "base")
+        assert "event" not in _tables(audit_url)
+        project_factory.dispose()
