@@ -97,23 +97,23 @@ def test_single_database_project_switches_and_carries_on(
     assert not app_logger.disabled and app_logger.level == logging.INFO
 
 
-def _audit_v1(db: Any) -> None:
-    users_v1(db)
+def _audit(with_kind: bool) -> Any:
+    def define(db: Any) -> None:
+        users_v1(db)
+        attrs: dict[str, Any] = {
+            "__tablename__": "event",
+            "__bind_key__": "audit",
+            "id": db.Column(db.Integer, primary_key=True),
+        }
+        if with_kind:
+            attrs["kind"] = db.Column(db.String(20))
+        type("Event", (db.Model,), attrs)
 
-    class Event(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "event"
-        __bind_key__ = "audit"
-        id = db.Column(db.Integer, primary_key=True)
+    return define
 
 
-def _audit_v2(db: Any) -> None:
-    users_v1(db)
-
-    class Event(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "event"
-        __bind_key__ = "audit"
-        id = db.Column(db.Integer, primary_key=True)
-        kind = db.Column(db.String(20))
+_audit_v1 = _audit(False)
+_audit_v2 = _audit(True)
 
 
 def test_multidb_project_switches_and_carries_on(
