@@ -1,0 +1,20 @@
+"""`make demo` keeps working: the example app through init, migrate, upgrade, downgrade, upgrade."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO = Path(__file__).parent.parent / "examples" / "demo.py"
+
+
+def test_demo_walks_the_whole_workflow() -> None:
+    done = subprocess.run(
+        [sys.executable, str(DEMO)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout
+    assert "Running upgrade" in output and "Running downgrade" in output
+    assert "add_column('email'" in output
+    assert output.rstrip().endswith("(No new upgrade operations detected.).")
