@@ -16,5 +16,5 @@ def test_demo_walks_the_whole_workflow() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     output = done.stdout
     assert "Running upgrade" in output and "Running downgrade" in output
-    assert "add_column('email'" in output
+    assert "add_column(sa.Column('email'" in output
     assert output.rstrip().endswith("(No new upgrade operations detected.).")
