@@ -35,6 +35,7 @@ from .config import Config
 from .errors import RemodelError
 from .extension import Migrate
 from .extension import MigrateState
+from .sqlite import install_sqlite_rebuilds
 from .steps import AppliedStep
 
 
@@ -42,6 +43,10 @@ def _version_tuple(text: str) -> tuple[int, int, int]:
     numbers = [int(n) for n in re.findall(r"\d+", text)[:3]] + [0, 0, 0]
     return numbers[0], numbers[1], numbers[2]
 
+
+# SQLite runs op.alter_column and constraint operations through a table rebuild
+# (the operations keep Alembic's behaviour everywhere else).
+install_sqlite_rebuilds()
 
 alembic_version = _version_tuple(alembic.__version__)
 """Alembic's version as three integers, as Flask-Migrate exports it."""

@@ -34,14 +34,10 @@ from .extension import MigrateState
 from .extension import current_state
 from .sources import BindKey
 from .sources import ModelSource
+from .sqlite import sqlite_migration_session
 from .steps import current_bind
 from .steps import with_recorder
 from .urls import mask_url
-
-
-@contextmanager
-def sqlite_migration_session(connection: Connection) -> Iterator[None]:  # TEMPORARY
-    yield
 
 
 def bind_label(bind: BindKey) -> str:
