@@ -16,7 +16,6 @@ settings and Flask-Remodel's defaults, and runs the revisions:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,20 +114,9 @@ def _migrate_bind(
             leftover.commit()
 
 
-def _with_connection(engine: Any, run: Callable[[Connection], None]) -> None:
-    """Run *run* on a connection of *engine*, which may be an ``AsyncEngine``."""
-    sync_engine = getattr(engine, "sync_engine", None)
-    if sync_engine is None:
-        with connected(engine) as connection:
-            run(connection)
-        return
-
-    async def run_async() -> None:
-        async with engine.connect() as connection:
-            await connection.run_sync(run)
-        await engine.dispose()
-
-    asyncio.run(run_async())
+def _with_connection(engine: Engine, run: Callable[[Connection], None]) -> None:
+    with connected(engine) as connection:
+        run(connection)
 
 
 def _run_offline(

@@ -30,8 +30,8 @@ from ._session import XArg
 from ._session import guarded
 from ._session import open_session
 
-# Flask-Migrate's asynchronous templates are served by the same environment,
-# which runs an AsyncEngine through run_sync.
+# Flask-Migrate's aioflask templates differ from its others only in driving an
+# async engine; the names are kept so old commands and scripts still work.
 _ALIASES = {"aioflask": "flask", "aioflask-multidb": "flask-multidb"}
 _ALEMBIC_TEMPLATES = Path(inspect.getfile(AlembicConfig)).parent / "templates"
 
