@@ -26,21 +26,45 @@ from flask_remodel import Migrate
 Models = Callable[[Any], None]
 
 
-def users_v1(db: Any) -> None:
-    class User(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "user"
-        id = db.Column(db.Integer, primary_key=True)
-        username = db.Column(db.String(64), nullable=False)
+def users(
+    *, username_length: int = 64, email: bool = False, unique_email: bool = False
+) -> Models:
+    """A ``user`` table; the options are the changes tests make to it."""
+
+    def define(db: Any) -> None:
+        attrs: dict[str, Any] = {
+            "__tablename__": "user",
+            "id": db.Column(db.Integer, primary_key=True),
+            "username": db.Column(db.String(username_length), nullable=False),
+        }
+        if email:
+            attrs["email"] = db.Column(db.String(120))
+        if unique_email:
+            attrs["__table_args__"] = (sa.UniqueConstraint("email"),)
+        type("User", (db.Model,), attrs)
+
+    return define
 
 
-def users_v2(db: Any) -> None:
-    """v1 plus a nullable ``email``: the seeds' "Add user email"."""
+users_v1 = users()
+users_v2 = users(email=True)  # the seeds' "Add user email"
 
-    class User(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "user"
-        id = db.Column(db.Integer, primary_key=True)
-        username = db.Column(db.String(64), nullable=False)
-        email = db.Column(db.String(120))
+
+def users_and_events(with_kind: bool) -> Models:
+    """``user`` on the default database and ``event`` on the ``audit`` bind."""
+
+    def define(db: Any) -> None:
+        users_v1(db)
+        attrs: dict[str, Any] = {
+            "__tablename__": "event",
+            "__bind_key__": "audit",
+            "id": db.Column(db.Integer, primary_key=True),
+        }
+        if with_kind:
+            attrs["kind"] = db.Column(db.String(20))
+        type("Event", (db.Model,), attrs)
+
+    return define
 
 
 @dataclass

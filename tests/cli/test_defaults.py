@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import flask_remodel
 from projects import ProjectFactory
 from projects import tables
+from projects import users
 from projects import users_v1
 
 
@@ -88,41 +89,23 @@ def test_a_real_server_default_change_is_detected(project_factory: ProjectFactor
     assert "modify_default" in result.output
 
 
-def _short_username(db: Any) -> None:
-    class User(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "user"
-        id = db.Column(db.Integer, primary_key=True)
-        username = db.Column(db.String(10), nullable=False)
-
-
 def test_type_changes_are_compared(project_factory: ProjectFactory) -> None:
     project = project_factory(users_v1)
     project.ok("init")
     project.ok("migrate", "-m", "one")
     project.ok("upgrade")
-    result = project_factory(_short_username).ok("migrate", "-m", "shorter")
+    result = project_factory(users(username_length=10)).ok("migrate", "-m", "shorter")
     assert "Detected type change" in result.output
-
-
-def _unique_email(db: Any) -> None:
-    class User(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "user"
-        id = db.Column(db.Integer, primary_key=True)
-        username = db.Column(db.String(64), nullable=False)
-        email = db.Column(db.String(120))
-        __table_args__ = (sa.UniqueConstraint("email"),)
 
 
 def test_unnamed_constraints_get_names_the_downgrade_can_drop(
     project_factory: ProjectFactory,
 ) -> None:
-    from projects import users_v2
-
-    project = project_factory(users_v2)
+    project = project_factory(users(email=True))
     project.ok("init")
     project.ok("migrate", "-m", "one")
     project.ok("upgrade")
-    unique = project_factory(_unique_email)
+    unique = project_factory(users(email=True, unique_email=True))
     result = unique.ok("migrate", "-m", "unique email")
     assert "uq_user_email" in result.output
     script = [p for p in unique.scripts() if p.name.endswith("_unique_email.py")][0].read_text()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import declarative_base
 import flask_remodel
 from projects import ProjectFactory
 from projects import second_database
+from projects import users_and_events
 
 
 def _cli(app: Flask, *args: str) -> str:
@@ -98,39 +99,21 @@ def test_flask_sqlalchemy_lite_without_models_is_explained(tmp_path: Path) -> No
     assert "target_metadata=Base.metadata" in result.output
 
 
-def _bound_models(with_kind: bool) -> Any:
-    def define(db: Any) -> None:
-        class Account(db.Model):  # type: ignore[name-defined]
-            __tablename__ = "account"
-            id = db.Column(db.Integer, primary_key=True)
-
-        attrs: dict[str, Any] = {
-            "__tablename__": "event",
-            "__bind_key__": "audit",
-            "id": db.Column(db.Integer, primary_key=True),
-        }
-        if with_kind:
-            attrs["kind"] = db.Column(db.String(20))
-        type("Event", (db.Model,), attrs)
-
-    return define
-
-
 def test_flask_sqlalchemy_binds_with_the_multidb_template(
     project_factory: ProjectFactory, tmp_path: Path
 ) -> None:
     with second_database(project_factory.url, tmp_path) as audit_url:
         binds = {"audit": audit_url}
-        first = project_factory(_bound_models(False), SQLALCHEMY_BINDS=binds)
+        first = project_factory(users_and_events(False), SQLALCHEMY_BINDS=binds)
         first.ok("init", "--multidb")
         first.ok("migrate", "-m", "one")
         script = first.scripts()[0].read_text()
         assert "def upgrade_audit():" in script and "def upgrade_():" in script
         first.ok("upgrade")
-        assert "account" in _tables(project_factory.url)
-        assert "event" in _tables(audit_url) and "account" not in _tables(audit_url)
+        assert "user" in _tables(project_factory.url)
+        assert "event" in _tables(audit_url) and "user" not in _tables(audit_url)
 
-        second = project_factory(_bound_models(True), SQLALCHEMY_BINDS=binds)
+        second = project_factory(users_and_events(True), SQLALCHEMY_BINDS=binds)
         second.ok("migrate", "-m", "two")
         second.ok("upgrade")
         engine = sa.create_engine(audit_url, poolclass=sa.pool.NullPool)

@@ -17,6 +17,7 @@ from projects import ProjectFactory
 from projects import columns
 from projects import rows
 from projects import second_database
+from projects import users_and_events
 from projects import users_v1
 from projects import users_v2
 
@@ -97,23 +98,8 @@ def test_single_database_project_switches_and_carries_on(
     assert not app_logger.disabled and app_logger.level == logging.INFO
 
 
-def _audit(with_kind: bool) -> Any:
-    def define(db: Any) -> None:
-        users_v1(db)
-        attrs: dict[str, Any] = {
-            "__tablename__": "event",
-            "__bind_key__": "audit",
-            "id": db.Column(db.Integer, primary_key=True),
-        }
-        if with_kind:
-            attrs["kind"] = db.Column(db.String(20))
-        type("Event", (db.Model,), attrs)
-
-    return define
-
-
-_audit_v1 = _audit(False)
-_audit_v2 = _audit(True)
+_audit_v1 = users_and_events(False)
+_audit_v2 = users_and_events(True)
 
 
 def test_multidb_project_switches_and_carries_on(
