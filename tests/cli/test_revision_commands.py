@@ -197,3 +197,42 @@ def test_verbose_shows_sql_and_traceback_shows_the_trace(project_factory: Projec
     failing = project.cli("--traceback", "upgrade", "nope")
     assert failing.exit_code != 0
     assert failing.exception is not None and "nope" in str(failing.exception)
+
+
+def test_migrate_options(project_factory: ProjectFactory) -> None:
+    from projects import users_v1
+    from projects import users_v2
+
+    first = project_factory(users_v1)
+    first.ok("init")
+    first.ok("migrate", "-m", "one", "--rev-id", "one001", "--branch-label", "app")
+    first.ok("upgrade")
+    second = project_factory(users_v2)
+    second.ok(
+        "migrate", "-m", "two", "--rev-id", "two002", "--head", "app@head",
+        "--depends-on", "one001",
+    )
+    text = (second.directory / "versions" / "two002_two.py").read_text()
+    assert "down_revision = 'one001'" in text and "'one001'" in text.split("depends_on")[1]
+    assert "branch_labels = ('app',)" in (
+        second.directory / "versions" / "one001_one.py"
+    ).read_text()
+    offline = second.cli("migrate", "--sql")
+    assert offline.exit_code == 1
+    assert "--sql with --autogenerate" in offline.output
+    assert len(second.scripts()) == 2
+
+
+def test_merge_splice(project_factory: ProjectFactory) -> None:
+    import inspect
+
+    from alembic import command
+
+    project = _ready(project_factory)
+    project.ok("revision", "-m", "b", "--rev-id", "bbb002")
+    result = project.cli("merge", "--splice", "aaa001", "bbb002", "-m", "odd")
+    if "splice" in inspect.signature(command.merge).parameters:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 1
+        assert "needs Alembic 1.20" in result.output
