@@ -26,6 +26,7 @@ from .legacy import LegacyDatabaseView
 from .sources import FlaskSQLAlchemy3Source
 from .sources import ModelSource
 from .sources import model_source
+from .steps import with_recorder
 
 ConfigureCallback = Callable[[Config], Config]
 
@@ -172,6 +173,8 @@ class MigrateState:
         args["process_revision_directives"] = skip_when_emptied(
             args.get("process_revision_directives")
         )
+        # How the command functions learn which revisions ran, whichever env.py runs.
+        args["on_version_apply"] = with_recorder(args.get("on_version_apply"))
         dialect = self.model_source().engine(None).dialect.name
         if args.get("render_as_batch") is None:
             args["render_as_batch"] = dialect == "sqlite"

@@ -94,7 +94,8 @@ def test_single_database_project_switches_and_carries_on(
     assert (folder / "env.py").read_text() == env_before  # untouched
 
     # Flask-Migrate's env.py calls fileConfig on every run (bug B5): undone here.
-    project.call(flask_remodel.downgrade)
+    run = project.call(flask_remodel.downgrade)
+    assert [step.message for step in run.steps] == ["Add user email"]
     assert not app_logger.disabled and app_logger.level == logging.INFO
 
 
