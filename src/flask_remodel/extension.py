@@ -176,6 +176,10 @@ class MigrateState:
         # How the command functions learn which revisions ran, whichever env.py runs.
         args["on_version_apply"] = with_recorder(args.get("on_version_apply"))
         dialect = self.model_source().engine(None).dialect.name
+        if dialect == "sqlite" and isinstance(self._model_source(), FlaskSQLAlchemy3Source):
+            # Old env.py files connect through LegacyDatabaseView, whose SQLite
+            # connections run real transactions, so Alembic may roll back DDL.
+            args.setdefault("transactional_ddl", True)
         if args.get("render_as_batch") is None:
             args["render_as_batch"] = dialect == "sqlite"
         if "compare_server_default" not in args:

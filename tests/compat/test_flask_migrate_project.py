@@ -126,3 +126,63 @@ def test_multidb_project_switches_and_carries_on(
         audit.dispose()
         assert "user" not in sa.inspect(project_factory.engine()).get_table_names()
         project_factory.dispose()
+
+
+@pytest.mark.backends("sqlite")
+def test_old_env_py_on_sqlite_gets_real_transactions_and_keeps_references(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    old_app, old_db = _flask_migrate_app(project_factory.url, folder, lambda db: None)
+    _run(old_app, "init")
+    _dispose(old_app, old_db)
+
+    project = project_factory(models=None)
+    with project.app.app_context():
+        engine = project.db.engine
+
+    @sa.event.listens_for(engine, "connect")
+    def enforce(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    versions = folder / "versions"
+    (versions / "r1.py").write_text(
+        "from alembic import op\nimport sqlalchemy as sa\n"
+        "revision = 'r1'\ndown_revision = None\n"
+        "def upgrade():\n"
+        "    op.create_table('parent', sa.Column('id', sa.Integer, primary_key=True),\n"
+        "                    sa.Column('name', sa.String(20)))\n"
+        "    op.create_table('child', sa.Column('id', sa.Integer, primary_key=True),\n"
+        "        sa.Column('parent_id', sa.Integer,\n"
+        "                  sa.ForeignKey('parent.id', name='fk_c_p', ondelete='CASCADE')))\n"
+        "    op.execute(\"INSERT INTO parent (id, name) VALUES (1, 'a')\")\n"
+        "    op.execute('INSERT INTO child (id, parent_id) VALUES (10, 1), (11, 1)')\n"
+        "def downgrade():\n    pass\n"
+    )
+    (versions / "r2.py").write_text(
+        "from alembic import op\nimport sqlalchemy as sa\n"
+        "revision = 'r2'\ndown_revision = 'r1'\n"
+        "def upgrade():\n"
+        "    with op.batch_alter_table('parent') as batch:\n"
+        "        batch.alter_column('name', existing_type=sa.String(20), nullable=False)\n"
+        "def downgrade():\n    pass\n"
+    )
+    (versions / "r3.py").write_text(
+        "from alembic import op\nimport sqlalchemy as sa\n"
+        "revision = 'r3'\ndown_revision = 'r2'\n"
+        "def upgrade():\n"
+        "    op.create_table('half', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.execute('SELECT * FROM no_such_table')\n"
+        "def downgrade():\n    pass\n"
+    )
+    failed = project.cli("upgrade")
+    assert failed.exit_code == 1 and "Migration r3 failed" in failed.output
+    assert rows(project_factory, "child", "id") == [(10,), (11,)]  # the rebuild kept them
+    engine_check = project_factory.engine()
+    assert "half" not in sa.inspect(engine_check).get_table_names()  # r3 rolled back whole
+    engine_check.dispose()
+    assert rows(project_factory, "alembic_version", "version_num") == [("r2",)]
+    # The app's pooled connections come back as the app made them.
+    with project.app.app_context(), project.db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.connection.driver_connection.isolation_level == ""

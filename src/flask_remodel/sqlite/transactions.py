@@ -67,7 +67,9 @@ def sqlite_migration_session(connection: Connection) -> Iterator[None]:
         yield
     finally:
         for name, listener in listeners:
-            event.remove(connection, name, listener)
+            # A connection closed before the session ends has dropped them already.
+            if event.contains(connection, name, listener):
+                event.remove(connection, name, listener)
         if raw.in_transaction:
             raw.rollback()
         raw.isolation_level = saved_isolation
