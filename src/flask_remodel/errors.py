@@ -19,8 +19,11 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ DatabaseNotUpToDateError       exit 6
     ├─ SchemaDiffersError             exit 1 (``check`` found differences)
     ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
+    ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
+    │                                 would lose rows or a trigger)
     └─ MigrationFailedError           exit 1 (a statement failed; nothing of it kept
-                                      where the database allows)
+       │                              where the database allows)
+       └─ ForeignKeyViolationError    (flask_remodel.sqlite: references left broken)
 
 Each message ends with what to type or change instead.
 """

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from typing import TypeVar
 
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
@@ -33,8 +32,6 @@ from ..revisions import load_script_directory
 from ..revisions import translated_errors
 from ..urls import mask_passwords
 from ..urls import mask_url
-
-T = TypeVar("T")
 
 PathArg = str | os.PathLike[str] | None
 XArg = str | Iterable[str] | None
