@@ -5,7 +5,6 @@ A drop-in successor to Flask-Migrate 4.1: ``from flask_remodel import Migrate``.
 
 from __future__ import annotations
 
-import logging
 import re
 
 import alembic
@@ -31,6 +30,8 @@ from .api import revision
 from .api import show
 from .api import stamp
 from .api import upgrade
+from .compat import catch_errors
+from .compat import log
 from .config import Config
 from .errors import RemodelError
 from .extension import Migrate
@@ -51,7 +52,6 @@ install_sqlite_rebuilds()
 alembic_version = _version_tuple(alembic.__version__)
 """Alembic's version as three integers, as Flask-Migrate exports it."""
 
-log = logging.getLogger("flask_remodel")
 
 __all__ = [
     "AppliedStep",
@@ -65,6 +65,7 @@ __all__ = [
     "Template",
     "alembic_version",
     "branches",
+    "catch_errors",
     "check",
     "current",
     "downgrade",

@@ -160,10 +160,9 @@ class RevisionImportError(RevisionError):
 class DatabaseNotUpToDateError(RemodelError):
     exit_code = 6
 
-    def __init__(self) -> None:
+    def __init__(self, before: str = "generating a new migration") -> None:
         super().__init__(
-            "Target database is not up to date: run 'flask db upgrade' before "
-            "generating a new migration."
+            f"Target database is not up to date: run 'flask db upgrade' before {before}."
         )
 
 

@@ -43,6 +43,13 @@ class ModelSource(Protocol):
     def metadata(self, bind: BindKey) -> MetaData: ...
 
 
+def _missing_default() -> ConfigurationError:
+    return ConfigurationError(
+        "No default database is configured: set SQLALCHEMY_DATABASE_URI in the app's "
+        "config (migrations need it even when the models use SQLALCHEMY_BINDS)."
+    )
+
+
 def _unknown_bind(bind: BindKey, known: list[BindKey]) -> ConfigurationError:
     names = ", ".join(repr(k) for k in known)
     return ConfigurationError(
@@ -67,7 +74,7 @@ class FlaskSQLAlchemy3Source:
         with self.app.app_context():
             engines: Mapping[BindKey, Engine] = self.db.engines
             if bind not in engines:
-                raise _unknown_bind(bind, list(engines))
+                raise _missing_default() if bind is None else _unknown_bind(bind, list(engines))
             return engines[bind]
 
     def metadata(self, bind: BindKey) -> MetaData:
@@ -91,6 +98,9 @@ class FlaskSQLAlchemy2Source:
         return [None] + sorted(binds)
 
     def engine(self, bind: BindKey) -> Engine:
+        if bind is None and not self.app.config.get("SQLALCHEMY_DATABASE_URI"):
+            # Flask-SQLAlchemy 2.5 would quietly use an in-memory database.
+            raise _missing_default()
         if bind is not None and bind not in (self.app.config.get("SQLALCHEMY_BINDS") or {}):
             raise _unknown_bind(bind, self.bind_keys())
         engine: Engine = self.db.get_engine(self.app, bind=bind)
@@ -132,12 +142,7 @@ class ExplicitSource:
     def engine(self, bind: BindKey) -> Engine:
         configured = self._configured_engines()
         if bind not in configured:
-            if bind is None:
-                raise ConfigurationError(
-                    "No database URL is configured: set SQLALCHEMY_DATABASE_URI "
-                    "in the app's config."
-                )
-            raise _unknown_bind(bind, list(configured))
+            raise _missing_default() if bind is None else _unknown_bind(bind, list(configured))
         value = configured[bind]
         if isinstance(value, Engine):
             return value
@@ -158,15 +163,23 @@ def _tables_for_bind(metadata: MetaData, bind: BindKey) -> MetaData:
     return selected
 
 
+def _as_metadata(value: Any) -> MetaData | None:
+    if isinstance(value, MetaData):
+        return value
+    found = getattr(value, "metadata", None)
+    return found if isinstance(found, MetaData) else None
+
+
 def _as_metadata_map(value: Any) -> dict[BindKey, MetaData] | None:
     if value is None:
         return None
-    if isinstance(value, MetaData):
-        return {None: value}
-    if isinstance(getattr(value, "metadata", None), MetaData):
-        return {None: value.metadata}
+    single = _as_metadata(value)
+    if single is not None:
+        return {None: single}
     if isinstance(value, Mapping):
-        return {key: meta for key, meta in value.items()}
+        found = {key: _as_metadata(item) for key, item in value.items()}
+        if all(meta is not None for meta in found.values()):
+            return {key: meta for key, meta in found.items() if meta is not None}
     raise ConfigurationError(
         f"target_metadata must be a MetaData, a declarative base or a dict of them per "
         f"bind, not {type(value).__name__}."

@@ -181,3 +181,35 @@ def test_api_raises_typed_errors_instead_of_exiting(project_factory: ProjectFact
         project.call(flask_remodel.upgrade, revision="zzz999")
     assert caught.value.exit_code == 5
     assert isinstance(caught.value, errors.RemodelError)
+
+
+def test_binds_without_a_default_database_say_which_setting_is_missing(tmp_path: Path) -> None:
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask("binds_only")
+    app.config["SQLALCHEMY_BINDS"] = {"audit": f"sqlite:///{tmp_path / 'a.db'}"}
+    flask_remodel.Migrate(app, SQLAlchemy(app), directory=str(tmp_path / "m"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "init", "--multidb"]).exit_code == 0
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 3
+    assert "SQLALCHEMY_DATABASE_URI" in _error_line(result.output)
+
+
+def test_check_heads_message_fits_the_command(project_factory: ProjectFactory) -> None:
+    project = _ready(project_factory)
+    result = project.cli("current", "--check-heads")
+    assert result.exit_code == 6
+    line = _error_line(result.output)
+    assert "flask db upgrade" in line and "generating" not in line
+
+
+def test_catch_errors_keeps_flask_migrate_scripts_working(
+    project_factory: ProjectFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = _ready(project_factory)
+    guarded_upgrade = flask_remodel.catch_errors(flask_remodel.upgrade)
+    with project.app.app_context(), pytest.raises(SystemExit) as exited:
+        guarded_upgrade(revision="zzz999")
+    assert exited.value.code == 1
+    assert "Error: Unknown revision 'zzz999'" in caplog.text

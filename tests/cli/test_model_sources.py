@@ -125,3 +125,28 @@ def test_flask_sqlalchemy_binds_with_the_multidb_template(
         second.ok("downgrade", "base")
         assert "event" not in _tables(audit_url)
         project_factory.dispose()
+
+
+def test_target_metadata_may_map_binds_to_declarative_bases(
+    database_url: str, tmp_path: Path
+) -> None:
+    base = declarative_base(metadata=_plain_metadata(False))
+    app = Flask("bases_by_bind")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    flask_remodel.Migrate(app, {None: base}, directory=str(tmp_path / "m"))
+    _cli(app, "init")
+    _cli(app, "migrate", "-m", "thing")
+    _cli(app, "upgrade")
+    assert "thing" in _tables(database_url)
+    with app.app_context():
+        app.extensions["migrate"].model_source().engine(None).dispose()
+
+
+def test_target_metadata_of_the_wrong_kind_is_explained(tmp_path: Path) -> None:
+    app = Flask("wrong_kind")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'x.db'}"
+    flask_remodel.Migrate(app, {None: "not metadata"}, directory=str(tmp_path / "m"))
+    _cli(app, "init")
+    result = app.test_cli_runner().invoke(args=["db", "migrate"])
+    assert result.exit_code == 3
+    assert "target_metadata must be a MetaData" in result.output

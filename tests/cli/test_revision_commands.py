@@ -192,6 +192,8 @@ def test_verbose_shows_sql_and_traceback_shows_the_trace(project_factory: Projec
     project = _ready(project_factory)
     result = project.ok("-v", "upgrade")
     assert "alembic_version" in result.output and "INSERT INTO" in result.output.upper()
+    by_env = project.cli("downgrade", env={"FLASK_DB_VERBOSE": "1"})
+    assert by_env.exit_code == 0 and "DELETE FROM alembic_version" in by_env.output
     quiet = project.ok("current")
     assert "SELECT" not in quiet.output
     failing = project.cli("--traceback", "upgrade", "nope")

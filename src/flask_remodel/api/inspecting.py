@@ -98,5 +98,5 @@ def current(
     script = session.script_directory()
     at = session.scripts_for_database(script, session.database_heads(script))
     if check_heads and {s.revision for s in at} != set(script.get_heads()):
-        raise DatabaseNotUpToDateError()
+        raise DatabaseNotUpToDateError("relying on this database (it is not at every head)")
     return at

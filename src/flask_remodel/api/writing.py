@@ -264,7 +264,8 @@ def merge(
         heads = script_dir.get_heads()
         if len(heads) < 2:
             raise RemodelError(
-                f"There is nothing to merge: the migrations have {len(heads)} head(s)."
+                f"There is nothing to merge: the migrations have {len(heads)} head(s). "
+                "'flask db heads' lists them; name revisions to merge them anyway."
             )
         wanted = ["heads"]
     kwargs: dict[str, Any] = {}

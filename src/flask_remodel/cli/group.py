@@ -23,7 +23,7 @@ class DbGroup(AppGroup):
             directory=ctx.params.get("directory"),
             x_arg=tuple(ctx.params.get("x_arg") or ()),
             traceback=bool(ctx.params.get("traceback")),
-            show_sql=bool(ctx.params.get("show_sql")),
+            show_sql=bool(ctx.params.get("verbose")),
         )
         ctx.meta[OPTIONS_KEY] = opts
         with command_boundary(opts):
@@ -34,6 +34,6 @@ class DbGroup(AppGroup):
 @directory_option
 @x_arg_option
 @click.option("--traceback", is_flag=True, help="Show the full trace of any error.")
-@click.option("-v", "--verbose", "show_sql", is_flag=True, help="Show the SQL being run.")
-def db(directory: str | None, x_arg: tuple[str, ...], traceback: bool, show_sql: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show the SQL being run.")
+def db(directory: str | None, x_arg: tuple[str, ...], traceback: bool, verbose: bool) -> None:
     """Database migrations (Flask-Remodel)."""
