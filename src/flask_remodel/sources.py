@@ -98,9 +98,6 @@ class FlaskSQLAlchemy2Source:
         return [None] + sorted(binds)
 
     def engine(self, bind: BindKey) -> Engine:
-        if bind is None and not self.app.config.get("SQLALCHEMY_DATABASE_URI"):
-            # Flask-SQLAlchemy 2.5 would quietly use an in-memory database.
-            raise _missing_default()
         if bind is not None and bind not in (self.app.config.get("SQLALCHEMY_BINDS") or {}):
             raise _unknown_bind(bind, self.bind_keys())
         engine: Engine = self.db.get_engine(self.app, bind=bind)
