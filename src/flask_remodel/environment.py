@@ -133,13 +133,10 @@ def _run_offline(
             buffer = context.config.output_buffer
             if buffer is not None:
                 buffer.write(f"-- Database: {bind_label(bind) or '(default)'}\n")
-        context.configure(
-            url=url,
-            target_metadata=source.metadata(bind),
-            literal_binds=True,
-            dialect_opts={"paramstyle": "named"},
-            **options,
-        )
+        # The app may choose these itself (Migrate(..., literal_binds=False)).
+        options.setdefault("literal_binds", True)
+        options.setdefault("dialect_opts", {"paramstyle": "named"})
+        context.configure(url=url, target_metadata=source.metadata(bind), **options)
         with context.begin_transaction():
             context.run_migrations(**run_kwargs)
 

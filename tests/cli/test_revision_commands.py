@@ -238,3 +238,12 @@ def test_merge_splice(project_factory: ProjectFactory) -> None:
     else:
         assert result.exit_code == 1
         assert "needs Alembic 1.20" in result.output
+
+
+def test_offline_options_given_to_migrate_are_used_not_duplicated(
+    project_factory: ProjectFactory,
+) -> None:
+    project = project_factory(literal_binds=True, dialect_opts={"paramstyle": "named"})
+    project.ok("init")
+    project.ok("revision", "-m", "first")
+    assert "CREATE TABLE alembic_version" in project.ok("upgrade", "--sql").output
