@@ -1,61 +1,121 @@
-"""Walk the example app through the migration workflow on SQLite, printing each step.
+"""Walk the notes example app through the migration workflow on SQLite, printing each step.
 
-Run from the repository root with `make demo`. The app is copied into
-examples/demo-run/ first, so the demo starts from scratch every time and
-leaves the example itself untouched.
+Run from the repository root with ``make demo`` (or ``.venv/bin/python examples/demo.py``).
+The app is copied into ``examples/demo-run/`` first, so every run starts from
+scratch and the example itself stays untouched. Each step runs the venv's
+``flask`` as a subprocess with ``FLASK_APP=app.py``; the first step that fails
+stops the demo with a non-zero exit status.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLE = Path(__file__).parent / "notes"
-RUN = Path(__file__).parent / "demo-run"
+EXAMPLE = Path(__file__).resolve().parent / "notes"
+RUN = Path(__file__).resolve().parent / "demo-run"
 FLASK = Path(sys.executable).parent / "flask"
+STEP_TIMEOUT = 120  # seconds
 
 
-def step(title: str, *args: str) -> str:
-    print(f"\n=== {title}\n$ flask db {' '.join(args)}", flush=True)
-    env = {**os.environ, "FLASK_APP": "app.py", "PYTHONPATH": str(RUN)}
-    done = subprocess.run(
-        [str(FLASK), "db", *args], cwd=RUN, env=env, capture_output=True, text=True
-    )
-    print((done.stdout + done.stderr).rstrip())
-    if done.returncode != 0:
-        sys.exit(f"demo failed at '{title}' (exit {done.returncode})")
-    return done.stdout
+class DemoFailed(Exception):
+    pass
 
 
-def use_models(name: str) -> None:
-    shutil.copy(EXAMPLE / name, RUN / "models.py")
+class Demo:
+    def __init__(self) -> None:
+        self.number = 0
+
+    def header(self, title: str) -> None:
+        self.number += 1
+        print(f"\n=== Step {self.number}: {title}", flush=True)
+
+    def flask_db(self, title: str, *args: str) -> str:
+        """Run ``flask db <args>`` in the run folder and print its output.
+
+        Returns the output without Alembic's ``INFO`` log lines.
+        """
+        self.header(title)
+        print(f"$ flask db {' '.join(args)}", flush=True)
+        env = {**os.environ, "FLASK_APP": "app.py"}
+        env.pop("FLASK_RUN_FROM_CLI", None)
+        try:
+            done = subprocess.run(
+                [str(FLASK), "db", *args],
+                cwd=RUN,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,  # keep Alembic's log lines in order
+                text=True,
+                timeout=STEP_TIMEOUT,
+            )
+        except FileNotFoundError as error:
+            raise DemoFailed(f"{FLASK} not found: run `make demo` to create the venv") from error
+        except subprocess.TimeoutExpired as error:
+            raise DemoFailed(f"'flask db {' '.join(args)}' took over {STEP_TIMEOUT}s") from error
+        output = done.stdout.rstrip()
+        if output:
+            print(output, flush=True)
+        if done.returncode != 0:
+            raise DemoFailed(
+                f"step {self.number} ({title}): 'flask db {' '.join(args)}'"
+                f" exited with status {done.returncode}"
+            )
+        return "\n".join(line for line in output.splitlines() if not line.startswith("INFO  ["))
+
+    def change_models(self, new_version: str) -> None:
+        self.header("Change the models: User gets a nullable email column")
+        old = (RUN / "models.py").read_text()
+        new = (EXAMPLE / new_version).read_text()
+        (RUN / "models.py").write_text(new)
+        diff = difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "models.py", "models.py", lineterm=""
+        )
+        print("\n".join(diff), flush=True)
+
+    def show_script(self, slug: str) -> None:
+        self.header("The generated migration script")
+        found = sorted((RUN / "migrations" / "versions").glob(f"*_{slug}.py"))
+        if len(found) != 1:
+            raise DemoFailed(f"expected one migration script named *_{slug}.py, found {found}")
+        print(f"--- migrations/versions/{found[0].name}\n{found[0].read_text().rstrip()}")
 
 
-def main() -> None:
+def fresh_copy() -> None:
     shutil.rmtree(RUN, ignore_errors=True)
-    shutil.copytree(EXAMPLE, RUN, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
-    step("Create the migrations folder", "init")
-    step("First migration: the User model", "migrate", "-m", "Create users")
-    step("Apply it", "upgrade")
+    RUN.mkdir(parents=True)
+    for name in ("app.py", "models.py"):
+        shutil.copy(EXAMPLE / name, RUN / name)
+    print(f"Copied {EXAMPLE.name}/app.py and models.py into {RUN}", flush=True)
 
-    print("\n=== Change the models: User gets an email column")
-    use_models("models_with_email.py")
-    print((RUN / "models.py").read_text().rstrip())
-    step("Generate the migration", "migrate", "-m", "Add user email")
-    script = next((RUN / "migrations" / "versions").glob("*add_user_email.py"))
-    print(f"\n--- {script.name}\n{script.read_text().rstrip()}")
-    step("Apply it", "upgrade")
-    step("Where the database stands", "current")
-    step("Roll back one step", "downgrade")
-    step("Where the database stands", "current")
-    step("Upgrade again", "upgrade")
-    step("The history", "history")
-    current = step("Check the models match the database", "check")
-    print(f"\nDemo finished: every step succeeded ({current.strip()}).")
+
+def main() -> int:
+    demo = Demo()
+    try:
+        fresh_copy()
+        demo.flask_db("Create the migrations folder", "init")
+        demo.flask_db("First migration: the User model", "migrate", "-m", "Create users")
+        demo.flask_db("Apply it", "upgrade")
+        demo.change_models("models_with_email.py")
+        demo.flask_db("Generate a migration for the change", "migrate", "-m", "Add user email")
+        demo.show_script("add_user_email")
+        demo.flask_db("Apply it", "upgrade")
+        demo.flask_db("Where the database stands", "current")
+        demo.flask_db("Roll back one revision", "downgrade")
+        demo.flask_db("Where the database stands now", "current")
+        demo.flask_db("Upgrade again", "upgrade")
+        demo.flask_db("The history", "history")
+        check = demo.flask_db("Check that the models match the database", "check")
+    except DemoFailed as error:
+        print(f"\nDemo FAILED: {error}", file=sys.stderr, flush=True)
+        return 1
+    print(f"\nDemo finished: all {demo.number} steps succeeded ({check.strip()}).")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,26 +1,24 @@
-"""A tiny Flask app whose models change: the example `make demo` walks through.
+"""A tiny Flask app whose models change: the example ``make demo`` walks through.
 
-The models live in models.py; the demo swaps in a second version of that file
-to show a change of models turning into a migration.
+Run it as ``FLASK_APP=app.py flask db ...`` from a copy of this folder (``make demo``
+makes one in ``examples/demo-run/``). The SQLite database lives in the app's
+instance folder, the migrations next to this file.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
+from models import db
 
 from flask_remodel import Migrate
 
-HERE = Path(__file__).parent
-
 app = Flask(__name__)
-app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
-    "NOTES_DATABASE_URL", f"sqlite:///{HERE / 'notes.db'}"
-)
-db = SQLAlchemy(app)
-migrate = Migrate(app, db, directory=str(HERE / "migrations"))
+instance = Path(app.instance_path)
+instance.mkdir(parents=True, exist_ok=True)
+app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'notes.db'}"
+app.config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
 
-from models import *  # noqa: E402,F403 - the models register themselves on db
+db.init_app(app)
+migrate = Migrate(app, db, directory=str(Path(app.root_path) / "migrations"))

@@ -1,4 +1,11 @@
-from app import db
+"""The notes app's models, second version: a user also has an (optional) email.
+
+``demo.py`` copies this over ``models.py`` to show a change of models becoming a migration.
+"""
+
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
 
 
 class User(db.Model):  # type: ignore[name-defined]

@@ -6,7 +6,13 @@ was checked on (1.18.4 and 1.20.1), so an Alembic upgrade has one file to review
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from alembic.operations import Operations
 from alembic.script import Script
+
+Implementation = Callable[[Any, Any], Any]
 
 
 def mark_current(script: Script, is_current: bool) -> None:
@@ -16,3 +22,20 @@ def mark_current(script: Script, is_current: bool) -> None:
     the line ourselves would drift from Alembic's layout.
     """
     script._db_current_indicator = is_current
+
+
+def registered_implementation(op_class: type[Any]) -> Implementation:
+    """What ``Operations.invoke`` runs today for *op_class* (on any database).
+
+    Alembic offers ``Operations.implementation_for(..., replace=True)`` to
+    register an implementation, but no public way to read the one registered
+    before it. The SQLite rebuilds must call that one for every other database
+    and inside batch blocks, and it may not be Alembic's own (another extension
+    may have replaced it first), so it is read from the dispatcher that
+    ``implementation_for`` writes to: ``AbstractOperations._to_impl``, a
+    ``Dispatcher`` shared by ``Operations`` and ``BatchOperations`` whose
+    ``dispatch`` accepts a class and walks its MRO. "default" is the qualifier
+    ``implementation_for`` registers under.
+    """
+    found: Implementation = Operations._to_impl.dispatch(op_class, "default")
+    return found

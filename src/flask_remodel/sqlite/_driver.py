@@ -6,6 +6,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+MANAGED_DRIVERS = frozenset({"pysqlite", "pysqlcipher"})
+"""Drivers built on the stdlib ``sqlite3`` API, whose transaction handling we know."""
+
 
 def driver_connection(connection: Connection) -> Any:
     """The ``sqlite3.Connection`` that *connection* uses."""
@@ -15,5 +18,19 @@ def driver_connection(connection: Connection) -> Any:
     return found if found is not None else pooled.connection
 
 
+def run(raw: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Run *sql* on the driver connection, past SQLAlchemy's events.
+
+    Going around SQLAlchemy keeps these statements from starting a
+    SQLAlchemy transaction or reaching the app's cursor listeners.
+    """
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    finally:
+        cursor.close()
+
+
 def foreign_keys_enabled(raw: Any) -> bool:
-    return bool(raw.execute("PRAGMA foreign_keys").fetchone()[0])
+    return bool(run(raw, "PRAGMA foreign_keys")[0][0])

@@ -20,7 +20,7 @@ class ForeignKeyViolationError(MigrationFailedError):
         super().__init__(
             None,
             f"it would leave {len(self.violations)} row(s) referring to missing rows "
-            f"({', '.join(pairs)})",
+            f"({', '.join(pairs)}); the revision must also delete or update those rows",
             kept=False,
         )
 
