@@ -17,6 +17,7 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  ├─ RevisionCycleError
     │  └─ RevisionImportError         a revision file that does not import
     ├─ DatabaseNotUpToDateError       exit 6
+    ├─ GraphFormatError               exit 2 (``graph`` was given an unknown format)
     ├─ SchemaDiffersError             exit 1 (``check`` found differences)
     ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
     ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
@@ -176,6 +177,16 @@ class SchemaDiffersError(RemodelError):
             "to write a migration for them."
         )
         self.diffs = tuple(diffs)
+
+
+class GraphFormatError(RemodelError):
+    """``graph`` was asked for a format it does not draw."""
+
+    exit_code = 2
+
+    def __init__(self, format: str, known: Sequence[str]) -> None:
+        super().__init__(f"Unknown graph format '{format}': use one of {', '.join(known)}.")
+        self.format = format
 
 
 class AutogenerateError(RemodelError):
