@@ -43,7 +43,7 @@ test-main: $(VENV)/.installed chromium
 	$(PY) -m pytest
 
 # The minimum-versions leg runs on SQLite and PostgreSQL, as the foundation issue asks.
-test-min: $(VENV_MIN)/.installed
+test-min: $(VENV_MIN)/.installed chromium
 	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest -m "not needs_latest"
 
 clean:

@@ -12,10 +12,12 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ RevisionError                  exit 5
     │  ├─ UnknownRevisionError        a name that is not in the migrations folder
     │  ├─ UnknownDatabaseRevisionError  the database is at a revision the folder lacks
+    │  │  └─ SquashedRevisionError    ... because 'squash' folded it into another
     │  ├─ MultipleHeadsError
     │  ├─ DuplicateRevisionError
     │  ├─ RevisionCycleError
-    │  └─ RevisionImportError         a revision file that does not import
+    │  ├─ RevisionImportError         a revision file that does not import
+    │  └─ SquashError                 'squash' refused the range (nothing was changed)
     ├─ DatabaseNotUpToDateError       exit 6
     ├─ GraphFormatError               exit 2 (``graph`` was given an unknown format)
     ├─ SchemaDiffersError             exit 1 (``check`` found differences)
@@ -116,6 +118,31 @@ class UnknownDatabaseRevisionError(RevisionError):
             "'flask db stamp --purge <revision>'."
         )
         self.revisions = tuple(revisions)
+
+
+class SquashedRevisionError(UnknownDatabaseRevisionError):
+    """The database is inside a range that ``flask db squash`` replaced."""
+
+    def __init__(self, revision: str, squashed_into: str, path: str) -> None:
+        RevisionError.__init__(
+            self,
+            f"The database is at revision {revision}, which 'flask db squash' folded into "
+            f"revision {squashed_into} ({path}), so this code cannot continue from it. "
+            f"Upgrade the database to {squashed_into} with the code from before the squash "
+            "(version control, or the backup folder the squash printed), then use this code; "
+            f"or, if its schema already matches {squashed_into}, record that with "
+            f"'flask db stamp --purge {squashed_into}'.",
+        )
+        self.revisions = (revision,)
+        self.squashed_into = squashed_into
+
+
+class SquashError(RevisionError):
+    """``squash`` cannot replace the range; nothing was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Cannot squash: {reason}")
+        self.reason = reason
 
 
 class MultipleHeadsError(RevisionError):

@@ -23,6 +23,7 @@ from ..errors import DatabaseNotConfiguredError
 from ..errors import DatabaseUnreachableError
 from ..errors import MigrationFailedError
 from ..errors import RemodelError
+from ..errors import SquashedRevisionError
 from ..errors import UnknownDatabaseRevisionError
 from ..errors import UnknownRevisionError
 from ..extension import MigrateState
@@ -30,6 +31,7 @@ from ..extension import current_state
 from ..logging_guard import preserved_logging
 from ..revisions import load_script_directory
 from ..revisions import translated_errors
+from ..squash import squashed_into
 from ..urls import mask_passwords
 from ..urls import mask_url
 
@@ -74,7 +76,21 @@ class Session:
             return [s for s in script.get_revisions(heads) if isinstance(s, Script)]
         except Exception as exc:  # ResolutionError: the folder lacks a database revision
             missing = [h for h in heads if not _known(script, h)]
-            raise UnknownDatabaseRevisionError(missing or list(heads)) from exc
+            raise unknown_database_revision(script, missing or list(heads)) from exc
+
+
+def unknown_database_revision(
+    script: ScriptDirectory, missing: list[str]
+) -> UnknownDatabaseRevisionError:
+    """The error for a database at *missing*; names the squash that replaced it, if one did."""
+    for revision in missing:
+        try:
+            found = squashed_into(script, revision)
+        except Exception:  # a folder that cannot be walked gets the plain message
+            found = None
+        if found is not None:
+            return SquashedRevisionError(revision, found.revision, found.path)
+    return UnknownDatabaseRevisionError(missing)
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
@@ -124,7 +140,7 @@ def guarded(
     except UnknownRevisionError as exc:
         named = set(targets)
         if script is not None and exc.revision not in named and not _known(script, exc.revision):
-            raise UnknownDatabaseRevisionError([exc.revision]) from exc
+            raise unknown_database_revision(script, [exc.revision]) from exc
         raise
     except RemodelError:
         raise

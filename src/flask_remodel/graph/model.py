@@ -127,7 +127,8 @@ class RevisionGraph:
         return RevisionGraph(self.nodes, None if current is None else tuple(current))
 
 
-def _as_tuple(value: Any) -> tuple[str, ...]:
+def as_tuple(value: Any) -> tuple[str, ...]:
+    """Alembic's ``None`` / id / tuple of ids, as a tuple."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -178,16 +179,16 @@ def from_scripts(scripts: Iterable[Any], resolve: Any = None) -> RevisionGraph:
     found: dict[str, Node] = {}
     for script in scripts:
         module = getattr(script, "module", None)
-        labels = _as_tuple(getattr(module, "branch_labels", None))
+        labels = as_tuple(getattr(module, "branch_labels", None))
         depends: list[str] = []
-        for name in _as_tuple(script.dependencies):
+        for name in as_tuple(script.dependencies):
             target = resolve(name) if resolve is not None else name
             if target is not None:
                 depends.append(target)
         found[script.revision] = Node(
             id=script.revision,
             message=(script.doc or "").strip(),
-            parents=_as_tuple(script.down_revision),
+            parents=as_tuple(script.down_revision),
             depends_on=tuple(depends),
             branch_labels=tuple(sorted(labels)),
             path=str(script.path),
