@@ -130,3 +130,20 @@ def test_read_revision_keeps_comments_and_odd_indentation(tmp_path: Path) -> Non
     assert "op.execute(\"\"\"\nSELECT 1\n\"\"\")" in up.body and not up.returns_early
     assert found.functions["downgrade"].body == "    pass"
     assert found.statements == []  # docstring and identifiers are rewritten, not copied
+
+
+def test_plan_accepts_a_branch_point_as_to_and_a_merge_as_from(tmp_path: Path) -> None:
+    from graph.histories import branchy
+
+    (tmp_path / "versions").mkdir()
+    ids = branchy(tmp_path / "versions")
+    script = ScriptDirectory(str(tmp_path))
+    # b is a branch point: as TO it keeps its id, so c, d and g still build on it.
+    plan = plan_squash(script, ids["a"], ids["b"])
+    assert plan.replaced == (ids["a"], ids["b"]) and plan.down_revision == ()
+    # e is a merge: as FROM its two parents become the squashed revision's.
+    plan = plan_squash(script, ids["e"], ids["f"])
+    assert plan.down_revision == (ids["c"], ids["d"]) and plan.removed == (ids["e"],)
+    # g's depends_on (c, outside) and label are carried; h adds nothing.
+    plan = plan_squash(script, ids["g"], ids["h"])
+    assert plan.depends_on == (ids["c"],) and plan.branch_labels == ("audit",)

@@ -75,3 +75,21 @@ def test_bodies_that_cannot_be_joined(
                    header="SQL = 'SELECT 1'\n")
     write_revision(versions, "q", "p", "Q", upgrade=upgrade, header=header)
     assert expected in _refused(made, rid("p"), rid("q"))
+
+
+def test_a_failed_check_puts_the_original_files_back(
+    made: MadeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask_remodel.api import squashing
+
+    write_history(made.migrations_dir / "versions")
+    before = _tree(made.migrations_dir)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("simulated: the folder did not load")
+
+    monkeypatch.setattr(squashing, "_verify", broken)
+    error = _refused(made, rid("r1"), rid("r4"))
+    assert "did not check out (RuntimeError: simulated" in error
+    assert "the original files were put back unchanged" in error
+    assert _tree(made.migrations_dir) == before
