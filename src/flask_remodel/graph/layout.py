@@ -53,23 +53,22 @@ def _free_lane(lanes: list[str | None]) -> int:
 def lay_out(graph: RevisionGraph) -> Layout:
     # lanes[i] is the revision lane i is kept for, or None when it is free.
     lanes: list[str | None] = []
-    # (parent, child) -> the lane the edge runs down.
+    # (parent, child) -> the lane the edge runs down; waiting[child]: lanes kept for it.
     reserved: dict[tuple[str, str], int] = {}
+    waiting: dict[str, list[int]] = {}
     placed: dict[str, Placed] = {}
     for row, node in enumerate(graph.nodes):
-        mine = sorted(lane for (_, child), lane in reserved.items() if child == node.id)
+        mine = sorted(waiting.pop(node.id, ()))
         lane = mine[0] if mine else _free_lane(lanes)
         for other in mine:
             lanes[other] = None
         lanes[lane] = None
         placed[node.id] = Placed(node.id, row, lane)
         for index, child in enumerate(graph.children(node.id)):
-            if index == 0:
-                target = lane
-            else:
-                target = _free_lane(lanes)
+            target = lane if index == 0 else _free_lane(lanes)
             lanes[target] = child
             reserved[(node.id, child)] = target
+            waiting.setdefault(child, []).append(target)
     routes = tuple(
         Route(parent, child, lane) for (parent, child), lane in reserved.items()
     )
