@@ -99,3 +99,13 @@ def test_html_page_is_self_contained(
     # The only URL is the SVG namespace, which is a name, not something fetched.
     assert re.findall(r"https?://[^\s\"']+", out) == ["http://www.w3.org/2000/svg"]
     assert out.count('class="node') == len(branchy_ids)
+
+
+def test_an_empty_folder_draws_an_empty_graph(load: Callable[[], RevisionGraph]) -> None:
+    graph = load()
+    assert len(graph) == 0 and graph.heads == ()
+    assert render(graph, "text") == ""
+    assert render(graph, "mermaid").splitlines()[0] == "flowchart TD"
+    assert "->" not in render(graph, "dot")
+    html = render(graph, "html")
+    assert "0 revisions · 0 heads" in html and 'class="node' not in html

@@ -132,6 +132,8 @@ def _summary(graph: RevisionGraph) -> str:
     if graph.current is not None:
         where = ", ".join(graph.current) if graph.current else "no revision (empty)"
         counts.append(f"database at {where}")
+    else:
+        counts.append("database not checked: applied revisions are not marked")
     return " · ".join(counts)
 
 
