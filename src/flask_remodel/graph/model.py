@@ -6,6 +6,7 @@ renderers in this package never import Flask or touch a database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -170,7 +171,9 @@ def ordered(nodes: Mapping[str, Node]) -> tuple[Node, ...]:
     return tuple(placed)
 
 
-def from_scripts(scripts: Iterable[Any], resolve: Any = None) -> RevisionGraph:
+def from_scripts(
+    scripts: Iterable[Any], resolve: Callable[[str], str | None] | None = None
+) -> RevisionGraph:
     """The graph of Alembic ``Script`` objects (``ScriptDirectory.walk_revisions()``).
 
     *resolve* maps a ``depends_on`` entry (an id, a prefix or a branch label) to a
