@@ -1,0 +1,47 @@
+"""Upgrades that keep the application running, on PostgreSQL and MariaDB/MySQL.
+
+This package imports no Flask: plain Alembic projects can use it too.
+
+* :func:`lock_timeouts` (installed by Flask-Remodel's environment on every
+  upgrade): a short lock timeout on each statement, retries on a doubling
+  schedule, and a :class:`LockTimeoutError` naming the blocking session.
+* Online operations, usable in any revision as ``op.<name>(...)``:
+  ``create_index_online``, ``drop_index_online``, ``create_foreign_key_online``,
+  ``create_check_constraint_online``, ``set_not_null_online``,
+  ``create_unique_constraint_online`` (see :mod:`.operations`).
+"""
+
+from . import implementations  # noqa: F401  (registers the op.*_online operations)
+from .errors import BackfillError
+from .errors import Blocker
+from .errors import ConstraintValidationError
+from .errors import LockPolicyError
+from .errors import LockTimeoutError
+from .errors import TableCopyRefusedError
+from .operations import CreateCheckConstraintOnlineOp
+from .operations import CreateForeignKeyOnlineOp
+from .operations import CreateIndexOnlineOp
+from .operations import CreateUniqueConstraintOnlineOp
+from .operations import DropIndexOnlineOp
+from .operations import SetNotNullOnlineOp
+from .policy import LockPolicy
+from .statements import lock_timeouts
+from .statements import without_lock_timeout
+
+__all__ = [
+    "BackfillError",
+    "Blocker",
+    "ConstraintValidationError",
+    "CreateCheckConstraintOnlineOp",
+    "CreateForeignKeyOnlineOp",
+    "CreateIndexOnlineOp",
+    "CreateUniqueConstraintOnlineOp",
+    "DropIndexOnlineOp",
+    "LockPolicy",
+    "LockPolicyError",
+    "LockTimeoutError",
+    "SetNotNullOnlineOp",
+    "TableCopyRefusedError",
+    "lock_timeouts",
+    "without_lock_timeout",
+]
