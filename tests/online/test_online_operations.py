@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from alembic.operations import ops
 
 from flask_remodel.online import CreateForeignKeyOnlineOp
@@ -54,12 +55,14 @@ def test_an_invalid_leftover_index_is_dropped_before_building_again(
 ) -> None:
     # A unique build over duplicates fails and leaves an INVALID index behind,
     # like an interrupted CREATE INDEX CONCURRENTLY.
-    with project.engine.connect() as connection:
+    engine = sa.create_engine(
+        project.engine.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as connection:
         connection.exec_driver_sql("UPDATE item SET qty = 1 WHERE id < 3")
-        connection.commit()
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-        with pytest.raises(Exception, match="could not create unique index"):
+        with pytest.raises(sa.exc.DBAPIError, match="could not create unique index"):
             connection.exec_driver_sql("CREATE UNIQUE INDEX CONCURRENTLY ix_item_qty ON item (qty)")
+    engine.dispose()
     assert project.scalar(
         "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'ix_item_qty'::regclass"
     )

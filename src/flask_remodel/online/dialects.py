@@ -49,6 +49,10 @@ class DialectSupport:
     def session_settings(self, policy: LockPolicy) -> list[str]:
         raise NotImplementedError
 
+    def effective_lock_timeout_ms(self, ms: int) -> int:
+        """The wait the server really allows for a configured *ms*."""
+        return ms
+
     def reset_settings(self) -> list[str]:
         raise NotImplementedError
 
@@ -133,10 +137,13 @@ class MariaDBSupport(DialectSupport):
             "SET SESSION max_statement_time = DEFAULT",
         ]
 
+    def effective_lock_timeout_ms(self, ms: int) -> int:
+        return max(1, math.ceil(ms / 1000)) * 1000 if ms > 0 else 0
+
     def lock_timeout_setting(self, ms: int) -> str:
         if ms <= 0:
             return "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"
-        seconds = max(1, math.ceil(ms / 1000))
+        seconds = self.effective_lock_timeout_ms(ms) // 1000
         return (
             f"SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}"
         )

@@ -148,7 +148,9 @@ class StatementRetrier:
                     raise
                 if last:
                     raise LockTimeoutError(
-                        str(statement), attempt + 1, self.policy.lock_timeout_ms, blockers,
+                        str(statement), attempt + 1,
+                        self.support.effective_lock_timeout_ms(self.policy.lock_timeout_ms),
+                        blockers,
                         kept=not self.support.transactional_ddl,
                     ) from exc
             finally:
