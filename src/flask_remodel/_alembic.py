@@ -68,3 +68,17 @@ def wrap_statement_execution(impl: Any, runner: StatementRunner) -> Callable[[],
         impl._exec = original
 
     return undo
+
+
+def render_type(type_: Any, autogen_context: Any) -> str:
+    """A column type as autogenerate writes it (``sa.String(length=50)``), imports noted.
+
+    Renderers of custom operations that carry a type (``existing_type=``)
+    must write it exactly as Alembic's own ``alter_column`` renderer does,
+    including the dialect's and the user's ``render_item`` hooks; Alembic
+    keeps that in ``autogenerate.render._repr_type`` and exports nothing public.
+    """
+    from alembic.autogenerate import render
+
+    rendered: str = render._repr_type(type_, autogen_context)
+    return rendered

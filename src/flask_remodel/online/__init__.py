@@ -12,6 +12,7 @@ This package imports no Flask: plain Alembic projects can use it too.
 """
 
 from . import implementations  # noqa: F401  (registers the op.*_online operations)
+from . import render  # noqa: F401  (and how autogenerate writes them)
 from .errors import BackfillError
 from .errors import Blocker
 from .errors import ConstraintValidationError
