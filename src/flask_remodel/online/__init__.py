@@ -13,6 +13,7 @@ This package imports no Flask: plain Alembic projects can use it too.
 
 from . import implementations  # noqa: F401  (registers the op.*_online operations)
 from . import render  # noqa: F401  (and how autogenerate writes them)
+from .backfill import BackfillOp
 from .errors import BackfillError
 from .errors import Blocker
 from .errors import ConstraintValidationError
@@ -31,6 +32,7 @@ from .statements import without_lock_timeout
 
 __all__ = [
     "BackfillError",
+    "BackfillOp",
     "Blocker",
     "ConstraintValidationError",
     "CreateCheckConstraintOnlineOp",

@@ -109,12 +109,15 @@ class ConstraintValidationError(MigrationFailedError):
 class BackfillError(MigrationFailedError):
     """A batched backfill stopped part-way; finished batches stay committed."""
 
-    def __init__(self, table: str, updated: int, reason: str) -> None:
+    def __init__(self, table: str, updated: int, reason: str, kept: bool = True) -> None:
         self.table = table
         self.updated = updated
+        then = (
+            "The rows already updated stay updated; once the cause is fixed, run the upgrade "
+            "again to continue where it stopped"
+            if kept else "Fix the cause and run the upgrade again"
+        )
         super().__init__(
-            None,
-            f"the backfill of '{table}' stopped after {updated} row(s): {reason}. The rows "
-            "already updated stay updated; run the upgrade again to continue where it stopped",
-            kept=True,
+            None, f"the backfill of '{table}' stopped after {updated} row(s): {reason}. {then}",
+            kept=kept,
         )

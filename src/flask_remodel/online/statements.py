@@ -62,6 +62,16 @@ def active_policy() -> LockPolicy | None:
     return found.policy if found is not None else None
 
 
+def under_lock_policy(execute: Callable[[], T], statement: Any) -> T:
+    """Run *execute* (which sends *statement*) with the run's timeouts and retries.
+
+    For statements an operation sends itself because it needs their result
+    (Alembic's ``op.execute`` returns none); without a policy it just runs.
+    """
+    retrier = _retrier.get()
+    return retrier(execute, statement) if retrier is not None else execute()
+
+
 def _in_transaction(connection: Connection) -> bool:
     raw = driver_connection(connection)
     return not getattr(raw, "autocommit", False)
