@@ -9,6 +9,11 @@ This package imports no Flask: plain Alembic projects can use it too.
   ``create_index_online``, ``drop_index_online``, ``create_foreign_key_online``,
   ``create_check_constraint_online``, ``set_not_null_online``,
   ``create_unique_constraint_online`` (see :mod:`.operations`).
+* ``op.backfill``: a big UPDATE in batches, each committed on its own.
+* ``op.expand_column`` / ``op.contract_column``: a type change or rename in
+  steps that keep old and new code working (see :mod:`.expand`).
+* :func:`~.autogenerate.use_online_forms`: autogenerate writes all of these
+  (``flask db migrate --online``).
 """
 
 from . import implementations  # noqa: F401  (registers the op.*_online operations)
@@ -20,6 +25,8 @@ from .errors import ConstraintValidationError
 from .errors import LockPolicyError
 from .errors import LockTimeoutError
 from .errors import TableCopyRefusedError
+from .expand import ContractColumnOp
+from .expand import ExpandColumnOp
 from .operations import CreateCheckConstraintOnlineOp
 from .operations import CreateForeignKeyOnlineOp
 from .operations import CreateIndexOnlineOp
@@ -35,11 +42,13 @@ __all__ = [
     "BackfillOp",
     "Blocker",
     "ConstraintValidationError",
+    "ContractColumnOp",
     "CreateCheckConstraintOnlineOp",
     "CreateForeignKeyOnlineOp",
     "CreateIndexOnlineOp",
     "CreateUniqueConstraintOnlineOp",
     "DropIndexOnlineOp",
+    "ExpandColumnOp",
     "LockPolicy",
     "LockPolicyError",
     "LockTimeoutError",

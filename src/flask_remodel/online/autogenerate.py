@@ -13,7 +13,14 @@ autogenerate found                          written as
 ``create_check_constraint`` (PostgreSQL)    ``create_check_constraint_online``
 ``create_unique_constraint``                ``create_unique_constraint_online``
 ``alter_column(nullable=False)`` alone      ``set_not_null_online``
+``alter_column(type_=...)`` that rewrites   ``expand_column`` + ``contract_column``
 ==========================================  =====================================
+
+A type change counts as rewriting when the type's name changes (INTEGER to
+BIGINT), not when only its length does (VARCHAR(50) to VARCHAR(100)). It is
+written as an expansion to ``<column>_new`` and, in the same revision, the
+contraction that renames it back: the running code keeps reading and writing
+the column under its name throughout.
 
 Tables created by the same script are left alone: nobody writes to them yet.
 """
@@ -22,10 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from typing import TypeAlias
 
+import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.sql.elements import ColumnClause
 
+from .expand import ContractColumnOp
+from .expand import ExpandColumnOp
 from .operations import CreateCheckConstraintOnlineOp
 from .operations import CreateForeignKeyOnlineOp
 from .operations import CreateIndexOnlineOp
@@ -35,7 +46,8 @@ from .operations import SetNotNullOnlineOp
 
 ONLINE_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
 
-Converter = Callable[[Any, str], "ops.MigrateOperation | None"]
+Converted: TypeAlias = "ops.MigrateOperation | list[ops.MigrateOperation] | None"
+Converter = Callable[[Any, Any], Converted]
 
 
 def _plain_columns(columns: list[Any]) -> list[str] | None:
@@ -50,7 +62,7 @@ def _plain_columns(columns: list[Any]) -> list[str] | None:
     return names
 
 
-def _index(op: ops.CreateIndexOp, dialect: str) -> ops.MigrateOperation | None:
+def _index(op: ops.CreateIndexOp, dialect: Any) -> ops.MigrateOperation | None:
     index = op.to_index()
     columns = _plain_columns(list(index.expressions))
     if columns is None or index.dialect_kwargs or op.index_name is None:
@@ -60,7 +72,7 @@ def _index(op: ops.CreateIndexOp, dialect: str) -> ops.MigrateOperation | None:
     )
 
 
-def _drop_index(op: ops.DropIndexOp, dialect: str) -> ops.MigrateOperation | None:
+def _drop_index(op: ops.DropIndexOp, dialect: Any) -> ops.MigrateOperation | None:
     if op.table_name is None:
         return None
     try:
@@ -73,7 +85,7 @@ def _drop_index(op: ops.DropIndexOp, dialect: str) -> ops.MigrateOperation | Non
     )
 
 
-def _foreign_key(op: ops.CreateForeignKeyOp, dialect: str) -> ops.MigrateOperation | None:
+def _foreign_key(op: ops.CreateForeignKeyOp, dialect: Any) -> ops.MigrateOperation | None:
     if op.constraint_name is None or set(op.kw) - {
         "ondelete", "onupdate", "source_schema", "referent_schema"
     } - {k for k, v in op.kw.items() if v is None}:
@@ -85,15 +97,15 @@ def _foreign_key(op: ops.CreateForeignKeyOp, dialect: str) -> ops.MigrateOperati
     )
 
 
-def _check(op: ops.CreateCheckConstraintOp, dialect: str) -> ops.MigrateOperation | None:
-    if op.constraint_name is None or dialect != "postgresql":
+def _check(op: ops.CreateCheckConstraintOp, dialect: Any) -> ops.MigrateOperation | None:
+    if op.constraint_name is None or dialect.name != "postgresql":
         return None  # MariaDB/MySQL can only add a CHECK by copying the table
     return CreateCheckConstraintOnlineOp(
         str(op.constraint_name), op.table_name, str(op.condition), schema=op.schema
     )
 
 
-def _unique(op: ops.CreateUniqueConstraintOp, dialect: str) -> ops.MigrateOperation | None:
+def _unique(op: ops.CreateUniqueConstraintOp, dialect: Any) -> ops.MigrateOperation | None:
     if op.constraint_name is None:
         return None
     return CreateUniqueConstraintOnlineOp(
@@ -101,19 +113,42 @@ def _unique(op: ops.CreateUniqueConstraintOp, dialect: str) -> ops.MigrateOperat
     )
 
 
-def _not_null(op: ops.AlterColumnOp, dialect: str) -> ops.MigrateOperation | None:
-    only_nullable = (
-        op.modify_nullable is False
-        and op.modify_type is None
-        and op.modify_name is None
+def _type_name(type_: Any, dialect: Any) -> str:
+    compiled = str(dialect.type_compiler_instance.process(sa.types.to_instance(type_)))
+    return compiled.split("(")[0].strip().upper()
+
+
+def _rewrites(op: ops.AlterColumnOp, dialect: Any) -> bool:
+    if op.existing_type is None or op.modify_type is None:
+        return False
+    return _type_name(op.existing_type, dialect) != _type_name(op.modify_type, dialect)
+
+
+def _alter(op: ops.AlterColumnOp, dialect: Any) -> Converted:
+    others_unchanged = (
+        op.modify_name is None
         and op.modify_server_default is False
         and op.modify_comment is False
     )
-    if not only_nullable:
+    if not others_unchanged:
         return None
-    return SetNotNullOnlineOp(
-        op.table_name, op.column_name, existing_type=op.existing_type, schema=op.schema
-    )
+    if op.modify_nullable is False and op.modify_type is None:
+        return SetNotNullOnlineOp(
+            op.table_name, op.column_name, existing_type=op.existing_type, schema=op.schema
+        )
+    if op.modify_nullable is None and _rewrites(op, dialect) and not op.kw.get(
+        "existing_autoincrement"
+    ):
+        new = f"{op.column_name}_new"
+        return [
+            ExpandColumnOp(
+                op.table_name, op.column_name, new, op.modify_type,
+                nullable=op.existing_nullable is not False, schema=op.schema,
+                existing_type=op.existing_type,
+            ),
+            ContractColumnOp(op.table_name, op.column_name, new, rename=True, schema=op.schema),
+        ]
+    return None
 
 
 _CONVERTERS: dict[type[Any], Converter] = {
@@ -122,7 +157,7 @@ _CONVERTERS: dict[type[Any], Converter] = {
     ops.CreateForeignKeyOp: _foreign_key,
     ops.CreateCheckConstraintOp: _check,
     ops.CreateUniqueConstraintOp: _unique,
-    ops.AlterColumnOp: _not_null,
+    ops.AlterColumnOp: _alter,
 }
 
 
@@ -130,7 +165,7 @@ def _table_of(op: Any) -> str | None:
     return getattr(op, "table_name", None) or getattr(op, "source_table", None)
 
 
-def _convert_list(operations: list[Any], dialect: str, new_tables: set[str]) -> list[Any]:
+def _convert_list(operations: list[Any], dialect: Any, new_tables: set[str]) -> list[Any]:
     converted: list[Any] = []
     for op in operations:
         if isinstance(op, ops.OpContainer):
@@ -141,7 +176,12 @@ def _convert_list(operations: list[Any], dialect: str, new_tables: set[str]) -> 
         replacement = None
         if convert is not None and _table_of(op) not in new_tables:
             replacement = convert(op, dialect)
-        converted.append(replacement if replacement is not None else op)
+        if replacement is None:
+            converted.append(op)
+        elif isinstance(replacement, list):
+            converted.extend(replacement)
+        else:
+            converted.append(replacement)
     return converted
 
 
@@ -152,8 +192,8 @@ def use_online_forms(context: Any, script: ops.MigrationScript) -> int:
         nothing changes unless its dialect is PostgreSQL or MariaDB/MySQL.
     :return: how many operations were replaced.
     """
-    dialect = context.dialect.name
-    if dialect not in ONLINE_DIALECTS:
+    dialect = context.dialect
+    if dialect.name not in ONLINE_DIALECTS:
         return 0
     # With several databases Alembic calls the hook after each one; the last
     # pair of upgrade/downgrade lists is the database just compared.

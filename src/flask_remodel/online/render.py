@@ -13,6 +13,8 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 
 from .._alembic import render_type
+from .expand import ContractColumnOp
+from .expand import ExpandColumnOp
 from .operations import CreateCheckConstraintOnlineOp
 from .operations import CreateForeignKeyOnlineOp
 from .operations import CreateIndexOnlineOp
@@ -21,10 +23,18 @@ from .operations import DropIndexOnlineOp
 from .operations import SetNotNullOnlineOp
 
 
+class _Code(str):
+    """A positional argument that is already Python source (a rendered type)."""
+
+
 def _call(context: AutogenContext, name: str, *args: Any, **keywords: Any) -> str:
-    """``op.<name>(args..., key=value...)``; keywords left at None or False are omitted."""
+    """``op.<name>(args..., key=value...)``; keywords left at None are omitted.
+
+    Positional arguments are written with ``repr`` (except :class:`_Code`);
+    keyword values must already be source text.
+    """
     prefix = context.opts.get("alembic_module_prefix", "op.")
-    parts = [repr(_plain(a)) for a in args]
+    parts = [a if isinstance(a, _Code) else repr(_plain(a)) for a in args]
     parts += [f"{key}={value}" for key, value in keywords.items() if value is not None]
     return f"{prefix}{name}({', '.join(parts)})"
 
@@ -89,4 +99,22 @@ def _create_unique(context: AutogenContext, op: CreateUniqueConstraintOnlineOp) 
     return _call(
         context, "create_unique_constraint_online", op.constraint_name, op.table_name,
         op.columns, schema=_opt(op.schema),
+    )
+
+
+@renderers.dispatch_for(ExpandColumnOp)
+def _expand(context: AutogenContext, op: ExpandColumnOp) -> str:
+    existing = render_type(op.existing_type, context) if op.existing_type is not None else None
+    return _call(
+        context, "expand_column", op.table_name, op.column_name, op.new_column_name,
+        _Code(render_type(op.type_, context)), nullable=None if op.nullable else "False",
+        schema=_opt(op.schema), existing_type=existing,
+    )
+
+
+@renderers.dispatch_for(ContractColumnOp)
+def _contract(context: AutogenContext, op: ContractColumnOp) -> str:
+    return _call(
+        context, "contract_column", op.table_name, op.column_name, op.new_column_name,
+        rename="True" if op.rename else None, schema=_opt(op.schema),
     )
