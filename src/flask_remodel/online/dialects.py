@@ -53,6 +53,10 @@ class DialectSupport:
         """The wait the server really allows for a configured *ms*."""
         return ms
 
+    def needs_watchdog(self, ms: int) -> bool:
+        """Whether the server cannot count *ms* itself (see :mod:`.watchdog`)."""
+        return False
+
     def reset_settings(self) -> list[str]:
         raise NotImplementedError
 
@@ -114,9 +118,10 @@ class MariaDBSupport(DialectSupport):
     ``lock_wait_timeout`` bounds waits for metadata locks, which every ALTER
     needs and which queue every later statement on the table behind it;
     ``innodb_lock_wait_timeout`` bounds row-lock waits (UPDATEs in data
-    migrations). Both count whole seconds, so a timeout under a second
-    becomes one second (0 would mean "never wait", and an ALTER on a table
-    with any traffic would then never start).
+    migrations). Both count whole seconds, so they are set rounded up (0
+    would mean "never wait", and an ALTER on a table with any traffic would
+    then never start), and :mod:`.watchdog` cancels a metadata-lock wait at
+    the configured milliseconds.
     """
 
     lock_timeout_codes = frozenset({"1205"})  # ER_LOCK_WAIT_TIMEOUT, metadata and row locks
@@ -137,13 +142,13 @@ class MariaDBSupport(DialectSupport):
             "SET SESSION max_statement_time = DEFAULT",
         ]
 
-    def effective_lock_timeout_ms(self, ms: int) -> int:
-        return max(1, math.ceil(ms / 1000)) * 1000 if ms > 0 else 0
+    def needs_watchdog(self, ms: int) -> bool:
+        return ms % 1000 != 0
 
     def lock_timeout_setting(self, ms: int) -> str:
         if ms <= 0:
             return "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"
-        seconds = self.effective_lock_timeout_ms(ms) // 1000
+        seconds = max(1, math.ceil(ms / 1000))
         return (
             f"SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}"
         )

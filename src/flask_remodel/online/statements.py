@@ -32,6 +32,8 @@ from .dialects import dialect_support
 from .errors import Blocker
 from .errors import LockTimeoutError
 from .policy import LockPolicy
+from .watchdog import LockWaitWatchdog
+from .watchdog import Shot
 
 T = TypeVar("T")
 
@@ -106,6 +108,14 @@ class _BlockerWatch:
     def stop(self) -> list[Blocker]:
         self._stop.set()
         self._thread.join(timeout=5)
+        if not self.found:
+            # A wait too short for the thread to see: MariaDB still shows the
+            # open transaction that held the lock (PostgreSQL shows nothing now).
+            try:
+                with self.engine.connect() as other:
+                    self.found = self.support.blockers(other, self.waiting)
+            except Exception:
+                pass
         return self.found
 
 
@@ -117,6 +127,21 @@ class StatementRetrier:
         self.support = support
         self.policy = policy
         self._depth = 0
+        self._watchdog: LockWaitWatchdog | None = None
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
+
+    @contextmanager
+    def _lock_wait_limit(self) -> Iterator[Shot]:
+        if not self.support.needs_watchdog(self.policy.lock_timeout_ms):
+            yield Shot()
+            return
+        if self._watchdog is None:
+            self._watchdog = LockWaitWatchdog(self.connection, self.policy.lock_timeout_ms)
+        with self._watchdog.watching() as shot:
+            yield shot
 
     def __call__(self, execute: Callable[[], T], statement: Any) -> T:
         if self.impl.as_sql or self._depth:
@@ -149,12 +174,15 @@ class StatementRetrier:
         for attempt in range(len(pauses) + 1):
             last = attempt == len(pauses)
             watch = _BlockerWatch(self.connection, self.support) if last and pauses else None
+            shot = Shot()
             try:
-                return self._attempt(execute)
+                with self._lock_wait_limit() as shot:
+                    return self._attempt(execute)
             except Exception as exc:
                 blockers = watch.stop() if watch is not None else []
                 watch = None
-                if not self.support.is_lock_timeout(exc) or not pauses:
+                timed_out = self.support.is_lock_timeout(exc) or shot.fired
+                if not timed_out or not pauses:
                     raise
                 if last:
                     raise LockTimeoutError(
@@ -202,6 +230,7 @@ def lock_timeouts(connection: Connection, policy: LockPolicy) -> Iterator[Callab
     def attach(migration_context: Any) -> None:
         retrier = StatementRetrier(migration_context.impl, support, policy)
         undo.append(wrap_statement_execution(migration_context.impl, retrier))
+        undo.append(retrier.close)
         tokens.append(_retrier.set(retrier))
 
     try:
