@@ -241,9 +241,10 @@ class Writers:
         for process in self.processes:
             process.join()
 
-    def longest_wait(self, start: float, end: float) -> float:
-        during = [d for s, d in self.samples if s + d >= start and s <= end]
-        return max(during, default=0.0)
+    def longest_wait(self, start: float, end: float) -> tuple[float, float]:
+        """The longest write that overlapped [start, end], and when it began (from start)."""
+        during = [(d, s - start) for s, d in self.samples if s + d >= start and s <= end]
+        return max(during, default=(0.0, 0.0))
 
 
 @contextlib.contextmanager
@@ -315,6 +316,7 @@ class Result:
     tool: str
     upgrade_s: float
     longest_ms: float
+    longest_at_s: float
     writes: int
     errors: int
     check: str
@@ -359,9 +361,9 @@ def run_one(backend: str, change: Change, tool: str, rows: int, read_seconds: fl
         with after.app_context():
             after.extensions["bench_db"].engine.dispose()
         engine.dispose()
-        return Result(backend, change, tool, ended - started,
-                      1000 * writers.longest_wait(started, ended), len(writers.samples),
-                      len(writers.errors), check, _operations(script))
+        longest, at = writers.longest_wait(started, ended)
+        return Result(backend, change, tool, ended - started, 1000 * longest, at,
+                      len(writers.samples), len(writers.errors), check, _operations(script))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_one(backend, change, tool, args.rows, args.read_seconds)
                 results.append(result)
                 print(f"  {backend:10} {change.name:22} {tool:14} upgrade {result.upgrade_s:6.2f} s"
-                      f"  longest write {result.longest_ms:8.1f} ms  {result.check}", flush=True)
+                      f"  longest write {result.longest_ms:8.1f} ms"
+                      f" (at {result.longest_at_s:5.2f} s)  {result.check}", flush=True)
     report(results)
     return 0
 

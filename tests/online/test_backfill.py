@@ -15,7 +15,7 @@ def test_backfill_updates_in_batches_with_progress(project: OnlineProject) -> No
         "bf",
         "op.add_column('item', sa.Column('email_upper', sa.String(50), nullable=True))\n"
         "op.backfill('item', {'email_upper': 'upper(email)'}, where='email_upper IS NULL',"
-        " batch_size=7)",
+        " batch_size=7, batch_time=None)",
     )
     result = ok(project.upgrade())
     assert "Backfill item: 50 row(s) to update" in result.output
@@ -27,6 +27,18 @@ def test_backfill_updates_in_batches_with_progress(project: OnlineProject) -> No
     if project.dialect != "sqlite":
         # each batch commits on its own, outside the revision's transaction
         assert project.sent_matching("UPDATE item SET email_upper")[0] in project.sent
+
+
+def test_slow_batches_shrink(project: OnlineProject) -> None:
+    # batch_time=0: every batch is "too slow", so each next one is half as big.
+    project.revision(
+        "bf", "op.backfill('item', {'qty': 'qty + 1'}, batch_size=16, batch_time=0)"
+    )
+    result = ok(project.upgrade())
+    sizes = [16, 8, 4, 2] + [1] * 20
+    assert len(project.sent_matching("UPDATE item SET qty")) == len(sizes)
+    assert f"50 of 50 row(s), batch {len(sizes)}, up to id=50" in result.output
+    assert project.scalar("SELECT SUM(qty) FROM item") == sum(range(1, 51)) + 50
 
 
 @pytest.mark.backends("postgresql", "mariadb")

@@ -42,15 +42,19 @@ class BackfillOp(ops.MigrateOperation):
     :param set_: column name -> new value: a string is SQL (``"lower(email)"``),
         anything else (numbers, ``None``, SQLAlchemy expressions) a value.
     :param where: SQL that selects the rows still to update; ``None`` for all.
-    :param batch_size: rows per batch (per transaction).
+    :param batch_size: rows per batch (per transaction), at most.
     :param pause: seconds to sleep between batches.
+    :param batch_time: seconds one batch's UPDATE should take at most: it holds
+        its rows' locks that long, so a write to one of them waits that long.
+        A slower batch halves the next one; a batch faster than half of it
+        doubles the next (up to *batch_size*). ``None`` keeps *batch_size*.
     :param key: the column to walk in order; by default the single-column primary key.
     """
 
     def __init__(
         self, table_name: str, set_: Mapping[str, Any], *, where: str | None = None,
         batch_size: int = 1000, pause: float = 0.0, key: str | None = None,
-        schema: str | None = None,
+        schema: str | None = None, batch_time: float | None = 0.05,
     ) -> None:
         if not set_:
             raise ValueError("backfill needs at least one column in set_")
@@ -63,17 +67,18 @@ class BackfillOp(ops.MigrateOperation):
         self.pause = pause
         self.key = key
         self.schema = schema
+        self.batch_time = batch_time
 
     @classmethod
     def backfill(
         cls, operations: Operations, table_name: str, set_: Mapping[str, Any], *,
         where: str | None = None, batch_size: int = 1000, pause: float = 0.0,
-        key: str | None = None, schema: str | None = None,
+        key: str | None = None, schema: str | None = None, batch_time: float | None = 0.05,
     ) -> int:
         """Update *table_name* in batches; return the number of rows updated."""
         found: int = operations.invoke(
             cls(table_name, set_, where=where, batch_size=batch_size, pause=pause, key=key,
-                schema=schema)
+                schema=schema, batch_time=batch_time)
         )
         return found
 
@@ -122,6 +127,7 @@ class _Batches:
         self.key = self.table.c[self.key_name]
         self.predicate = sa.text(op.where) if op.where else sa.true()
         self.updated = 0
+        self.size = op.batch_size
 
     def remaining(self) -> int:
         query = sa.select(sa.func.count()).select_from(self.table).where(self.predicate)
@@ -131,7 +137,7 @@ class _Batches:
         query = sa.select(self.key).where(self.predicate)
         if after is not None:
             query = query.where(self.key > after)
-        query = query.order_by(self.key).limit(self.op.batch_size)
+        query = query.order_by(self.key).limit(self.size)
         return [row[0] for row in self.operations.get_bind().execute(query)]
 
     def update(self, first: Any, last: Any) -> int:
@@ -146,6 +152,15 @@ class _Batches:
         result = under_lock_policy(lambda: bind.execute(statement), statement)
         return int(result.rowcount or 0)
 
+    def _resize(self, took: float) -> None:
+        target = self.op.batch_time
+        if target is None:
+            return
+        if took > target:
+            self.size = max(1, self.size // 2)
+        elif took < target / 2:
+            self.size = min(self.op.batch_size, self.size * 2)
+
     def run(self) -> int:
         total = self.remaining()
         log.info("Backfill %s: %s row(s) to update", self.op.table_name, f"{total:,}")
@@ -155,6 +170,7 @@ class _Batches:
             keys = self.next_keys(after)
             if not keys:
                 break
+            started = time.monotonic()
             try:
                 self.updated += self.update(keys[0], keys[-1])
             except (DBAPIError, LockTimeoutError) as exc:
@@ -162,6 +178,7 @@ class _Batches:
                 raise BackfillError(
                     self.op.table_name, self.updated, reason, kept=self.committed
                 ) from exc
+            self._resize(time.monotonic() - started)
             batch += 1
             after = keys[-1]
             done = min(100, round(100 * self.updated / total)) if total else 100
