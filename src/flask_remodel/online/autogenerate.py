@@ -114,7 +114,7 @@ def _unique(op: ops.CreateUniqueConstraintOp, dialect: Any) -> ops.MigrateOperat
 
 
 def _type_name(type_: Any, dialect: Any) -> str:
-    compiled = str(dialect.type_compiler_instance.process(sa.types.to_instance(type_)))
+    compiled = str(sa.types.to_instance(type_).compile(dialect=dialect))
     return compiled.split("(")[0].strip().upper()
 
 

@@ -112,7 +112,7 @@ def _postgresql_triggers(operations: Operations, op: ExpandColumnOp) -> None:
     name = quote(operations, sync_name(op.table_name, op.column_name, op.new_column_name))
     old = quote(operations, op.column_name)
     new = quote(operations, op.new_column_name)
-    new_type = operations.migration_context.dialect.type_compiler_instance.process(op.type_)
+    new_type = op.type_.compile(dialect=operations.migration_context.dialect)
     to_new = f"CAST(NEW.{old} AS {new_type})"
     run_sql(
         operations,
@@ -180,7 +180,7 @@ def _expand(operations: Operations, op: ExpandColumnOp) -> None:
     copy = old
     if kind == "postgresql":
         dialect = operations.migration_context.dialect
-        copy = f"CAST({old} AS {dialect.type_compiler_instance.process(op.type_)})"
+        copy = f"CAST({old} AS {op.type_.compile(dialect=dialect)})"
     operations.invoke(
         BackfillOp(
             op.table_name, {op.new_column_name: copy},
