@@ -75,6 +75,20 @@ def test_rename_keeps_both_names_written_until_the_contract(project: OnlineProje
     _run(project, "INSERT INTO item (id, email_address) VALUES (202, 'z')")
 
 
+@pytest.mark.backends("postgresql", "mariadb")
+def test_an_expansion_that_stopped_is_run_again(project: OnlineProject) -> None:
+    project.revision("ex", EXPAND + "\nop.execute('SELECT * FROM no_such_table')")
+    assert project.upgrade().exit_code == 1
+    # column, triggers and copied rows were committed by the batches
+    assert project.scalar("SELECT COUNT(*) FROM item WHERE qty_new = qty") == 50
+    path = project.made.migrations_dir / "versions" / "ex_ex.py"
+    path.write_text(path.read_text().replace("op.execute('SELECT * FROM no_such_table')", ""))
+    result = ok(project.upgrade())
+    assert "Backfill item: 0 row(s) to update" in result.output
+    _run(project, "UPDATE item SET qty = 77 WHERE id = 5")
+    assert project.scalar("SELECT qty_new FROM item WHERE id = 5") == 77
+
+
 def test_expand_reverses_to_a_contraction_of_the_new_column() -> None:
     expand = ExpandColumnOp("t", "a", "a_new", sa.BigInteger())
     undo = expand.reverse()

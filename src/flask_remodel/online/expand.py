@@ -124,10 +124,12 @@ def _postgresql_triggers(operations: Operations, op: ExpandColumnOp) -> None:
         f"ELSIF NEW.{new} IS DISTINCT FROM OLD.{new} THEN NEW.{old} := NEW.{new}; "
         f"END IF; RETURN NEW; END $$",
     )
+    table = qualified(operations, op.table_name, op.schema)
+    run_sql(operations, f"DROP TRIGGER IF EXISTS {name} ON {table}")  # a run that stopped
     run_sql(
         operations,
-        f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON "
-        f"{qualified(operations, op.table_name, op.schema)} FOR EACH ROW EXECUTE FUNCTION {name}()",
+        f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {name}()",
     )
 
 
@@ -138,13 +140,15 @@ def _mysql_triggers(operations: Operations, op: ExpandColumnOp) -> None:
     new = quote(operations, op.new_column_name)
     run_sql(
         operations,
-        f"CREATE TRIGGER {quote(operations, name + '_i')} BEFORE INSERT ON {table} FOR EACH ROW "
+        f"CREATE OR REPLACE TRIGGER {quote(operations, name + '_i')} BEFORE INSERT ON {table} "
+        "FOR EACH ROW "
         f"BEGIN IF NEW.{new} IS NULL THEN SET NEW.{new} = NEW.{old}; "
         f"ELSEIF NEW.{old} IS NULL THEN SET NEW.{old} = NEW.{new}; END IF; END",
     )
     run_sql(
         operations,
-        f"CREATE TRIGGER {quote(operations, name + '_u')} BEFORE UPDATE ON {table} FOR EACH ROW "
+        f"CREATE OR REPLACE TRIGGER {quote(operations, name + '_u')} BEFORE UPDATE ON {table} "
+        "FOR EACH ROW "
         f"BEGIN IF NOT (NEW.{old} <=> OLD.{old}) THEN SET NEW.{new} = NEW.{old}; "
         f"ELSEIF NOT (NEW.{new} <=> OLD.{new}) THEN SET NEW.{old} = NEW.{new}; END IF; END",
     )
@@ -159,7 +163,8 @@ def _sqlite_triggers(operations: Operations, op: ExpandColumnOp) -> None:
     for suffix, event in (("_i", "INSERT"), ("_u", f"UPDATE OF {old}")):
         run_sql(
             operations,
-            f"CREATE TRIGGER {quote(operations, name + suffix)} AFTER {event} ON {table} "
+            f"CREATE TRIGGER IF NOT EXISTS {quote(operations, name + suffix)} AFTER {event} "
+            f"ON {table} "
             f"FOR EACH ROW BEGIN UPDATE {table} SET {new} = NEW.{old} "
             f"WHERE rowid = NEW.rowid; END",
         )
@@ -171,9 +176,22 @@ _TRIGGERS = {"postgresql": _postgresql_triggers, "mysql": _mysql_triggers}
 @Operations.implementation_for(ExpandColumnOp)
 def _expand(operations: Operations, op: ExpandColumnOp) -> None:
     kind = family(operations)
-    operations.add_column(
-        op.table_name, sa.Column(op.new_column_name, op.type_, nullable=True), schema=op.schema
-    )
+    if kind == "other":
+        # SQLite runs the whole revision in one transaction: a failed run left nothing.
+        operations.add_column(
+            op.table_name, sa.Column(op.new_column_name, op.type_, nullable=True),
+            schema=op.schema,
+        )
+    else:
+        # The backfill commits as it goes, so a run that stopped left the
+        # column and triggers behind; the next run reuses them.
+        column_type = op.type_.compile(dialect=operations.migration_context.dialect)
+        in_place = ", ALGORITHM=INPLACE, LOCK=NONE" if kind == "mysql" else ""
+        run_sql(
+            operations,
+            f"ALTER TABLE {qualified(operations, op.table_name, op.schema)} ADD COLUMN IF NOT "
+            f"EXISTS {quote(operations, op.new_column_name)} {column_type}{in_place}",
+        )
     _TRIGGERS.get(kind, _sqlite_triggers)(operations, op)
     old = quote(operations, op.column_name)
     new = quote(operations, op.new_column_name)

@@ -58,12 +58,6 @@ def without_lock_timeout() -> Iterator[None]:
         _exempt.reset(token)
 
 
-def active_policy() -> LockPolicy | None:
-    """The policy of the migration run in progress, if lock timeouts are on."""
-    found = _retrier.get()
-    return found.policy if found is not None else None
-
-
 def under_lock_policy(execute: Callable[[], T], statement: Any) -> T:
     """Run *execute* (which sends *statement*) with the run's timeouts and retries.
 
@@ -86,16 +80,21 @@ class _BlockerWatch:
     longer says who it was waiting for, so a thread looks while it waits.
     """
 
-    def __init__(self, connection: Connection, support: DialectSupport) -> None:
+    def __init__(
+        self, engine: Any, support: DialectSupport, waiting: int, delay: float
+    ) -> None:
         self.support = support
-        self.engine = connection.engine
-        self.waiting = support.backend_id(connection)
+        self.engine = engine
+        self.waiting = waiting
+        self.delay = delay
         self.found: list[Blocker] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
+        if self._stop.wait(self.delay):
+            return  # most statements finish at once: no second connection for them
         try:
             with self.engine.connect() as other:
                 while not self._stop.wait(0.02):
@@ -128,6 +127,7 @@ class StatementRetrier:
         self.policy = policy
         self._depth = 0
         self._watchdog: LockWaitWatchdog | None = None
+        self._backend_id: int | None = None
 
     def close(self) -> None:
         if self._watchdog is not None:
@@ -169,11 +169,18 @@ class StatementRetrier:
         finally:
             self._set_lock_timeout(self.policy.lock_timeout_ms)
 
+    def _watch_blockers(self) -> _BlockerWatch:
+        if self._backend_id is None:
+            self._backend_id = self.support.backend_id(self.connection)
+        delay = min(self.policy.lock_timeout_ms / 2, 20) / 1000
+        return _BlockerWatch(self.connection.engine, self.support, self._backend_id, delay)
+
     def _with_retries(self, execute: Callable[[], T], statement: Any) -> T:
         pauses = list(self.policy.pauses())
+        limited = self.policy.lock_timeout_ms > 0
         for attempt in range(len(pauses) + 1):
             last = attempt == len(pauses)
-            watch = _BlockerWatch(self.connection, self.support) if last and pauses else None
+            watch = self._watch_blockers() if last and limited else None
             shot = Shot()
             try:
                 with self._lock_wait_limit() as shot:
@@ -182,7 +189,7 @@ class StatementRetrier:
                 blockers = watch.stop() if watch is not None else []
                 watch = None
                 timed_out = self.support.is_lock_timeout(exc) or shot.fired
-                if not timed_out or not pauses:
+                if not timed_out or not limited:
                     raise
                 if last:
                     raise LockTimeoutError(
