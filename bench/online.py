@@ -241,6 +241,10 @@ class Writers:
         for process in self.processes:
             process.join()
 
+    def slow_writes(self, start: float, end: float, limit: float = 0.1) -> int:
+        """How many writes that overlapped [start, end] took longer than *limit* seconds."""
+        return sum(1 for s, d in self.samples if s + d >= start and s <= end and d > limit)
+
     def longest_wait(self, start: float, end: float) -> tuple[float, float]:
         """The longest write that overlapped [start, end], and when it began (from start)."""
         during = [(d, s - start) for s, d in self.samples if s + d >= start and s <= end]
@@ -317,6 +321,7 @@ class Result:
     upgrade_s: float
     longest_ms: float
     longest_at_s: float
+    slow: int
     writes: int
     errors: int
     check: str
@@ -363,7 +368,8 @@ def run_one(backend: str, change: Change, tool: str, rows: int, read_seconds: fl
         engine.dispose()
         longest, at = writers.longest_wait(started, ended)
         return Result(backend, change, tool, ended - started, 1000 * longest, at,
-                      len(writers.samples), len(writers.errors), check, _operations(script))
+                      writers.slow_writes(started, ended), len(writers.samples),
+                      len(writers.errors), check, _operations(script))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -386,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(result)
                 print(f"  {backend:10} {change.name:22} {tool:14} upgrade {result.upgrade_s:6.2f} s"
                       f"  longest write {result.longest_ms:8.1f} ms"
-                      f" (at {result.longest_at_s:5.2f} s)  {result.check}", flush=True)
+                      f" (at {result.longest_at_s:5.2f} s), {result.slow} over 100 ms"
+                      f"  {result.check}", flush=True)
     report(results)
     return 0
 
@@ -394,9 +401,9 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: list[Result]) -> None:
     print()
     print("| database | change | Flask-Migrate: longest write wait / upgrade | "
-          "Flask-Remodel --online: longest write wait / upgrade | ratio (wait) | checks | "
-          "Flask-Remodel wrote |")
-    print("|---|---|---|---|---|---|---|")
+          "Flask-Remodel --online: longest write wait / upgrade | ratio (wait) | "
+          "writes over 100 ms (FM / FR) | checks | Flask-Remodel wrote |")
+    print("|---|---|---|---|---|---|---|---|")
     pairs: dict[tuple[str, str], dict[str, Result]] = {}
     for result in results:
         pairs.setdefault((result.backend, result.change.label), {})[result.tool] = result
@@ -406,8 +413,8 @@ def report(results: list[Result]) -> None:
         checks = "ok" if plain.check == online.check == "ok" else (
             f"FM: {plain.check}; FR: {online.check}")
         print(f"| {backend} | {label} | {plain.longest_ms:,.0f} ms / {plain.upgrade_s:.2f} s | "
-              f"{online.longest_ms:,.0f} ms / {online.upgrade_s:.2f} s | {ratio:.1f}x | {checks} | "
-              f"{online.forms} |")
+              f"{online.longest_ms:,.0f} ms / {online.upgrade_s:.2f} s | {ratio:.1f}x | "
+              f"{plain.slow} / {online.slow} | {checks} | {online.forms} |")
     errors = [(r.backend, r.change.name, r.tool, r.errors) for r in results if r.errors]
     for backend, name, tool, count in errors:
         print(f"note: {count} write(s) failed during {backend} {name} with {tool}")
