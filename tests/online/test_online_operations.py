@@ -238,3 +238,18 @@ def test_reverse_operations_give_the_downgrade() -> None:
     assert isinstance(fk, ops.DropConstraintOp) and fk.constraint_type == "foreignkey"
     nn = SetNotNullOnlineOp("t", "c").reverse()
     assert isinstance(nn, ops.AlterColumnOp) and nn.modify_nullable is True
+
+
+@pytest.mark.backends("postgresql")
+def test_upgrade_sql_prints_the_online_statements(project: OnlineProject) -> None:
+    project.revision(
+        "ix",
+        "op.create_index_online('ix_item_email', 'item', ['email'])\n"
+        "op.set_not_null_online('item', 'email')",
+    )
+    result = ok(project.made.cli("upgrade", "--sql", "r0:ix"))
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    create = lines.index("CREATE INDEX CONCURRENTLY ix_item_email ON item (email);")
+    assert lines[create - 1] == "COMMIT;"  # outside the revision's transaction
+    assert "ALTER TABLE item VALIDATE CONSTRAINT ck_item_email_not_null;" in lines
+    assert "ALTER TABLE item ALTER COLUMN email SET NOT NULL;" in lines
