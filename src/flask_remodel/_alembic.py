@@ -39,3 +39,46 @@ def registered_implementation(op_class: type[Any]) -> Implementation:
     """
     found: Implementation = Operations._to_impl.dispatch(op_class, "default")
     return found
+
+
+StatementRunner = Callable[[Callable[[], Any], Any], Any]
+
+
+def wrap_statement_execution(impl: Any, runner: StatementRunner) -> Callable[[], None]:
+    """Send every statement Alembic's *impl* executes through *runner*; return an undo.
+
+    Lock timeouts must be set, and a timed-out statement retried, per
+    statement, whichever operation (Alembic's, another extension's, or
+    ``op.execute``) and whichever part of Alembic (the version table) sends it.
+    Alembic routes all of them through ``DefaultImpl._exec(construct,
+    execution_options=None, multiparams=None, params=...)`` and offers no
+    public hook there (SQLAlchemy's cursor events cannot retry). The wrapper
+    is set on the one ``impl`` instance of this migration run, never on the class.
+    *runner* gets a zero-argument callable that executes the statement, and
+    the statement itself.
+    """
+    original = impl._exec
+
+    def _exec(construct: Any, *args: Any, **kwargs: Any) -> Any:
+        return runner(lambda: original(construct, *args, **kwargs), construct)
+
+    impl._exec = _exec
+
+    def undo() -> None:
+        impl._exec = original
+
+    return undo
+
+
+def render_type(type_: Any, autogen_context: Any) -> str:
+    """A column type as autogenerate writes it (``sa.String(length=50)``), imports noted.
+
+    Renderers of custom operations that carry a type (``existing_type=``)
+    must write it exactly as Alembic's own ``alter_column`` renderer does,
+    including the dialect's and the user's ``render_item`` hooks; Alembic
+    keeps that in ``autogenerate.render._repr_type`` and exports nothing public.
+    """
+    from alembic.autogenerate import render
+
+    rendered: str = render._repr_type(type_, autogen_context)
+    return rendered

@@ -11,6 +11,8 @@ settings and Flask-Remodel's defaults, and runs the revisions:
 * on SQLite a real transaction with foreign keys switched off around it and
   checked before commit (see :mod:`flask_remodel.sqlite`);
 * batch mode rendered only for SQLite, unless the app chose otherwise;
+* on PostgreSQL and MariaDB/MySQL a short lock timeout on every statement,
+  retried on a growing schedule (see :mod:`flask_remodel.online`);
 * the app's logging is left alone (no ``fileConfig``).
 """
 
@@ -23,6 +25,7 @@ from functools import partial
 from typing import Any
 
 from alembic import context
+from flask import current_app
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -31,6 +34,8 @@ from .comparators import server_default_comparison
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
 from .extension import current_state
+from .online.policy import LockPolicy
+from .online.statements import lock_timeouts
 from .sources import BindKey
 from .sources import ModelSource
 from .sqlite import sqlite_migration_session
@@ -102,8 +107,12 @@ def _migrate_bind(
     run_kwargs: dict[str, Any],
     connection: Connection,
 ) -> None:
-    with sqlite_migration_session(connection), current_bind(bind):
+    policy = LockPolicy.from_config(current_app.config)
+    with sqlite_migration_session(connection), current_bind(bind), lock_timeouts(
+        connection, policy
+    ) as attach_lock_timeouts:
         context.configure(connection=connection, target_metadata=source.metadata(bind), **options)
+        attach_lock_timeouts(context.get_context())
         with context.begin_transaction():
             context.run_migrations(**run_kwargs)
         # With one transaction per revision, work done outside any revision

@@ -69,6 +69,7 @@ def _listen(opts: Options, name: str, level: int) -> None:
 @contextmanager
 def command_boundary(opts: Options) -> Iterator[None]:
     _listen(opts, "alembic", logging.INFO)
+    _listen(opts, "flask_remodel", logging.INFO)  # progress of long operations (op.backfill)
     # One line per autogenerate plugin on every run is noise, not progress.
     plugins = logging.getLogger("alembic.runtime.plugins")
     opts.handlers.append((plugins, logging.NullHandler(), plugins.level))

@@ -1,0 +1,214 @@
+"""Autogenerate writes the online forms: one ``process_revision_directives`` step.
+
+:func:`use_online_forms` replaces, in the script autogenerate is about to
+write, each operation that would block writes on a table that already exists
+by its online form, when the database is PostgreSQL or MariaDB/MySQL:
+
+==========================================  =====================================
+autogenerate found                          written as
+==========================================  =====================================
+``create_index`` (plain columns)            ``create_index_online``
+``drop_index``                              ``drop_index_online``
+``create_foreign_key``                      ``create_foreign_key_online``
+``create_check_constraint`` (PostgreSQL)    ``create_check_constraint_online``
+``create_unique_constraint``                ``create_unique_constraint_online``
+``alter_column(nullable=False)`` alone      ``set_not_null_online``
+``alter_column(type_=...)`` that rewrites   ``expand_column`` + ``contract_column``
+==========================================  =====================================
+
+A type change counts as rewriting when the type's name changes (INTEGER to
+BIGINT), not when only its length does (VARCHAR(50) to VARCHAR(100)). It is
+written as an expansion to ``<column>_new`` and, in the same revision, the
+contraction that renames it back: the running code keeps reading and writing
+the column under its name throughout.
+
+Tables created by the same script are left alone: nobody writes to them yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from typing import TypeAlias
+
+import sqlalchemy as sa
+from alembic.operations import ops
+from sqlalchemy.sql.elements import ColumnClause
+
+from .expand import ContractColumnOp
+from .expand import ExpandColumnOp
+from .operations import CreateCheckConstraintOnlineOp
+from .operations import CreateForeignKeyOnlineOp
+from .operations import CreateIndexOnlineOp
+from .operations import CreateUniqueConstraintOnlineOp
+from .operations import DropIndexOnlineOp
+from .operations import SetNotNullOnlineOp
+
+ONLINE_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
+
+Converted: TypeAlias = "ops.MigrateOperation | list[ops.MigrateOperation] | None"
+Converter = Callable[[Any, Any], Converted]
+
+
+def _plain_columns(columns: list[Any]) -> list[str] | None:
+    names = []
+    for column in columns:
+        if isinstance(column, str):
+            names.append(column)
+        elif isinstance(column, ColumnClause) and not column.is_literal:
+            names.append(column.name)
+        else:
+            return None  # an expression index: written as autogenerate wrote it
+    return names
+
+
+def _index(op: ops.CreateIndexOp, dialect: Any) -> ops.MigrateOperation | None:
+    index = op.to_index()
+    columns = _plain_columns(list(index.expressions))
+    if columns is None or index.dialect_kwargs or op.index_name is None:
+        return None
+    return CreateIndexOnlineOp(
+        str(op.index_name), op.table_name, columns, unique=bool(index.unique), schema=op.schema
+    )
+
+
+def _drop_index(op: ops.DropIndexOp, dialect: Any) -> ops.MigrateOperation | None:
+    if op.table_name is None:
+        return None
+    try:
+        created = _index(op.reverse(), dialect)
+    except ValueError:  # Alembic kept no definition of the index
+        created = None
+    return DropIndexOnlineOp(
+        str(op.index_name), op.table_name, schema=op.schema,
+        _reverse=created if isinstance(created, CreateIndexOnlineOp) else None,
+    )
+
+
+def _foreign_key(op: ops.CreateForeignKeyOp, dialect: Any) -> ops.MigrateOperation | None:
+    if op.constraint_name is None or set(op.kw) - {
+        "ondelete", "onupdate", "source_schema", "referent_schema"
+    } - {k for k, v in op.kw.items() if v is None}:
+        return None  # deferrable, match...: keep Alembic's own form
+    return CreateForeignKeyOnlineOp(
+        str(op.constraint_name), op.source_table, op.referent_table, op.local_cols,
+        op.remote_cols, ondelete=op.kw.get("ondelete"), onupdate=op.kw.get("onupdate"),
+        source_schema=op.kw.get("source_schema"), referent_schema=op.kw.get("referent_schema"),
+    )
+
+
+def _check(op: ops.CreateCheckConstraintOp, dialect: Any) -> ops.MigrateOperation | None:
+    if op.constraint_name is None or dialect.name != "postgresql":
+        return None  # MariaDB/MySQL can only add a CHECK by copying the table
+    return CreateCheckConstraintOnlineOp(
+        str(op.constraint_name), op.table_name, str(op.condition), schema=op.schema
+    )
+
+
+def _unique(op: ops.CreateUniqueConstraintOp, dialect: Any) -> ops.MigrateOperation | None:
+    if op.constraint_name is None:
+        return None
+    return CreateUniqueConstraintOnlineOp(
+        str(op.constraint_name), op.table_name, [str(c) for c in op.columns], schema=op.schema
+    )
+
+
+def _type_name(type_: Any, dialect: Any) -> str:
+    compiled = str(sa.types.to_instance(type_).compile(dialect=dialect))
+    return compiled.split("(")[0].strip().upper()
+
+
+def _rewrites(op: ops.AlterColumnOp, dialect: Any) -> bool:
+    if op.existing_type is None or op.modify_type is None:
+        return False
+    return _type_name(op.existing_type, dialect) != _type_name(op.modify_type, dialect)
+
+
+def _alter(op: ops.AlterColumnOp, dialect: Any) -> Converted:
+    others_unchanged = (
+        op.modify_name is None
+        and op.modify_server_default is False
+        and op.modify_comment is False
+    )
+    if not others_unchanged:
+        return None
+    if op.modify_nullable is False and op.modify_type is None:
+        return SetNotNullOnlineOp(
+            op.table_name, op.column_name, existing_type=op.existing_type, schema=op.schema
+        )
+    if op.modify_nullable is None and _rewrites(op, dialect) and not op.kw.get(
+        "existing_autoincrement"
+    ):
+        new = f"{op.column_name}_new"
+        return [
+            ExpandColumnOp(
+                op.table_name, op.column_name, new, op.modify_type,
+                nullable=op.existing_nullable is not False, schema=op.schema,
+                existing_type=op.existing_type,
+            ),
+            ContractColumnOp(op.table_name, op.column_name, new, rename=True, schema=op.schema),
+        ]
+    return None
+
+
+_CONVERTERS: dict[type[Any], Converter] = {
+    ops.CreateIndexOp: _index,
+    ops.DropIndexOp: _drop_index,
+    ops.CreateForeignKeyOp: _foreign_key,
+    ops.CreateCheckConstraintOp: _check,
+    ops.CreateUniqueConstraintOp: _unique,
+    ops.AlterColumnOp: _alter,
+}
+
+
+def _table_of(op: Any) -> str | None:
+    return getattr(op, "table_name", None) or getattr(op, "source_table", None)
+
+
+def _convert_list(operations: list[Any], dialect: Any, new_tables: set[str]) -> list[Any]:
+    converted: list[Any] = []
+    for op in operations:
+        if isinstance(op, ops.OpContainer):
+            op.ops = _convert_list(list(op.ops), dialect, new_tables)
+            converted.append(op)
+            continue
+        convert = _CONVERTERS.get(type(op))
+        replacement = None
+        if convert is not None and _table_of(op) not in new_tables:
+            replacement = convert(op, dialect)
+        if replacement is None:
+            converted.append(op)
+        elif isinstance(replacement, list):
+            converted.extend(replacement)
+        else:
+            converted.append(replacement)
+    return converted
+
+
+def use_online_forms(context: Any, script: ops.MigrationScript) -> int:
+    """Rewrite the last database's operations in *script* into online forms.
+
+    :param context: the ``MigrationContext`` autogenerate compared against;
+        nothing changes unless its dialect is PostgreSQL or MariaDB/MySQL.
+    :return: how many operations were replaced.
+    """
+    dialect = context.dialect
+    if dialect.name not in ONLINE_DIALECTS:
+        return 0
+    # With several databases Alembic calls the hook after each one; the last
+    # pair of upgrade/downgrade lists is the database just compared.
+    upgrade = script.upgrade_ops_list[-1]
+    downgrade = script.downgrade_ops_list[-1]
+    new_tables = {op.table_name for op in upgrade.ops if isinstance(op, ops.CreateTableOp)}
+    before = _count(upgrade) + _count(downgrade)
+    upgrade.ops = _convert_list(list(upgrade.ops), dialect, new_tables)
+    downgrade.ops = _convert_list(list(downgrade.ops), dialect, new_tables)
+    return before - _count(upgrade) - _count(downgrade)
+
+
+def _count(container: Any) -> int:
+    """How many operations are still Alembic's plain, convertible kinds."""
+    found = 0
+    for op in getattr(container, "ops", ()):
+        found += _count(op) if isinstance(op, ops.OpContainer) else type(op) in _CONVERTERS
+    return found

@@ -1,0 +1,123 @@
+"""Errors of the online-upgrade layer (part of the RemodelError hierarchy).
+
+::
+
+    RemodelError
+    ├─ ConfigurationError
+    │  └─ LockPolicyError          a REMODEL_LOCK_* / REMODEL_STATEMENT_TIMEOUT value is wrong
+    └─ MigrationFailedError
+       ├─ LockTimeoutError         exit 7: a statement never got its lock; names the blocker
+       ├─ TableCopyRefusedError    MariaDB/MySQL would copy the table to do this ALTER
+       ├─ ConstraintValidationError  existing rows break a constraint added online
+       └─ BackfillError            a batched backfill stopped; what it did is kept
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import ConfigurationError
+from ..errors import MigrationFailedError
+
+
+class LockPolicyError(ConfigurationError):
+    """A lock-timeout setting in the app's config is not usable."""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A database session that held the lock a migration statement waited for."""
+
+    pid: int
+    state: str
+    query: str
+    since: str = ""
+    user: str = ""
+
+    def describe(self) -> str:
+        query = " ".join(self.query.split())
+        if len(query) > 200:
+            query = query[:197] + "..."
+        who = f"process {self.pid}" + (f" ({self.user})" if self.user else "")
+        when = f" since {self.since}" if self.since else ""
+        return f"{who}, {self.state or 'unknown state'}{when}, last query: {query or '(none)'}"
+
+
+class LockTimeoutError(MigrationFailedError):
+    """A statement kept timing out waiting for a lock; the revision was not applied."""
+
+    exit_code = 7
+
+    def __init__(
+        self,
+        statement: str,
+        attempts: int,
+        lock_timeout_ms: int,
+        blockers: Sequence[Blocker],
+        kept: bool,
+    ) -> None:
+        self.statement = statement
+        self.attempts = attempts
+        self.lock_timeout_ms = lock_timeout_ms
+        self.blockers = tuple(blockers)
+        short = " ".join(statement.split())
+        if len(short) > 120:
+            short = short[:117] + "..."
+        if self.blockers:
+            held = "blocked by " + "; ".join(b.describe() for b in self.blockers)
+        else:
+            held = "the blocking session had finished before it could be named"
+        reason = (
+            f"'{short}' waited for a lock {attempts} time(s), {lock_timeout_ms} ms each; "
+            f"{held}. End or wait for that session, or raise REMODEL_LOCK_RETRIES / "
+            "REMODEL_LOCK_TIMEOUT, then run the upgrade again"
+        )
+        super().__init__(None, reason, kept)
+
+
+class TableCopyRefusedError(MigrationFailedError):
+    """The server can only do this ALTER by copying the table, which blocks writes."""
+
+    def __init__(self, table: str, what: str, detail: str) -> None:
+        self.table = table
+        super().__init__(
+            None,
+            f"{what} on table '{table}' cannot run in place on this server ({detail}), and "
+            "copying the table would block writes for as long as the copy takes. Use an "
+            "expand/contract change (op.expand_column), an external tool such as gh-ost or "
+            "pt-online-schema-change, or the plain operation in a maintenance window",
+            kept=True,
+        )
+
+
+class ConstraintValidationError(MigrationFailedError):
+    """Rows already in the table break a constraint that was being added online."""
+
+    def __init__(self, constraint: str, table: str, detail: str) -> None:
+        self.constraint = constraint
+        self.table = table
+        super().__init__(
+            None,
+            f"existing rows of '{table}' break constraint '{constraint}' ({detail}); the "
+            "constraint was removed again. Fix those rows (op.backfill can do it in "
+            "batches), then run the upgrade again",
+            kept=True,
+        )
+
+
+class BackfillError(MigrationFailedError):
+    """A batched backfill stopped part-way; finished batches stay committed."""
+
+    def __init__(self, table: str, updated: int, reason: str, kept: bool = True) -> None:
+        self.table = table
+        self.updated = updated
+        then = (
+            "The rows already updated stay updated; once the cause is fixed, run the upgrade "
+            "again to continue where it stopped"
+            if kept else "Fix the cause and run the upgrade again"
+        )
+        super().__init__(
+            None, f"the backfill of '{table}' stopped after {updated} row(s): {reason}. {then}",
+            kept=kept,
+        )

@@ -1,0 +1,255 @@
+"""Lock timeouts and retries around every statement of a migration run.
+
+:func:`lock_timeouts` is entered once per connection by the environment: it
+sets the session's lock and statement timeouts, sends every statement Alembic
+executes through :class:`StatementRetrier`, and puts the session back at the
+end. A statement that times out waiting for a lock is tried again after a
+pause that doubles each time. On PostgreSQL, inside the revision's
+transaction, each statement runs under its own SAVEPOINT, so a timed-out one is
+undone alone and the transaction goes on; outside a transaction (an
+``autocommit_block``) and on MariaDB/MySQL, whose DDL commits by itself, the
+statement is simply sent again. When the retries run out the statement fails
+with :class:`~.errors.LockTimeoutError`, naming the session it waited for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection
+
+from .._alembic import wrap_statement_execution
+from ..sqlite._driver import driver_connection
+from .dialects import DialectSupport
+from .dialects import dialect_support
+from .errors import Blocker
+from .errors import LockTimeoutError
+from .policy import LockPolicy
+from .watchdog import LockWaitWatchdog
+from .watchdog import Shot
+
+T = TypeVar("T")
+
+_retrier: ContextVar[StatementRetrier | None] = ContextVar("remodel_retrier", default=None)
+_exempt: ContextVar[bool] = ContextVar("remodel_lock_exempt", default=False)
+
+
+@contextmanager
+def without_lock_timeout() -> Iterator[None]:
+    """Statements in the block wait for their locks as long as it takes.
+
+    On PostgreSQL only, and only for statements whose lock does not conflict with reads and writes
+    (``CREATE INDEX CONCURRENTLY``, ``VALIDATE CONSTRAINT`` take SHARE UPDATE
+    EXCLUSIVE): waiting costs the application nothing, and timing out would
+    throw the work away. MariaDB/MySQL have no such lock: there the
+    policy's timeout always applies.
+    """
+    token = _exempt.set(True)
+    try:
+        yield
+    finally:
+        _exempt.reset(token)
+
+
+def under_lock_policy(execute: Callable[[], T], statement: Any) -> T:
+    """Run *execute* (which sends *statement*) with the run's timeouts and retries.
+
+    For statements an operation sends itself because it needs their result
+    (Alembic's ``op.execute`` returns none); without a policy it just runs.
+    """
+    retrier = _retrier.get()
+    return retrier(execute, statement) if retrier is not None else execute()
+
+
+def _in_transaction(connection: Connection) -> bool:
+    raw = driver_connection(connection)
+    return not getattr(raw, "autocommit", False)
+
+
+class _BlockerWatch:
+    """On the last attempt, who the statement waits for, seen from a second connection.
+
+    Once the statement has timed out the wait is over and the database no
+    longer says who it was waiting for, so a thread looks while it waits.
+    """
+
+    def __init__(
+        self, engine: Any, support: DialectSupport, waiting: int, delay: float
+    ) -> None:
+        self.support = support
+        self.engine = engine
+        self.waiting = waiting
+        self.delay = delay
+        self.found: list[Blocker] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        if self._stop.wait(self.delay):
+            return  # most statements finish at once: no second connection for them
+        try:
+            with self.engine.connect() as other:
+                while not self._stop.wait(0.02):
+                    seen = self.support.blockers(other, self.waiting)
+                    if seen:
+                        self.found = seen
+        except Exception:  # best effort: the error message says when nobody was seen
+            return
+
+    def stop(self) -> list[Blocker]:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        if not self.found:
+            # A wait too short for the thread to see: MariaDB still shows the
+            # open transaction that held the lock (PostgreSQL shows nothing now).
+            try:
+                with self.engine.connect() as other:
+                    self.found = self.support.blockers(other, self.waiting)
+            except Exception:
+                pass
+        return self.found
+
+
+class StatementRetrier:
+    """Runs each statement of a migration under the lock policy, retrying lock timeouts."""
+
+    def __init__(self, impl: Any, support: DialectSupport, policy: LockPolicy) -> None:
+        self.impl = impl
+        self.support = support
+        self.policy = policy
+        self._depth = 0
+        self._watchdog: LockWaitWatchdog | None = None
+        self._backend_id: int | None = None
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
+
+    @contextmanager
+    def _lock_wait_limit(self) -> Iterator[Shot]:
+        if not self.support.needs_watchdog(self.policy.lock_timeout_ms):
+            yield Shot()
+            return
+        if self._watchdog is None:
+            self._watchdog = LockWaitWatchdog(self.connection, self.policy.lock_timeout_ms)
+        with self._watchdog.watching() as shot:
+            yield shot
+
+    def __call__(self, execute: Callable[[], T], statement: Any) -> T:
+        if self.impl.as_sql or self._depth:
+            return execute()  # nested: the outer statement's attempt covers it
+        self._depth += 1
+        try:
+            if _exempt.get() and self.support.transactional_ddl:
+                return self._exempted(execute)
+            return self._with_retries(execute, statement)
+        finally:
+            self._depth -= 1
+
+    @property
+    def connection(self) -> Connection:
+        found: Connection = self.impl.connection
+        return found
+
+    def _set_lock_timeout(self, ms: int) -> None:
+        self.connection.exec_driver_sql(self.support.lock_timeout_setting(ms))
+
+    def _exempted(self, execute: Callable[[], T]) -> T:
+        self._set_lock_timeout(0)
+        try:
+            return execute()
+        finally:
+            self._set_lock_timeout(self.policy.lock_timeout_ms)
+
+    def _watch_blockers(self) -> _BlockerWatch:
+        if self._backend_id is None:
+            self._backend_id = self.support.backend_id(self.connection)
+        delay = min(self.policy.lock_timeout_ms / 2, 20) / 1000
+        return _BlockerWatch(self.connection.engine, self.support, self._backend_id, delay)
+
+    def _with_retries(self, execute: Callable[[], T], statement: Any) -> T:
+        pauses = list(self.policy.pauses())
+        limited = self.policy.lock_timeout_ms > 0
+        for attempt in range(len(pauses) + 1):
+            last = attempt == len(pauses)
+            watch = self._watch_blockers() if last and limited else None
+            shot = Shot()
+            try:
+                with self._lock_wait_limit() as shot:
+                    return self._attempt(execute)
+            except Exception as exc:
+                blockers = watch.stop() if watch is not None else []
+                watch = None
+                timed_out = self.support.is_lock_timeout(exc) or shot.fired
+                if not timed_out or not limited:
+                    raise
+                if last:
+                    raise LockTimeoutError(
+                        str(statement), attempt + 1,
+                        self.support.effective_lock_timeout_ms(self.policy.lock_timeout_ms),
+                        blockers,
+                        kept=not self.support.transactional_ddl,
+                    ) from exc
+            finally:
+                if watch is not None:
+                    watch.stop()
+            time.sleep(pauses[attempt])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, execute: Callable[[], T]) -> T:
+        if not (self.support.transactional_ddl and _in_transaction(self.connection)):
+            return execute()
+        savepoint = self.connection.begin_nested()
+        try:
+            result = execute()
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        return result
+
+
+@contextmanager
+def lock_timeouts(connection: Connection, policy: LockPolicy) -> Iterator[Callable[[Any], None]]:
+    """Lock timeouts with retries for the migrations run on *connection*.
+
+    Enter before ``context.configure`` (no transaction may be open yet: the
+    session settings are committed at once), then call the yielded function
+    with the configured ``MigrationContext``. On exit the session's timeouts
+    are put back, so the connection goes back to the app's pool as it came.
+    """
+    support = dialect_support(connection.dialect.name)
+    if support is None or not policy.enabled:
+        yield lambda migration_context: None
+        return
+    support.apply(connection, support.session_settings(policy))
+    undo: list[Callable[[], None]] = []
+    tokens: list[Any] = []
+
+    def attach(migration_context: Any) -> None:
+        retrier = StatementRetrier(migration_context.impl, support, policy)
+        undo.append(wrap_statement_execution(migration_context.impl, retrier))
+        undo.append(retrier.close)
+        tokens.append(_retrier.set(retrier))
+
+    try:
+        yield attach
+    finally:
+        for each in undo:
+            each()
+        for token in reversed(tokens):
+            _retrier.reset(token)
+        try:
+            support.apply(connection, support.reset_settings())
+        except Exception:
+            # A session we cannot reset must not go back to the pool with
+            # a 50 ms lock timeout the app never asked for.
+            connection.invalidate()

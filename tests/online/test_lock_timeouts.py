@@ -1,0 +1,199 @@
+"""Lock timeouts with retries: a statement blocked by another session waits briefly and retries.
+
+Another connection holds a lock on ``item`` in an open transaction (a read is
+enough: ALTER TABLE needs the table to itself). Released in time, the upgrade
+succeeds after retrying; held too long, it fails with exit code 7, naming the
+blocking session and its query, and keeps nothing of the revision where the
+database can undo it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from flask_remodel.online import LockPolicy
+from flask_remodel.online import LockPolicyError
+from support.apps import AppFactory
+from support.online import BASE
+from support.online import OnlineProject
+from support.online import ok
+
+pytestmark = pytest.mark.backends("postgresql", "mariadb")
+
+BLOCKING_READ = "SELECT COUNT(*) FROM item WHERE qty > -1"
+
+
+@contextmanager
+def held_lock(
+    url: str, project: OnlineProject, release_after: float | None = None
+) -> Iterator[None]:
+    """A transaction on another connection that has read ``item`` (so holds a lock on it).
+
+    With *release_after*, it ends that many seconds after the upgrade first
+    tries to add the column.
+    """
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, future=True)
+    connection = engine.connect()
+    connection.exec_driver_sql(BLOCKING_READ)
+    done = threading.Event()
+
+    def release() -> None:
+        while not project.sent_matching("ADD COLUMN note") and not done.wait(0.01):
+            pass
+        time.sleep(release_after or 0)
+        connection.rollback()
+
+    thread = threading.Thread(target=release) if release_after is not None else None
+    if thread is not None:
+        thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if thread is not None:
+            thread.join()
+        connection.close()
+        engine.dispose()
+
+
+@pytest.fixture
+def locked_project(make_app: AppFactory, database_url: str) -> OnlineProject:
+    made = make_app(
+        config={"REMODEL_LOCK_TIMEOUT": 100, "REMODEL_LOCK_RETRIES": 2,
+                "REMODEL_LOCK_RETRY_DELAY": 100}
+    )
+    made.ok("init")
+    project = OnlineProject(made)
+    project.revision("r0", BASE)
+    ok(project.upgrade())
+    project.revision(
+        "r1",
+        "op.create_table('extra', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "op.add_column('item', sa.Column('note', sa.String(20), nullable=True))",
+    )
+    sa.event.listen(
+        project.engine, "before_cursor_execute",
+        lambda conn, cursor, statement, *a: project.sent.append(" ".join(statement.split())),
+    )
+    return project
+
+
+def _timeout_seconds(project: OnlineProject) -> float:
+    # MariaDB counts lock_wait_timeout in whole seconds; a watchdog cancels at 100 ms.
+    return 0.1
+
+
+def test_a_lock_released_in_time_is_waited_out_with_retries(
+    locked_project: OnlineProject, database_url: str
+) -> None:
+    project = locked_project
+    with held_lock(database_url, project, release_after=_timeout_seconds(project) * 1.5):
+        ok(project.upgrade())
+    assert project.column("note")["nullable"] is True
+    assert "extra" in sa.inspect(project.engine).get_table_names()  # kept across the retry
+    attempts = project.sent_matching("ADD COLUMN note")
+    assert len(attempts) >= 2  # the first one timed out
+    if project.dialect == "postgresql":
+        assert project.sent_matching("ROLLBACK TO SAVEPOINT")
+        assert project.sent_matching("SET lock_timeout = 0") == []  # plain DDL keeps its limit
+
+
+def test_a_lock_held_too_long_fails_naming_the_blocker(
+    locked_project: OnlineProject, database_url: str
+) -> None:
+    project = locked_project
+    started = time.monotonic()
+    with held_lock(database_url, project):
+        result = project.upgrade()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 7, result.output
+    assert "waited for a lock 3 time(s), 100 ms each" in result.output
+    assert "blocked by process" in result.output
+    if project.dialect == "postgresql":
+        assert "idle in transaction since 20" in result.output
+        assert BLOCKING_READ in result.output
+    else:
+        # MariaDB does not keep an idle session's last statement (without performance_schema)
+        assert "Sleep with a transaction open since 20" in result.output
+    assert "raise REMODEL_LOCK_RETRIES" in result.output
+    # 3 attempts of 0.1 s and pauses of 0.1 s and 0.2 s, not the server's default wait
+    # (nor MariaDB's whole second); the rest is starting Flask and Alembic.
+    assert elapsed < 3 * 0.1 + 0.3 + 2.5
+    inspector = sa.inspect(project.engine)
+    assert "note" not in {c["name"] for c in inspector.get_columns("item")}
+    if project.dialect == "postgresql":
+        assert "extra" not in inspector.get_table_names()  # the whole revision rolled back
+        assert "Nothing of it was kept" in result.output
+    else:
+        assert "what ran before the failure is kept" in result.output
+    assert project.scalar("SELECT version_num FROM alembic_version") == "r0"
+
+
+def test_the_session_goes_back_to_the_pool_without_the_timeouts(
+    locked_project: OnlineProject,
+) -> None:
+    project = locked_project
+    ok(project.upgrade())
+    with project.engine.connect() as connection:  # the pooled connection the upgrade used
+        if project.dialect == "postgresql":
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
+        else:
+            value = connection.exec_driver_sql("SELECT @@session.lock_wait_timeout").scalar()
+            assert int(value) == 86400
+
+
+def test_lock_timeouts_can_be_turned_off(make_app: AppFactory, database_url: str) -> None:
+    made = make_app(config={"REMODEL_LOCK_TIMEOUT": 0})
+    made.ok("init")
+    project = OnlineProject(made)
+    project.revision("r0", BASE)
+    sent: list[str] = []
+    sa.event.listen(project.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *a: sent.append(statement))
+    ok(project.upgrade())
+    assert not [s for s in sent if "SAVEPOINT" in s or "lock_timeout" in s]
+
+
+def test_statement_timeout_stops_a_long_statement(
+    make_app: AppFactory, database_url: str
+) -> None:
+    made = make_app(config={"REMODEL_STATEMENT_TIMEOUT": 300})
+    made.ok("init")
+    project = OnlineProject(made)
+    sleep = "pg_sleep" if made.engines()[None].dialect.name == "postgresql" else "SLEEP"
+    project.revision("r0", f"op.execute('SELECT {sleep}(3)')")
+    started = time.monotonic()
+    result = project.upgrade()
+    assert result.exit_code == 1
+    assert time.monotonic() - started < 2.5
+    assert "statement timeout" in result.output or "max_statement_time" in result.output
+
+
+@pytest.mark.backends("sqlite")
+def test_bad_config_is_one_clear_error(make_app: AppFactory) -> None:
+    made = make_app(config={"REMODEL_LOCK_RETRIES": "many"})
+    made.ok("init")
+    OnlineProject(made).revision("r0", BASE)
+    result = made.cli("upgrade")
+    assert result.exit_code == 3
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: REMODEL_LOCK_RETRIES must be a whole number of retries (0 or more), not "
+        "'many': set e.g. app.config['REMODEL_LOCK_RETRIES'] = 10."
+    )
+
+
+def test_policy_schedule_doubles_and_is_capped() -> None:
+    policy = LockPolicy.from_config({"REMODEL_LOCK_RETRIES": 8, "REMODEL_LOCK_RETRY_DELAY": "700"})
+    assert list(policy.pauses()) == [0.7, 1.4, 2.8, 5.0, 5.0, 5.0, 5.0, 5.0]
+    assert LockPolicy.from_config({}) == LockPolicy(50, 10, 100, 0)
+    assert list(LockPolicy(lock_timeout_ms=0).pauses()) == []
+    with pytest.raises(LockPolicyError, match="REMODEL_LOCK_TIMEOUT must be"):
+        LockPolicy.from_config({"REMODEL_LOCK_TIMEOUT": -5})
+    with pytest.raises(LockPolicyError):
+        LockPolicy.from_config({"REMODEL_STATEMENT_TIMEOUT": True})
