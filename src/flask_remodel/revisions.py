@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from alembic.script import revision as alembic_revision
 from alembic.util import CommandError
 
+from ._alembic import use_revision_index
 from .errors import DuplicateRevisionError
 from .errors import MigrationsFolderNotFoundError
 from .errors import RemodelError
@@ -64,6 +65,8 @@ def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
     if not (folder / "env.py").is_file():
         raise MigrationsFolderNotFoundError(str(folder))
     script = ScriptDirectory.from_config(config)
+    # Headers come from the revision index; a file is imported when it runs.
+    use_revision_index(script)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
