@@ -22,8 +22,8 @@ from alembic.script.revision import RevisionMap
 from alembic.util import load_python_file
 from alembic.util import warn
 
-from .history import Header
 from .errors import RevisionImportError
+from .history import Header
 from .history import HeaderCache
 from .history import read_headers
 

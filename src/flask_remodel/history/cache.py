@@ -15,6 +15,7 @@ a container) is ignored or rebuilt without a word.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -98,8 +99,9 @@ class HeaderCache:
             with open(temporary, "w", encoding="utf-8") as f:
                 json.dump(data, f, separators=(",", ":"))
             os.replace(temporary, self.path)  # readers see the old file or the new one
-        except OSError:
-            temporary.unlink(missing_ok=True)  # a read-only folder: run without a cache
+        except OSError:  # a read-only folder: run without a cache
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
 
     def is_racy(self, entry: Entry) -> bool:
         return entry.mtime_ns + _RACY_NS > self.written_ns
