@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import flask_remodel
+from flask_remodel.errors import SeveralHeadsError
 from support.apps import MadeApp
 
 from .histories import IMPORTED_STYLES
@@ -97,3 +99,27 @@ def test_reading_commands_print_what_alembic_prints(
     output, imported = _output_and_imports(made, history, *args)
     assert output == expected
     assert imported == _always_imported(history)
+
+
+@pytest.mark.backends("sqlite")
+def test_heads_check_fails_on_several_heads_and_names_merge(
+    make_app: Callable[..., MadeApp],
+) -> None:
+    made = make_app()
+    made.ok("init")
+    made.ok("revision", "-m", "first", "--rev-id", "aaa001")
+    assert made.ok("heads", "--check").output.strip() == "aaa001 (head)"
+    made.ok("revision", "-m", "side", "--rev-id", "bbb001", "--head", "base", "--splice")
+    result = made.cli("heads", "--check")
+    assert result.exit_code == 1
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert error.startswith("Error: The migrations have 2 heads (")
+    assert "aaa001" in error and "bbb001" in error
+    assert error.endswith("run 'flask db merge heads -m \"Merge heads\"' to join them into one.")
+    assert "(head)" not in result.output
+    with made.app.app_context(), pytest.raises(SeveralHeadsError) as raised:
+        flask_remodel.heads(check=True)
+    assert sorted(raised.value.heads) == ["aaa001", "bbb001"]
+    assert made.cli("heads").exit_code == 0  # without --check, listing is not a failure
+    made.ok("merge", "heads", "-m", "join")
+    assert made.cli("heads", "--check").exit_code == 0
