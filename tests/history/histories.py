@@ -137,9 +137,9 @@ def render(rev: Revision, marker: Path) -> str:
         )
     head, tail = rev.id[:4], rev.id[4:]
     if rev.style == "computed":
-        ident = f"revision = {head!r} + {tail!r}\n"
+        ident = f"revision = ''.join([{head!r}, {tail!r}])\n"
     elif rev.style == "conditional":
-        ident = f"if True:\n    revision = {rev.id!r}\nelse:\n    revision = 'never'\n"
+        ident = f"import os\nif os.sep:\n    revision = {rev.id!r}\nelse:\n    revision = 'never'\n"
     elif rev.style == "repeated":
         ident = f"revision = 'placeholder'\nrevision = {rev.id!r}\n"
     elif rev.style == "globals_trick":

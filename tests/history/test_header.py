@@ -41,6 +41,16 @@ def test_optional_names_may_be_missing() -> None:
     assert read_header(b"revision = 'r'\ndown_revision = None\n") == Header("r")
 
 
+def test_constants_the_compiler_folds_are_read_as_imported() -> None:
+    source = b"revision = 'ab' + 'cd'\ndown_revision = ('x',) + ('y',)\n"
+    assert read_header(source) == Header("abcd", ("x", "y"))
+
+
+def test_files_with_control_flow_are_read_from_the_syntax_tree() -> None:
+    source = b"import os\nrevision = 'r'\ndown_revision = None\nif os.sep:\n    x = 1\n"
+    assert read_header(source) == Header("r")
+
+
 def test_encoding_cookie_is_honoured() -> None:
     source = "# -*- coding: latin-1 -*-\n'''Caf\u00e9'''\nrevision = 'r'\ndown_revision = None\n"
     header = read_header(source.encode("latin-1"))
@@ -50,14 +60,14 @@ def test_encoding_cookie_is_honoured() -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        b"revision = 'a' + 'b'\ndown_revision = None\n",  # computed id
-        b"revision = make_id()\ndown_revision = None\n",
+        b"revision = make_id()\ndown_revision = None\n",  # computed id
+        b"revision = ''.join(['a', 'b'])\ndown_revision = None\n",
         b"revision = 1\ndown_revision = None\n",  # not a string
         b"revision = 'r'\n",  # Alembic fails on the missing down_revision
         b"down_revision = None\n",  # Alembic falls back to the file name
         b"revision = 'r'\ndown_revision = [1]\n",
         b"revision = 'r'\nrevision = 's'\ndown_revision = None\n",
-        b"if True:\n    revision = 'r'\ndown_revision = None\n",
+        b"import os\nif os.sep:\n    revision = 'r'\ndown_revision = None\n",
         b"revision = 'r'\ndown_revision = None\nfor revision in 'ab': pass\n",
         b"revision = 'r'\ndown_revision = None\nglobals()['revision'] = 's'\n",
         b"revision = 'r'\ndown_revision = None\nimport sys\nsys.modules[__name__].x = 1\n",

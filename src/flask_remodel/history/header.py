@@ -15,8 +15,12 @@ This module imports neither Alembic nor SQLAlchemy.
 from __future__ import annotations
 
 import ast
+import dis
 import importlib.util
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 #: The module attributes Alembic's ``Script`` reads, plus the one ``longdoc`` probes.
@@ -83,14 +87,34 @@ def _from_json(value: Any) -> RevisionIds:
 
 
 def read_header(source: bytes) -> Header | None:
-    """The header of a revision file's *source*, or ``None`` when it must be imported."""
+    """The header of a revision file's *source*, or ``None`` when it must be imported.
+
+    Two readers, cheapest first. Compiling to bytecode is about three times
+    faster than building a Python syntax tree, and for the straight-line files
+    Alembic's templates write, the module's instructions say exactly which
+    constant each name gets; any other file goes to the syntax tree.
+    """
     try:
         text = importlib.util.decode_source(source)
-        tree = ast.parse(text)
+        code = compile(text, "<revision>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, UnicodeDecodeError, LookupError):
         return None  # importing it raises the error Alembic users expect
-    values = _literal_assignments(tree)
-    if values is None or "_alembic_source_encoding" in values:
+    if _has_dynamic_names(code):
+        return None
+    found = _straight_line_constants(code)
+    if found is not None:
+        values, doc = found
+    else:
+        tree = ast.parse(text)
+        tree_values = _literal_assignments(tree)
+        if tree_values is None:
+            return None
+        values, doc = tree_values, ast.get_docstring(tree, clean=False)
+    return _header(values, doc)
+
+
+def _header(values: dict[str, object], doc: str | None) -> Header | None:
+    if "_alembic_source_encoding" in values:
         return None
     revision = values.get("revision")
     if not isinstance(revision, str):
@@ -101,7 +125,88 @@ def read_header(source: bytes) -> Header | None:
         depends = _ids(values.get("depends_on"))
     except ValueError:
         return None
-    return Header(revision, down, labels, depends, ast.get_docstring(tree, clean=False))
+    return Header(revision, down, labels, depends, doc)
+
+
+_JUMPS = frozenset(dis.hasjrel + dis.hasjabs + list(getattr(dis, "hasjump", [])))
+_OP = dis.opmap
+_STORES = frozenset(
+    _OP[name]
+    for name in ("STORE_NAME", "DELETE_NAME", "STORE_GLOBAL", "DELETE_GLOBAL", "IMPORT_STAR")
+)
+_GLOBAL_STORES = frozenset({_OP["STORE_GLOBAL"], _OP["DELETE_GLOBAL"]})
+_SKIPPED = frozenset(_OP[name] for name in ("EXTENDED_ARG", "CACHE") if name in _OP)
+# The bytecode reader only knows CPython's instruction format.
+_BYTECODE = sys.implementation.name == "cpython"
+
+
+def _instructions(code: CodeType) -> Iterator[tuple[int, int]]:
+    """``(opcode, argument)`` pairs of *code*, without ``dis``'s per-instruction objects.
+
+    ``dis.get_instructions`` costs more than compiling the file; the module
+    code of a revision needs only opcodes and plain arguments.
+    """
+    raw = code.co_code
+    extended = 0
+    for offset in range(0, len(raw), 2):
+        op, arg = raw[offset], raw[offset + 1] | extended
+        extended = arg << 8 if op == _OP["EXTENDED_ARG"] else 0
+        if op not in _SKIPPED:
+            yield op, arg
+
+
+def _nested_codes(code: CodeType) -> list[CodeType]:
+    found = [const for const in code.co_consts if isinstance(const, CodeType)]
+    for nested in list(found):
+        found.extend(_nested_codes(nested))
+    return found
+
+
+def _has_dynamic_names(code: CodeType) -> bool:
+    """Whether any code in the module names something that could rewrite its globals."""
+    return any(
+        not _DYNAMIC_NAMES.isdisjoint(each.co_names)
+        or not _DYNAMIC_ATTRIBUTES.isdisjoint(each.co_names)
+        for each in [code, *_nested_codes(code)]
+    )
+
+
+def _straight_line_constants(code: CodeType) -> tuple[dict[str, object], str | None] | None:
+    """``name = constant`` stores of the header names and ``__doc__``, read from bytecode.
+
+    ``None`` (undecided: use the syntax tree) for module code with any jump or
+    exception handling (``if``, ``for``, ``try``, ``with`` ...), a header name
+    stored twice or from anything but one constant (the compiler has already
+    folded ``'a' + 'b'``, exactly as it would at import), a star import, or
+    functions that declare a header name ``global``.
+    """
+    exception_table: bytes = getattr(code, "co_exceptiontable", b"")  # Python 3.11+
+    if not _BYTECODE or exception_table:
+        return None
+    watched = HEADER_NAMES | {"__doc__"}
+    values: dict[str, object] = {}
+    previous: tuple[int, int] | None = None
+    for op, arg in _instructions(code):
+        if op in _JUMPS:
+            return None
+        if op in _STORES and (op == _OP["IMPORT_STAR"] or code.co_names[arg] in watched):
+            if (
+                op != _OP["STORE_NAME"]
+                or previous is None
+                or previous[0] != _OP["LOAD_CONST"]
+                or code.co_names[arg] in values
+            ):
+                return None
+            values[code.co_names[arg]] = code.co_consts[previous[1]]
+        previous = (op, arg)
+    for nested in _nested_codes(code):
+        if not HEADER_NAMES.isdisjoint(nested.co_names) and any(
+            op in _GLOBAL_STORES and nested.co_names[arg] in HEADER_NAMES
+            for op, arg in _instructions(nested)
+        ):
+            return None
+    doc = values.pop("__doc__", None)
+    return values, doc if isinstance(doc, str) else None
 
 
 def _ids(value: object, required: bool = True) -> RevisionIds:
