@@ -28,7 +28,8 @@ that ``flask db upgrade --sql`` writes for the same revisions (target: within
 1.5 times). Database creation is outside the timed part.
 
 Import floors are printed first: what the app itself costs before any
-command runs.
+command runs. Needs the project's test dependency group (Flask-Migrate 4.1,
+Flask-SQLAlchemy, psycopg), as ``make .venv/.installed`` installs it.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,7 +60,9 @@ def versions_key() -> str:
             found.append(f"{name}={version(name)}")
         except PackageNotFoundError:
             found.append(f"{name}=?")
-    return f"format={FORMAT};" + ";".join(found)
+    # Bytecode and syntax differ between Python versions, and so may what is read.
+    python = "python={}.{}".format(*sys.version_info[:2])
+    return f"format={FORMAT};{python};" + ";".join(found)
 
 
 class HeaderCache:
