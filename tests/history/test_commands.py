@@ -123,3 +123,18 @@ def test_heads_check_fails_on_several_heads_and_names_merge(
     assert made.cli("heads").exit_code == 0  # without --check, listing is not a failure
     made.ok("merge", "heads", "-m", "join")
     assert made.cli("heads", "--check").exit_code == 0
+
+
+@pytest.mark.backends("sqlite")
+def test_ranges_only_with_sql(make_app: Callable[..., MadeApp]) -> None:
+    made = make_app()
+    made.ok("init")
+    made.ok("revision", "-m", "first", "--rev-id", "aaa001")
+    made.ok("revision", "-m", "second", "--rev-id", "bbb002")
+    for args in (["upgrade", "base:head"], ["downgrade", "--sql", "base"]):
+        result = made.cli(*args)
+        assert result.exit_code == 1, args
+        assert result.output.count("Error: ") == 1 and "--sql" in result.output, args
+    sql = made.ok("upgrade", "--sql", "aaa001:bbb002").output
+    assert "bbb002" in sql and "CREATE TABLE alembic_version" not in sql
+    assert "bbb002" not in made.ok("current").output  # --sql applied nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -37,12 +38,22 @@ def _run(
     session: Session, targets: Sequence[str], offline: bool, action: str, *args: object,
     **kw: object,
 ) -> MigrationRun:
-    script = session.script_directory()
+    return _recorded(
+        session, session.script_directory(), targets, offline,
+        lambda: getattr(command, action)(session.config, *args, **kw),
+    )
+
+
+def _recorded(
+    session: Session, script: ScriptDirectory, targets: Sequence[str], offline: bool,
+    body: Callable[[], object],
+) -> MigrationRun:
+    """Run *body*, collecting the steps applied or, *offline*, the SQL written."""
     buffer = io.StringIO()
     if offline:
         session.config.output_buffer = buffer
     with recording() as steps, guarded(session, script, targets):
-        getattr(command, action)(session.config, *args, **kw)
+        body()
     return MigrationRun(steps, buffer.getvalue() if offline else None)
 
 
@@ -70,12 +81,11 @@ def _move(
     def steps(current: Any, context: Any) -> Any:
         return steps_for(script, revision, current)
 
-    buffer = io.StringIO()
-    if sql:
-        session.config.output_buffer = buffer
-    with recording() as applied, guarded(session, script, [revision]):
-        _run_env(session, script, steps, sql, starting_rev, revision, tag)
-    return MigrationRun(applied, buffer.getvalue() if sql else None)
+    named = [r for r in (starting_rev, revision) if r]
+    return _recorded(
+        session, script, named, sql,
+        lambda: _run_env(session, script, steps, sql, starting_rev, revision, tag),
+    )
 
 
 def _run_env(
