@@ -89,11 +89,38 @@ def timed_process(
     return (wall if (clock or CLOCK) == "wall" else cpu), done
 
 
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for timed processes: ``.pyc`` files written, as by default.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (as in some containers and CI shells)
+    every "warm" run would compile the revision files again.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(extra)
+    return env
+
+
+def compile_packages() -> None:
+    """Byte-compile both packages, as installing a wheel does.
+
+    An editable install of Flask-Remodel has no ``.pyc`` files of its own
+    until a process writes them; Flask-Migrate's came with its install.
+    """
+    import compileall
+
+    import flask_migrate
+
+    import flask_remodel
+
+    for module in (flask_remodel, flask_migrate):
+        compileall.compile_dir(str(Path(module.__file__ or "").parent), quiet=1)
+
+
 def run(
     cwd: Path, *args: str, url: str | None = None, out: int | None = None,
     clock: str | None = None,
 ) -> float:
-    env = dict(os.environ, FLASK_APP="app.py")
+    env = child_env(FLASK_APP="app.py")
     if url:
         env["BENCH_URL"] = url
     elapsed, done = timed_process(
@@ -152,7 +179,7 @@ def import_floors(repeat: int) -> None:
         ("... + flask_migrate", "import flask, flask_sqlalchemy, flask_migrate"),
     ]:
         def timed(code: str = code) -> float:
-            return timed_process([sys.executable, "-c", code], check=True)[0]
+            return timed_process([sys.executable, "-c", code], check=True, env=child_env())[0]
 
         print(f"  {label:<28} {median_of(repeat, lambda: None, timed):6.3f}")
     print()
@@ -259,6 +286,7 @@ def main(argv: list[str]) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="remodel-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
 
+    compile_packages()
     import_floors(args.repeat)
     print(f"Commands (median {CLOCK} s of the whole flask process; ratio = remodel / migrate):")
     print(f"  {'N':>6} {'command':<8} {'mode':<5} {'remodel':>8} {'migrate':>8} {'ratio':>7}")

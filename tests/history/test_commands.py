@@ -138,3 +138,21 @@ def test_ranges_only_with_sql(make_app: Callable[..., MadeApp]) -> None:
     sql = made.ok("upgrade", "--sql", "aaa001:bbb002").output
     assert "bbb002" in sql and "CREATE TABLE alembic_version" not in sql
     assert "bbb002" not in made.ok("current").output  # --sql applied nothing
+
+
+@pytest.mark.backends("sqlite")
+def test_current_does_not_take_alembics_quadratic_path(
+    project: tuple[MadeApp, History], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``alembic current`` filters every ancestor into branch heads (O(n^2)); ours looks up."""
+    made, _ = project
+    made.ok("upgrade", "heads")
+
+    def quadratic(*args: object, **kw: object) -> object:
+        raise AssertionError("RevisionMap._filter_into_branch_heads was called")
+
+    monkeypatch.setattr(
+        "alembic.script.revision.RevisionMap._filter_into_branch_heads", quadratic
+    )
+    for args in (["current"], ["current", "--check-heads"], ["history", "-i"]):
+        assert "(head)" in made.ok(*args).output, args
