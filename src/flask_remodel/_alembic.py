@@ -6,7 +6,7 @@ was checked on (1.18.4 and 1.20.1), so an Alembic upgrade has one file to review
 
 from __future__ import annotations
 
-import re
+import os
 import sys
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -65,10 +65,11 @@ class LazyRevisionModule(ModuleType):
     would have, and is read from the real module.
     """
 
-    def __init__(self, path: Path, header: Header) -> None:
+    def __init__(self, path: str, header: Header) -> None:
         doc = None if sys.flags.optimize >= 2 else header.doc  # -OO drops docstrings
-        super().__init__(re.sub(r"\W", "_", path.name), doc)
-        self.__file__ = str(path)
+        # The name is for display only: an import names the module as Alembic does.
+        super().__init__(os.path.basename(path), doc)
+        self.__file__ = path
         self.revision = header.revision
         self.down_revision = header.down_revision
         self.branch_labels = header.branch_labels
@@ -81,11 +82,11 @@ class LazyRevisionModule(ModuleType):
             raise AttributeError(name)
         loaded = self.__dict__.get("_loaded")
         if loaded is None:
-            path = Path(self.__file__ or "")
+            path = self.__file__ or ""
             try:
-                loaded = load_python_file(path.parent, path.name)
+                loaded = load_python_file(os.path.dirname(path), os.path.basename(path))
             except Exception as exc:  # the same error loading the folder gives in Alembic
-                raise RevisionImportError(str(path), f"{type(exc).__name__}: {exc}") from exc
+                raise RevisionImportError(path, f"{type(exc).__name__}: {exc}") from exc
             self.__dict__["_loaded"] = loaded
         return getattr(loaded, name)
 
@@ -112,9 +113,9 @@ def _indexed_revisions(script: ScriptDirectory) -> Iterator[Script]:
         yield from script._load_revisions()
         return
     locations = [location for location in script._version_locations if location.exists()]
-    paths: list[Path] = []
-    seen: set[Path] = set()
-    resolved_dirs: dict[Path, Path] = {}
+    paths: list[str] = []
+    seen: set[str] = set()
+    resolved_dirs: dict[Path, str] = {}
     for location in locations:
         for file_path in Script._list_py_dir(script, location):
             real_path = _resolved(file_path, resolved_dirs)
@@ -125,12 +126,12 @@ def _indexed_revisions(script: ScriptDirectory) -> Iterator[Script]:
                 )
                 continue
             seen.add(real_path)
-            if _only_source_rev_file.match(real_path.name):
+            if _only_source_rev_file.match(os.path.basename(real_path)):
                 paths.append(real_path)
     cache = HeaderCache(script.dir, [str(location) for location in locations])
-    headers = read_headers([str(path) for path in paths], cache)
+    headers = read_headers(paths, cache)
     for path in paths:
-        header = headers[str(path)]
+        header = headers[path]
         if header is None:
             found = Script._from_path(script, path)  # the file needs importing
             if found is not None:
@@ -139,14 +140,14 @@ def _indexed_revisions(script: ScriptDirectory) -> Iterator[Script]:
             yield Script(LazyRevisionModule(path, header), header.revision, path)
 
 
-def _resolved(file_path: Path, resolved_dirs: dict[Path, Path]) -> Path:
-    """``file_path.resolve()``, resolving each folder once (Alembic resolves every file)."""
-    if file_path.is_symlink():
-        return file_path.resolve()
+def _resolved(file_path: Path, resolved_dirs: dict[Path, str]) -> str:
+    """``str(file_path.resolve())``, resolving each folder once (Alembic resolves every file)."""
+    if os.path.islink(file_path):
+        return str(file_path.resolve())
     parent = resolved_dirs.get(file_path.parent)
     if parent is None:
-        parent = resolved_dirs[file_path.parent] = file_path.parent.resolve()
-    return parent / file_path.name
+        parent = resolved_dirs[file_path.parent] = str(file_path.parent.resolve())
+    return os.path.join(parent, file_path.name)
 
 
 def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> Any:
