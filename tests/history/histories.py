@@ -18,8 +18,12 @@ from pathlib import Path
 
 #: Styles whose header the index must read without importing the file.
 STATIC_STYLES = ("template", "plain", "labelled", "latin1", "no_doc")
-#: Styles the index must leave to an import.
-IMPORTED_STYLES = ("computed", "conditional", "repeated", "globals_trick", "star_import")
+#: Styles the index must leave to an import. "multidb" (``globals()`` in a
+#: function body) is read statically in real files, but here the import marker
+#: is a call made at import time, which could run that body.
+IMPORTED_STYLES = (
+    "computed", "conditional", "repeated", "globals_trick", "star_import", "multidb"
+)
 
 
 @dataclass
@@ -130,6 +134,17 @@ def render(rev: Revision, marker: Path) -> str:
             rev.style = "plain"
             return render(rev, marker)
         return f"{record}revision = {rev.id!r}\ndown_revision = {down}\n{body}"
+    if rev.style == "multidb":  # the multi-database template dispatches through globals()
+        dispatch = (
+            "\ndef upgrade(engine_name=''):\n    globals()[f'upgrade_{engine_name}']()\n"
+            "\ndef upgrade_():\n    pass\n"
+            "\ndef downgrade(engine_name=''):\n    globals()[f'downgrade_{engine_name}']()\n"
+            "\ndef downgrade_():\n    pass\n"
+        )
+        return (
+            f"{doc}{record}revision = {rev.id!r}\ndown_revision = {down}\n"
+            f"branch_labels = {label}\ndepends_on = {depends}\n{dispatch}"
+        )
     if rev.style == "plain":
         return (
             f"{doc}{record}revision = {rev.id!r}\ndown_revision = {down}\n"

@@ -51,6 +51,18 @@ def test_files_with_control_flow_are_read_from_the_syntax_tree() -> None:
     assert read_header(source) == Header("r")
 
 
+def test_functions_that_do_not_run_at_import_may_use_globals() -> None:
+    # The multi-database template dispatches with globals() inside upgrade().
+    source = (
+        b"revision = 'r'\ndown_revision = None\n"
+        b"def upgrade(engine_name):\n    globals()[f'upgrade_{engine_name}']()\n"
+    )
+    assert read_header(source) == Header("r")
+    # A decorator is a call made during the import: the body could run then.
+    decorated = b"import functools\n@functools.cache\n" + source.split(b"\n", 2)[2]
+    assert read_header(source.split(b"def")[0] + decorated) is None
+
+
 def test_encoding_cookie_is_honoured() -> None:
     source = "# -*- coding: latin-1 -*-\n'''Caf\u00e9'''\nrevision = 'r'\ndown_revision = None\n"
     header = read_header(source.encode("latin-1"))

@@ -135,6 +135,7 @@ _STORES = frozenset(
     for name in ("STORE_NAME", "DELETE_NAME", "STORE_GLOBAL", "DELETE_GLOBAL", "IMPORT_STAR")
 )
 _GLOBAL_STORES = frozenset({_OP["STORE_GLOBAL"], _OP["DELETE_GLOBAL"]})
+_CALLS = frozenset(op for name, op in _OP.items() if name.startswith(("CALL", "PRECALL")))
 _SKIPPED = frozenset(_OP[name] for name in ("EXTENDED_ARG", "CACHE") if name in _OP)
 # The bytecode reader only knows CPython's instruction format.
 _BYTECODE = sys.implementation.name == "cpython"
@@ -163,11 +164,24 @@ def _nested_codes(code: CodeType) -> list[CodeType]:
 
 
 def _has_dynamic_names(code: CodeType) -> bool:
-    """Whether any code in the module names something that could rewrite its globals."""
-    return any(
-        not _DYNAMIC_NAMES.isdisjoint(each.co_names)
-        or not _DYNAMIC_ATTRIBUTES.isdisjoint(each.co_names)
-        for each in [code, *_nested_codes(code)]
+    """Whether the module's import could rewrite its globals behind its assignments.
+
+    Function bodies count only when the module's own code calls something
+    (a decorator, a class body, a helper): without a call, no function of the
+    file runs during the import. The multi-database template's
+    ``globals()[f"upgrade_{engine_name}"]()`` is such a body.
+    """
+    if _mentions_dynamic(code):
+        return True
+    nested = _nested_codes(code)
+    if not nested or (_BYTECODE and not any(op in _CALLS for op, _ in _instructions(code))):
+        return False
+    return any(_mentions_dynamic(each) for each in nested)
+
+
+def _mentions_dynamic(code: CodeType) -> bool:
+    return not (
+        _DYNAMIC_NAMES.isdisjoint(code.co_names) and _DYNAMIC_ATTRIBUTES.isdisjoint(code.co_names)
     )
 
 
