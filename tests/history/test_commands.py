@@ -72,12 +72,15 @@ def test_current_and_a_no_op_upgrade_import_nothing_they_do_not_run(
     assert "(head)" in made.ok("current").output
 
 
-def test_a_real_upgrade_imports_what_it_runs(project: tuple[MadeApp, History]) -> None:
+def test_a_real_upgrade_or_downgrade_imports_what_it_runs(project: tuple[MadeApp, History]) -> None:
     made, history = project
     first = history.revisions[0]
     imported = _imports_during(history, lambda: made.ok("upgrade", first.id))
     assert imported == _always_imported(history) | {first.id}
     assert made.ok("current").output.splitlines()[-1].startswith(first.id)
+    imported = _imports_during(history, lambda: made.ok("downgrade", "base"))
+    assert imported == _always_imported(history) | {first.id}
+    assert first.id not in made.ok("current").output
 
 
 @pytest.mark.backends("sqlite")
