@@ -6,11 +6,26 @@ was checked on (1.18.4 and 1.20.1), so an Alembic upgrade has one file to review
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from alembic.operations import Operations
 from alembic.script import Script
+from alembic.script import ScriptDirectory
+from alembic.script.base import _only_source_rev_file
+from alembic.script.revision import RevisionMap
+from alembic.util import load_python_file
+from alembic.util import warn
+
+from .errors import RevisionImportError
+from .history import Header
+from .history import HeaderCache
+from .history import read_headers
 
 Implementation = Callable[[Any, Any], Any]
 
@@ -82,3 +97,110 @@ def render_type(type_: Any, autogen_context: Any) -> str:
 
     rendered: str = render._repr_type(type_, autogen_context)
     return rendered
+
+class LazyRevisionModule(ModuleType):
+    """A revision module that holds its header and imports its file on first other use.
+
+    ``Script`` reads ``down_revision``, ``branch_labels`` and ``depends_on`` when
+    built and ``__doc__`` for its messages: those come from the index. Anything
+    else (``upgrade``, ``downgrade``, helpers) imports the file, as Alembic
+    would have, and is read from the real module.
+    """
+
+    def __init__(self, path: str, header: Header) -> None:
+        doc = None if sys.flags.optimize >= 2 else header.doc  # -OO drops docstrings
+        # The name is for display only: an import names the module as Alembic does.
+        super().__init__(os.path.basename(path), doc)
+        self.__file__ = path
+        self.revision = header.revision
+        self.down_revision = header.down_revision
+        self.branch_labels = header.branch_labels
+        self.depends_on = header.depends_on
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes not set above. Dunder probes and the
+        # encoding marker (the reader refuses files that set it) stay cheap.
+        if name.startswith("__") or name == "_alembic_source_encoding":
+            raise AttributeError(name)
+        loaded = self.__dict__.get("_loaded")
+        if loaded is None:
+            path = self.__file__ or ""
+            try:
+                loaded = load_python_file(os.path.dirname(path), os.path.basename(path))
+            except Exception as exc:  # the same error loading the folder gives in Alembic
+                raise RevisionImportError(path, f"{type(exc).__name__}: {exc}") from exc
+            self.__dict__["_loaded"] = loaded
+        return getattr(loaded, name)
+
+
+def use_revision_index(script: ScriptDirectory) -> None:
+    """Make *script* build its revision map from the index instead of importing files.
+
+    ``ScriptDirectory`` fills ``revision_map`` from its private
+    ``_load_revisions``; a new ``RevisionMap`` over :func:`_indexed_revisions`
+    gives it the same ``Script`` objects, in the same order, with lazy modules.
+    """
+    script.revision_map = RevisionMap(lambda: _indexed_revisions(script))
+
+
+def _indexed_revisions(script: ScriptDirectory) -> Iterator[Script]:
+    """What ``ScriptDirectory._load_revisions`` yields, without importing each file.
+
+    The listing is Alembic's own (``Script._list_py_dir``, the file-name pattern
+    ``_from_path`` applies, duplicates across locations warned about and
+    skipped), so files are found and ordered exactly as Alembic does. Sourceless
+    folders (``.pyc`` only) are left to Alembic entirely.
+    """
+    if script.sourceless:
+        yield from script._load_revisions()
+        return
+    locations = [location for location in script._version_locations if location.exists()]
+    paths: list[str] = []
+    seen: set[str] = set()
+    resolved_dirs: dict[Path, str] = {}
+    for location in locations:
+        for file_path in Script._list_py_dir(script, location):
+            real_path = _resolved(file_path, resolved_dirs)
+            if real_path in seen:
+                warn(
+                    f"File {real_path} loaded twice! ignoring. "
+                    "Please ensure version_locations is unique."
+                )
+                continue
+            seen.add(real_path)
+            if _only_source_rev_file.match(os.path.basename(real_path)):
+                paths.append(real_path)
+    cache = HeaderCache(script.dir, [str(location) for location in locations])
+    headers = read_headers(paths, cache)
+    for path in paths:
+        header = headers[path]
+        if header is None:
+            found = Script._from_path(script, path)  # the file needs importing
+            if found is not None:
+                yield found
+        else:
+            yield Script(LazyRevisionModule(path, header), header.revision, path)
+
+
+def _resolved(file_path: Path, resolved_dirs: dict[Path, str]) -> str:
+    """``str(file_path.resolve())``, resolving each folder once (Alembic resolves every file)."""
+    if os.path.islink(file_path):
+        return str(file_path.resolve())
+    parent = resolved_dirs.get(file_path.parent)
+    if parent is None:
+        parent = resolved_dirs[file_path.parent] = str(file_path.parent.resolve())
+    return os.path.join(parent, file_path.name)
+
+
+def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> Any:
+    """The steps ``alembic upgrade`` runs: ``ScriptDirectory._upgrade_revs``.
+
+    ``command.upgrade`` builds its own ``ScriptDirectory`` (importing every
+    revision); calling the same step function on ours keeps the indexed one.
+    """
+    return script._upgrade_revs(destination, current)
+
+
+def downgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> Any:
+    """The steps ``alembic downgrade`` runs: ``ScriptDirectory._downgrade_revs``."""
+    return script._downgrade_revs(destination, current)

@@ -21,6 +21,7 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ DatabaseNotUpToDateError       exit 6
     ├─ GraphFormatError               exit 2 (``graph`` was given an unknown format)
     ├─ SchemaDiffersError             exit 1 (``check`` found differences)
+    ├─ SeveralHeadsError              exit 1 (``heads --check`` found more than one)
     ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
     ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
     │                                 would lose rows or a trigger)
@@ -153,6 +154,20 @@ class MultipleHeadsError(RevisionError):
             f"The migrations have several heads ({names}), so{what} cannot choose one. "
             "Run 'flask db merge' to join them, or name one head explicitly "
             "(for example 'heads' to upgrade every branch)."
+        )
+        self.heads = tuple(heads)
+
+
+class SeveralHeadsError(RemodelError):
+    """``heads --check``: the history has branched and nobody merged it yet.
+
+    Exit 1 like ``check``: a CI guard that found something, not a broken folder.
+    """
+
+    def __init__(self, heads: Sequence[str]) -> None:
+        super().__init__(
+            f"The migrations have {len(heads)} heads ({', '.join(heads)}): "
+            "run 'flask db merge heads -m \"Merge heads\"' to join them into one."
         )
         self.heads = tuple(heads)
 

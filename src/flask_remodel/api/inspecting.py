@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from alembic.script import Script
 
 from ..errors import DatabaseNotUpToDateError
+from ..errors import SeveralHeadsError
 from ..errors import UnknownRevisionError
 from ._session import PathArg
 from ._session import guarded
@@ -67,16 +68,27 @@ def history(
 
 
 def heads(
-    directory: PathArg = None, verbose: bool = False, resolve_dependencies: bool = False
+    directory: PathArg = None,
+    verbose: bool = False,
+    resolve_dependencies: bool = False,
+    check: bool = False,
 ) -> list[Script]:
-    """The head revisions of the migrations folder."""
+    """The head revisions of the migrations folder.
+
+    :param check: raise :class:`~flask_remodel.errors.SeveralHeadsError` when
+        there is more than one (a CI guard against unmerged branches).
+    """
     session = open_session(directory)
     script = session.script_directory()
     with guarded(session, script):
         if resolve_dependencies:
             ids = script.get_revisions("heads")
-            return [s for s in ids if isinstance(s, Script)]
-        return [script.get_revision(h) for h in script.get_heads()]
+            found = [s for s in ids if isinstance(s, Script)]
+        else:
+            found = [script.get_revision(h) for h in script.get_heads()]
+    if check and len(found) > 1:
+        raise SeveralHeadsError([s.revision for s in found])
+    return found
 
 
 def branches(directory: PathArg = None, verbose: bool = False) -> list[Script]:

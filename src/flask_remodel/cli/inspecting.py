@@ -44,9 +44,11 @@ def history(
 @directory_option
 @verbose_option
 @click.option("--resolve-dependencies", is_flag=True, help="Treat dependencies as down revisions.")
-def heads(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
+@click.option("--check", is_flag=True, help="Fail (exit 1) when there is more than one head.")
+def heads(directory: str | None, verbose: bool, resolve_dependencies: bool, check: bool) -> None:
     """List the head revisions."""
-    for script in api.heads(options().directory_for(directory), verbose, resolve_dependencies):
+    found = api.heads(options().directory_for(directory), verbose, resolve_dependencies, check)
+    for script in found:
         click.echo(script.cmd_format(verbose, include_branches=True, tree_indicators=False))
 
 

@@ -1,0 +1,108 @@
+"""The header cache: reused when files are unchanged, rebuilt silently otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flask_remodel.history import CACHE_DIR
+from flask_remodel.history import HeaderCache
+from flask_remodel.history import index as index_module
+from flask_remodel.history import read_headers
+
+OLD_NS = 1_600_000_000 * 10**9  # files "written" long before any cache
+
+
+def _file(folder: Path, rev: str, down: str | None = None) -> str:
+    path = folder / f"{rev}.py"
+    path.write_text(f"revision = {rev!r}\ndown_revision = {down!r}\n")
+    os.utime(path, ns=(OLD_NS, OLD_NS))
+    return str(path)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every source the index parses (rather than taking from the cache)."""
+    seen: list[bytes] = []
+    real = index_module.read_header
+
+    def counting(source: bytes) -> object:
+        seen.append(source)
+        return real(source)
+
+    monkeypatch.setattr(index_module, "read_header", counting)
+    return seen
+
+
+def _read(tmp_path: Path, paths: list[str]) -> dict[str, object]:
+    return dict(read_headers(paths, HeaderCache(tmp_path, [str(tmp_path)])))
+
+
+def test_unchanged_files_are_not_read_again(tmp_path: Path, parses: list[bytes]) -> None:
+    paths = [_file(tmp_path, "a1"), _file(tmp_path, "b2", "a1")]
+    first = _read(tmp_path, paths)
+    assert len(parses) == 2
+    assert (tmp_path / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert _read(tmp_path, paths) == first
+    assert len(parses) == 2
+
+
+def test_an_edited_file_is_read_again(tmp_path: Path, parses: list[bytes]) -> None:
+    paths = [_file(tmp_path, "a1"), _file(tmp_path, "b2", "a1")]
+    _read(tmp_path, paths)
+    Path(paths[1]).write_text("revision = 'b2'\ndown_revision = None\n")
+    headers = _read(tmp_path, paths)
+    assert len(parses) == 3
+    assert headers[paths[1]].down_revision is None
+
+
+def test_a_touched_file_keeps_its_header_without_a_parse(
+    tmp_path: Path, parses: list[bytes]
+) -> None:
+    paths = [_file(tmp_path, "a1")]
+    _read(tmp_path, paths)
+    os.utime(paths[0], ns=(OLD_NS + 5 * 10**9, OLD_NS + 5 * 10**9))  # a fresh checkout
+    _read(tmp_path, paths)
+    assert len(parses) == 1
+
+
+def test_an_edit_within_the_same_clock_tick_is_seen(tmp_path: Path, parses: list[bytes]) -> None:
+    path = tmp_path / "a1.py"
+    path.write_text("revision = 'a1'\ndown_revision = None\n")
+    _read(tmp_path, [str(path)])
+    mtime = path.stat().st_mtime_ns
+    path.write_text("revision = 'a2'\ndown_revision = None\n")  # same size
+    os.utime(path, ns=(mtime, mtime))  # and the same (coarse) timestamp
+    header = _read(tmp_path, [str(path)])[str(path)]
+    assert header.revision == "a2"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],
+        lambda text: "[]",
+        lambda text: json.dumps({**json.loads(text), "key": "format=0"}),
+        lambda text: text.replace('"revision":"a1"', '"revision":7'),
+    ],
+)
+def test_a_corrupt_or_foreign_cache_is_rebuilt(
+    tmp_path: Path, parses: list[bytes], damage: object
+) -> None:
+    paths = [_file(tmp_path, "a1")]
+    expected = _read(tmp_path, paths)
+    (cache_file,) = (tmp_path / CACHE_DIR).glob("*.json")
+    cache_file.write_text(damage(cache_file.read_text()))  # type: ignore[operator]
+    assert _read(tmp_path, paths) == expected
+    assert len(parses) == 2
+    assert _read(tmp_path, paths) == expected  # and it was written back whole
+    assert len(parses) == 2
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / CACHE_DIR).write_text("a file where the folder should be")
+    paths = [_file(tmp_path, "a1")]
+    assert _read(tmp_path, paths)[paths[0]].revision == "a1"
