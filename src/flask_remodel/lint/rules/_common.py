@@ -1,0 +1,168 @@
+"""Facts the rules share: lock names, default volatility and type changes per database."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..context import LintContext
+from ..model import Target
+
+PG_ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE on {table} (blocks reads and writes)"
+PG_SHARE = "SHARE on {table} (blocks writes)"
+PG_SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE on {table} and {other} (blocks writes to both)"
+MY_COPY = "ALGORITHM=COPY on {table} (writes blocked while the table is copied)"
+MY_INPLACE = "ALGORITHM=INPLACE, LOCK=NONE on {table} (rebuild; reads and writes allowed)"
+MY_INSTANT = "ALGORITHM=INSTANT on {table} (metadata lock only)"
+LITE_RECREATE = "database write lock while {table} is copied into a new table (batch recreate)"
+LITE_WRITE_LOCK = "database write lock for the whole statement"
+
+_PG_VOLATILE = re.compile(
+    r"gen_random_uuid|uuid_generate_v|random\s*\(|clock_timestamp|timeofday|nextval|"
+    r"statement_timestamp|txid_current|uuid\s*\(\s*\)",
+    re.I,
+)
+_MY_CONSTANT_TIME = re.compile(
+    r"^\(?\s*(current_timestamp|now|localtimestamp)\s*(\(\s*\d*\s*\))?\s*\)?$", re.I
+)
+
+
+def default_text(default: Any) -> str | None:
+    """The SQL text of a ``server_default`` (a str, ``sa.text``, a function, a DefaultClause)."""
+    if default is None or default is False:
+        return None
+    arg = getattr(default, "arg", default)
+    if isinstance(arg, str):
+        return f"'{arg}'"
+    text = getattr(arg, "text", None)
+    if isinstance(text, str):
+        return text
+    name = getattr(arg, "name", None)
+    if isinstance(arg, sa.sql.functions.FunctionElement) and name:
+        return f"{name}()"
+    return str(arg)
+
+
+def is_literal(text: str) -> bool:
+    return bool(re.match(r"^\(?\s*('([^']|'')*'|-?\d+(\.\d+)?|true|false|null)\s*\)?$", text, re.I))
+
+
+def volatile_default(target: Target, text: str) -> bool:
+    """Whether adding a column with this default rewrites or copies the table."""
+    if target.family == "postgresql":
+        return target.below(11) or bool(_PG_VOLATILE.search(text))
+    if target.family == "mysql":
+        return not is_literal(text) and not _MY_CONSTANT_TIME.match(text.strip())
+    return False
+
+
+def sqlite_refuses_default(text: str) -> bool:
+    """SQLite's ALTER TABLE ADD COLUMN accepts only constant defaults."""
+    return not is_literal(text)
+
+
+def _length(type_: Any) -> int | None:
+    return getattr(type_, "length", None)
+
+
+def _is(type_: Any, *classes: type[Any]) -> bool:
+    return isinstance(type_, classes)
+
+
+def _int_rank(type_: Any) -> int | None:
+    if _is(type_, sa.BigInteger):
+        return 3
+    if _is(type_, sa.SmallInteger):
+        return 1
+    if _is(type_, sa.Integer):
+        return 2
+    return None
+
+
+def _kind(type_: Any) -> str:
+    if _is(type_, sa.Enum):
+        return "enum"
+    if _is(type_, sa.String):  # Text, CHAR, VARCHAR, Unicode all derive from String
+        return "string"
+    if _int_rank(type_) is not None:
+        return "integer"
+    if _is(type_, sa.Numeric):
+        return "numeric"
+    if _is(type_, sa.DateTime):
+        return "datetime"
+    return type(type_).__name__.lower()
+
+
+def same_type(old: Any, new: Any) -> bool:
+    return repr(old) == repr(new)
+
+
+def enum_values(type_: Any) -> list[str]:
+    return list(getattr(type_, "enums", []) or [])
+
+
+def type_change(old: Any, new: Any, target: Target) -> str:
+    """How *target* carries out ``old -> new``.
+
+    ``same``, ``metadata`` (no rewrite; measured), ``rewrite`` (whole table
+    rewritten or copied), ``narrowing`` (values can be cut or refused: RM305),
+    or ``unknown`` (the previous type is not known).
+    """
+    if old is None or isinstance(old, sa.types.NullType):
+        return "unknown"
+    if same_type(old, new):
+        return "same"
+    ok, nk = _kind(old), _kind(new)
+    if ok == "string" and nk == "string" and not _is(old, sa.Enum) and not _is(new, sa.Enum):
+        o, n = _length(old), _length(new)
+        if n is not None and (o is None or n < o):
+            return "narrowing"
+        if _is(old, sa.CHAR) != _is(new, sa.CHAR):
+            return "rewrite"
+        if target.family == "postgresql":
+            return "metadata"
+        if target.family == "mysql":
+            # utf8mb4: up to 63 characters fit a 1-byte length prefix; crossing it copies.
+            if o is not None and n is not None and (o <= 63) == (n <= 63) and not _is(new, sa.Text):
+                return "metadata"
+            return "rewrite"
+        return "rewrite"
+    if ok == "integer" and nk == "integer":
+        o_rank, n_rank = _int_rank(old), _int_rank(new)
+        assert o_rank is not None and n_rank is not None
+        return "narrowing" if n_rank < o_rank else "rewrite"
+    if ok == "numeric" and nk == "numeric":
+        op, os_ = getattr(old, "precision", None), getattr(old, "scale", None)
+        np_, ns = getattr(new, "precision", None), getattr(new, "scale", None)
+        if op is not None and np_ is not None and (np_ < op or (ns or 0) < (os_ or 0)):
+            return "narrowing"
+        if (os_ or 0) == (ns or 0) and target.family == "postgresql":
+            return "metadata"
+        return "rewrite"
+    if ok == "enum" and nk == "enum":
+        old_values, new_values = enum_values(old), enum_values(new)
+        if not set(old_values) <= set(new_values):
+            return "narrowing"
+        if target.family == "mysql" and new_values[: len(old_values)] == old_values:
+            return "metadata"
+        return "rewrite"
+    if ok == "string" and nk != "string":
+        return "rewrite"
+    return "rewrite"
+
+
+def kind_changed(old: Any, new: Any) -> bool:
+    if old is None or isinstance(old, sa.types.NullType):
+        return False
+    return _kind(old) != _kind(new)
+
+
+def rewrite_lock(ctx: LintContext, table: str) -> str:
+    family = ctx.target.family
+    if family == "postgresql":
+        return PG_ACCESS_EXCLUSIVE.format(table=table)
+    if family == "mysql":
+        return MY_COPY.format(table=table)
+    return LITE_RECREATE.format(table=table)

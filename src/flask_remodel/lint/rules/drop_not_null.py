@@ -1,0 +1,31 @@
+"""Dropping NOT NULL lets NULLs in that the running code may not expect.
+
+Problem: code that assumed a value breaks on NULL, and going back to NOT NULL
+later fails once NULLs exist.
+
+Safe alternative: only when every reader already tolerates NULL; acknowledge
+it with ``# remodel: allow[RM206] reason``.
+
+Flagged: ``op.alter_column("account", "email", nullable=True, existing_nullable=False)``
+"""
+
+from __future__ import annotations
+
+from alembic.operations import ops
+
+from ..context import LintContext
+from ..model import Severity
+from ..registry import rule
+
+
+@rule("RM206", "drop-not-null", Severity.WARNING, on=(ops.AlterColumnOp,))
+def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
+    if op.modify_nullable is not True or ctx.created_here(op.table_name):
+        return
+    _, nullable = ctx.existing(op)
+    if nullable is True:
+        return
+    ctx.report(
+        f"{op.table_name}.{op.column_name} may now be NULL: code that assumes a value breaks, "
+        "and restoring NOT NULL later fails once NULLs exist.",
+    )
