@@ -67,18 +67,24 @@ def write_revisions(folder: Path, *bodies: str) -> list[str]:
 
 LintCode = Callable[..., LintReport]
 
+QUIET = ("RM511", "RM512")
+"""Rules that fire on nearly every case (no timeouts set); off unless under test."""
+
 
 @pytest.fixture
 def lint_code(tmp_path: Path) -> LintCode:
     """``lint_code(target, body, base=BASE, enable=())``: lint *body* run after *base*."""
     counter = 0
 
-    def run(target: str, body: str, base: str = BASE, enable: tuple[str, ...] = ()) -> LintReport:
+    def run(
+        target: str, body: str, base: str = BASE, enable: tuple[str, ...] = (),
+        disable: tuple[str, ...] = QUIET,
+    ) -> LintReport:
         nonlocal counter
         counter += 1
         folder = tmp_path / f"m{counter}"
         ids = write_revisions(folder, base, body)
         return lint_directory(folder, Target.parse(target), ids[-1],
-                              selection=RuleSelection(enable=enable))
+                              selection=RuleSelection(enable, tuple(set(disable) - set(enable))))
 
     return run

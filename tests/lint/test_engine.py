@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from flask_remodel.lint import LintUsageError
+from flask_remodel.lint import RuleSelection
 from flask_remodel.lint import Target
 from flask_remodel.lint import lint_directory
 from flask_remodel.lint.sqltext import split_statements
 from flask_remodel.lint.sqltext import statements_from
 
 from .conftest import BASE
+from .conftest import QUIET
 from .conftest import LintCode
 from .conftest import write_revisions
 
@@ -56,7 +58,8 @@ def test_acknowledgement_for_a_rule_of_another_database_is_not_stale(lint_code: 
 def test_schema_from_the_chain_exempts_widening_and_knows_the_old_type(tmp_path: Path) -> None:
     ids = write_revisions(tmp_path, BASE, 'op.alter_column("orders", "ref", type_=sa.String(40))',
                           'op.alter_column("orders", "ref", type_=sa.String(30))')
-    report = lint_directory(tmp_path, Target.parse("postgresql"), f"{ids[0]}:")
+    report = lint_directory(tmp_path, Target.parse("postgresql"), f"{ids[0]}:",
+                            selection=RuleSelection(disable=QUIET))
     assert [(f.revision, f.rule_id) for f in report.findings] == [("r2", "RM305")]
     assert "String(length=40)" in report.findings[0].message
 

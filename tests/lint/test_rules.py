@@ -10,12 +10,17 @@ has no case.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flask_remodel.lint import Target
 from flask_remodel.lint import all_rules
+from flask_remodel.lint import lint_directory
 
+from .conftest import BASE
 from .conftest import LintCode
+from .conftest import write_revisions
 
 PG, MY, LITE = ("postgresql",), ("mariadb",), ("sqlite",)
 ALL = ("postgresql", "mariadb", "sqlite")
@@ -199,6 +204,65 @@ CASES: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
                '    b.alter_column("ref", type_=sa.String(80))')],
 }
 
+# Families 4 to 7 (RM6xx are opt-in; the test enables the rule under test).
+CASES.update({
+    "RM401": [(ALL, 'op.create_unique_constraint("uq_ref", "orders", ["ref"])',
+               'op.create_table("t", sa.Column("a", sa.Integer()))\n'
+               'op.create_unique_constraint("uq_a", "t", ["a"])')],
+    "RM402": [(ALL, 'op.alter_column("account", "email", nullable=False, '
+               "existing_type=sa.String(50))",
+               'op.alter_column("account", "name", nullable=False, existing_type=sa.String(50))')],
+    "RM403": [(ALL, 'op.alter_column("orders", "ref", type_=sa.Integer(), '
+               "existing_type=sa.String(20))",
+               'op.alter_column("orders", "ref", type_=sa.String(40), '
+               "existing_type=sa.String(20))")],
+    "RM501": [
+        (MY, 'op.add_column("orders", sa.Column("a", sa.Integer()))\n'
+         'op.add_column("orders", sa.Column("b", sa.Integer()))',
+         'op.add_column("orders", sa.Column("a", sa.Integer()), if_not_exists=True)\n'
+         'op.add_column("orders", sa.Column("b", sa.Integer()))'),
+        (PG, AC + 'op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True)',
+         AC + 'op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True, '
+         "if_not_exists=True)"),
+    ],
+    "RM502": [(ALL, 'op.execute("COMMIT")', 'op.execute("SELECT 1")')],
+    "RM503": [(ALL, 'op.execute("ALTER TABLE orders SET (fillfactor = 70)")',
+               'op.execute("COMMENT ON TABLE orders IS \'x\'")')],
+    "RM504": [(ALL, 'op.add_column("orders", sa.Column("x", sa.Integer()))\n'
+               'op.execute("UPDATE orders SET x = 1")',
+               'op.execute("UPDATE orders SET ref = lower(ref)")')],
+    "RM505": [(ALL, "from myapp.models import Account  # noqa\n"
+               'op.drop_column("orders", "note")',
+               "import datetime  # noqa\nop.drop_column(\"orders\", \"note\")")],
+    "RM511": [(PG + MY, 'op.add_column("orders", sa.Column("x", sa.Integer()))',
+               'op.execute("SET lock_timeout = \'5s\'")\n'
+               'op.execute("SET SESSION lock_wait_timeout = 5")\n'
+               'op.add_column("orders", sa.Column("x", sa.Integer()))')],
+    "RM512": [(PG + MY, 'op.add_column("orders", sa.Column("x", sa.Integer()))',
+               'op.execute("SET statement_timeout = \'15min\'")\n'
+               'op.execute("SET SESSION max_statement_time = 900")\n'
+               'op.add_column("orders", sa.Column("x", sa.Integer()))')],
+    "RM601": [(PG + MY, 'op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True))',
+               'op.create_table("t", sa.Column("id", sa.BigInteger(), primary_key=True))')],
+    "RM602": [(PG, 'op.create_table("t", sa.Column("id", sa.BigInteger(), primary_key=True))',
+               'op.create_table("t", sa.Column("id", sa.BigInteger(), sa.Identity(), '
+               "primary_key=True))")],
+    "RM603": [(PG, 'op.add_column("orders", sa.Column("code", sa.CHAR(3)))',
+               'op.add_column("orders", sa.Column("code", sa.Text()))')],
+    "RM604": [(PG, 'op.add_column("orders", sa.Column("at", sa.DateTime()))',
+               'op.add_column("orders", sa.Column("at", sa.DateTime(timezone=True)))')],
+    "RM605": [(PG + MY, 'op.create_index("ix_' + "x" * 70 + '", "orders", ["ref"])',
+               'op.create_index("ix_ok", "orders", ["ref"])')],
+    "RM606": [(ALL, 'op.create_index("ix_w", "orders", ["id", "ref", "total", "note"])',
+               'op.create_index("ix_w", "orders", ["id", "ref", "total", "note"], unique=True)')],
+    "RM607": [(PG, 'op.add_column("orders", sa.Column("x", sa.Integer()))',
+               'op.add_column("orders", sa.Column("x", sa.Integer()), schema="public")')],
+    "RM608": [(PG, 'op.create_table("t", sa.Column("flag", sa.Boolean()), '
+               'sa.Column("n", sa.BigInteger()))',
+               'op.create_table("t", sa.Column("n", sa.BigInteger()), '
+               'sa.Column("flag", sa.Boolean()))')],
+})
+
 _FAMILY = {"postgresql": "postgresql", "mariadb": "mysql", "mysql": "mysql", "sqlite": "sqlite"}
 
 
@@ -231,6 +295,8 @@ def test_rule_flags_the_unsafe_case_and_not_the_safe_one(
 
 def test_every_rule_has_cases_on_each_of_its_databases() -> None:
     for info in all_rules():
+        if info.id in SEPARATELY_TESTED:
+            continue
         covered = {_FAMILY[Target.parse(t).name] for targets, _, _ in CASES.get(info.id, [])
                    for t in targets}
         missing = set(info.dialects) - covered
@@ -253,3 +319,34 @@ NOT_ON: list[tuple[str, str, str]] = [
 def test_safe_on_this_database(lint_code: LintCode, rule_id: str, target: str, code: str) -> None:
     report = lint_code(target, code)
     assert rule_id not in {f.rule_id for f in report.findings}
+
+
+DOWNGRADE_EMPTY = "def downgrade():\n    pass\n"
+
+
+@pytest.mark.parametrize("target", ALL)
+def test_rm506_empty_downgrade(tmp_path: Path, target: str) -> None:
+    ids = write_revisions(tmp_path, BASE, 'op.drop_column("orders", "note")')
+    path = tmp_path / "versions" / "r1_step.py"
+    text = path.read_text()
+    path.write_text(text[: text.index("def downgrade")] + DOWNGRADE_EMPTY)
+    flagged = lint_directory(tmp_path, Target.parse(target), ids[1])
+    assert "RM506" in {f.rule_id for f in flagged.findings}
+    clean = lint_directory(tmp_path, Target.parse(target), ids[0])  # downgrade drops a table
+    assert "RM506" not in {f.rule_id for f in clean.findings}
+
+
+@pytest.mark.parametrize("target", ALL)
+def test_rm701_multiple_heads(tmp_path: Path, target: str) -> None:
+    write_revisions(tmp_path, BASE, 'op.drop_column("orders", "note")')
+    assert "RM701" not in {f.rule_id for f in lint_directory(tmp_path, Target.parse(target))
+                           .findings}
+    branch = (tmp_path / "versions" / "r1_step.py").read_text().replace(
+        "revision = 'r1'", "revision = 'r9'")
+    (tmp_path / "versions" / "r9_step.py").write_text(branch)
+    report = lint_directory(tmp_path, Target.parse(target))
+    found = [f for f in report.findings if f.rule_id == "RM701"]
+    assert found and "r1" in found[0].message and "r9" in found[0].message
+
+
+SEPARATELY_TESTED = {"RM506", "RM701"}

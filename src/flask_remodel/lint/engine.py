@@ -136,7 +136,9 @@ def lint_sources(
     run = _Run(target, selection.rules_for(target), heads)
     wanted = None if lint is None else set(lint)
     report = LintReport(target)
+    paths: dict[str, str] = {}
     for source in sources:
+        paths[source.revision] = source.path
         checking = wanted is None or source.revision in wanted
         findings = _lint_revision(run, source, checking)
         if checking:
@@ -144,7 +146,8 @@ def lint_sources(
                 report.revisions.append(source.revision)
             _acknowledge(report, findings, source, run)
     if heads and (wanted is None or wanted):
-        history_ctx = LintContext(target, Schema(), "", "", heads=heads)
+        newest = next((paths[h] for h in reversed(heads) if h in paths), "")
+        history_ctx = LintContext(target, Schema(), "", newest, heads=heads)
         for info in run.rules:
             if info.on == "history":
                 _call(info, history_ctx)

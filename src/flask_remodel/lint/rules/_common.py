@@ -166,3 +166,30 @@ def rewrite_lock(ctx: LintContext, table: str) -> str:
     if family == "mysql":
         return MY_COPY.format(table=table)
     return LITE_RECREATE.format(table=table)
+
+
+def new_uniqueness(op: Any, ctx: LintContext) -> str | None:
+    """The columns (as text) a unique constraint/index adds to an existing table, else None."""
+    from alembic.operations import ops
+
+    if isinstance(op, ops.CreateIndexOp) and not op.unique:
+        return None
+    if ctx.created_here(op.table_name):
+        return None
+    return ", ".join(str(c) for c in op.columns)
+
+
+def becomes_not_null(op: Any, ctx: LintContext) -> bool:
+    """Whether an ``alter_column`` makes an existing, possibly-NULL column NOT NULL."""
+    if op.modify_nullable is not False or ctx.created_here(op.table_name):
+        return False
+    _, nullable = ctx.existing(op)
+    return nullable is not False
+
+
+def kind_change_of(op: Any, ctx: LintContext) -> Any:
+    """The previous type when an ``alter_column`` changes the kind of type, else None."""
+    if op.modify_type is None or ctx.created_here(op.table_name):
+        return None
+    old, _ = ctx.existing(op)
+    return old if kind_changed(old, op.modify_type) else None

@@ -32,6 +32,7 @@ from ..registry import rule
 from ._common import LITE_RECREATE
 from ._common import MY_INPLACE
 from ._common import PG_ACCESS_EXCLUSIVE
+from ._common import becomes_not_null
 
 
 def proven_by_check(ctx: LintContext, table: str, column: str) -> bool:
@@ -44,10 +45,7 @@ def proven_by_check(ctx: LintContext, table: str, column: str) -> bool:
 
 @rule("RM109", "set-not-null", Severity.WARNING, on=(ops.AlterColumnOp,))
 def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
-    if op.modify_nullable is not False or ctx.created_here(op.table_name):
-        return
-    _, nullable = ctx.existing(op)
-    if nullable is False:
+    if not becomes_not_null(op, ctx):
         return
     table, column = op.table_name, op.column_name
     family = ctx.target.family

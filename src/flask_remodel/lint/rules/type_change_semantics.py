@@ -18,15 +18,13 @@ from .. import fixes
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
-from ._common import kind_changed
+from ._common import kind_change_of
 
 
 @rule("RM208", "type-change-semantics", Severity.WARNING, on=(ops.AlterColumnOp,))
 def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
-    if op.modify_type is None or ctx.created_here(op.table_name):
-        return
-    old, _ = ctx.existing(op)
-    if not kind_changed(old, op.modify_type):
+    old = kind_change_of(op, ctx)
+    if old is None:
         return
     ctx.report(
         f"{op.table_name}.{op.column_name} changes from {old!r} to {op.modify_type!r}: running "

@@ -18,6 +18,7 @@ from alembic.operations import ops
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
+from ._common import new_uniqueness
 
 
 @rule(
@@ -27,11 +28,9 @@ from ..registry import rule
     on=(ops.CreateUniqueConstraintOp, ops.CreateIndexOp),
 )
 def check(op: Any, ctx: LintContext) -> None:
-    if isinstance(op, ops.CreateIndexOp) and not op.unique:
+    columns = new_uniqueness(op, ctx)
+    if columns is None:
         return
-    if ctx.created_here(op.table_name):
-        return
-    columns = ", ".join(str(c) for c in op.columns)
     ctx.report(
         f"Uniqueness on {op.table_name} ({columns}): old code that inserts duplicates starts "
         "failing. Deploy duplicate-aware code first.",
