@@ -161,3 +161,10 @@ def test_bad_remodel_lint_value(make_app: AppFactory, backend: str) -> None:
     result = made.cli("upgrade")
     assert result.exit_code == 2
     assert "REMODEL_LINT is 'sometimes'" in result.output
+
+
+@pytest.mark.backends("sqlite")
+def test_baseline_from_config(make_app: AppFactory, backend: str) -> None:
+    made = _project(make_app, SETUP, UNSAFE, REMODEL_LINT_BASELINE="r1")
+    assert made.ok("lint", "--all").output.startswith("Checked 0 revision(s)")
+    assert made.cli("lint", "--all", "--baseline", "r0").exit_code == 1
