@@ -24,13 +24,18 @@ from ..registry import rule
 
 @rule("RM303", "drop-and-recreate", Severity.ERROR, on="revision")
 def check(ctx: LintContext) -> None:
+    # Pair each drop of a column that existed before the revision with a later
+    # add on the same table (a column added then dropped again is scratch work).
     drops: dict[str, list[RecordedOp]] = {}
+    added: set[tuple[str, str]] = set()
     for recorded in ctx.ops:
         op = recorded.operation
-        if isinstance(op, ops.DropColumnOp):
-            drops.setdefault(op.table_name, []).append(recorded)
-    for recorded in ctx.ops:
-        op = recorded.operation
+        if isinstance(op, ops.DropColumnOp) and (op.table_name, op.column_name) not in added:
+            if not ctx.created_here(op.table_name):
+                drops.setdefault(op.table_name, []).append(recorded)
+            continue
+        if isinstance(op, ops.AddColumnOp):
+            added.add((op.table_name, op.column.name))
         if not isinstance(op, ops.AddColumnOp) or not drops.get(op.table_name):
             continue
         dropped = drops[op.table_name][0]

@@ -18,13 +18,14 @@ from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
 from ._common import becomes_not_null
+from .set_not_null import proven_by_check
 
 
 @rule("RM402", "not-null-on-existing-data", Severity.WARNING, on=(ops.AlterColumnOp,))
 def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
-    if not becomes_not_null(op, ctx):
-        return
     table, column = op.table_name, op.column_name
+    if not becomes_not_null(op, ctx) or proven_by_check(ctx, table, column):
+        return  # a validated CHECK (col IS NOT NULL) already rules NULLs out
     ctx.report(
         f"NOT NULL on {table}.{column} fails at deploy if any row is NULL. Backfill first "
         "and check.",
