@@ -101,3 +101,29 @@ def test_batch_and_autocommit_are_seen(lint_code: LintCode) -> None:
                        '    b.drop_column("note")')
     assert [f.rule_id for f in report.findings] == ["RM201"]
     assert report.findings[0].line == 11
+
+
+def test_replayed_revisions_keep_what_create_table_returns(tmp_path: Path) -> None:
+    seeded = BASE + (
+        '\nt = op.create_table("plan", sa.Column("id", sa.Integer(), primary_key=True))\n'
+        'op.bulk_insert(t, [{"id": 1}])'
+    )
+    ids = write_revisions(tmp_path, seeded, 'op.drop_column("plan", "id")')
+    report = lint_directory(tmp_path, Target.parse("postgresql"), ids[1])
+    assert "RM002" not in {f.rule_id for f in report.findings}  # r0 ran to its end
+    assert "RM201" in {f.rule_id for f in report.findings}
+
+
+def test_multidb_revisions_are_linted_per_bind(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "m1.py").write_text(
+        "from alembic import op\nimport sqlalchemy as sa\n"
+        "revision = 'm1'\ndown_revision = None\n\n"
+        "def upgrade(engine_name):\n    globals()['upgrade_%s' % engine_name]()\n\n"
+        "def upgrade_():\n    op.drop_column('account', 'email')\n\n"
+        "def upgrade_users():\n    op.drop_table('session')\n"
+    )
+    report = lint_directory(tmp_path, Target.parse("sqlite"))
+    assert sorted(f.rule_id for f in report.findings) == ["RM201", "RM202"]
+    assert report.revisions == ["m1"]

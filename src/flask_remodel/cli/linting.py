@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 from alembic.script import Script
 
@@ -74,8 +76,12 @@ def lint(
 
 
 def _show(report: LintReport | None) -> None:
-    if report is not None and report.findings:
-        click.echo(text(report), nl=False, err=True)
+    """Warnings and errors on stderr (infos are for an explicit ``flask db lint``)."""
+    if report is None:
+        return
+    shown = [f for f in report.findings if f.severity >= Severity.WARNING]
+    if shown:
+        click.echo(text(replace(report, findings=shown)), nl=False, err=True)
 
 
 def lint_written(script: Script | None, directory: str | None, x_arg: tuple[str, ...]) -> None:

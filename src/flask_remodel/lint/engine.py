@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from . import ignore
 from .context import LintContext
@@ -14,6 +15,7 @@ from .model import RecordedOp
 from .model import Severity
 from .model import Target
 from .recorder import RevisionSource
+from .recorder import offline_context
 from .recorder import record
 from .registry import RuleInfo
 from .registry import all_rules
@@ -46,6 +48,7 @@ class _Run:
     rules: list[RuleInfo]
     heads: tuple[str, ...]
     schemas: dict[str | None, Schema] = field(default_factory=dict)
+    offline: Any = None
 
 
 def _call(info: RuleInfo, ctx: LintContext, *args: object) -> None:
@@ -63,7 +66,9 @@ def _run_op_rules(run: _Run, ctx: LintContext, recorded: RecordedOp) -> None:
 
 def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> list[Finding]:
     schema = run.schemas.setdefault(source.bind, Schema())
-    recorded = record(source, run.target)
+    if run.offline is None:
+        run.offline = offline_context(run.target)
+    recorded = record(source, run.target, run.offline, render=lint)
     ctx = LintContext(
         run.target,
         schema,

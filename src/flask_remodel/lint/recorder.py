@@ -59,13 +59,11 @@ def _dialect_name(target: Target) -> str:
     return "mariadb" if target.name == "mariadb" else target.name
 
 
-def _call_line(path: str) -> int:
-    """The line in *path* (the revision file) that led to the current call."""
-    wanted = str(Path(path).resolve())
+def _call_line(paths: tuple[str, ...]) -> int:
+    """The line in the revision file (named by any of *paths*) that led to the current call."""
     frame = inspect.currentframe()
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename == path or filename == wanted:
+        if frame.f_code.co_filename in paths:
             return frame.f_lineno
         frame = frame.f_back
     return 0
@@ -79,14 +77,22 @@ class _Recorder:
         self.batch_table: str | None = None
         self.autocommit = 0
         self.path = str(Path(source.path).resolve())
+        self.paths = (source.path, self.path)
+        self.render = True
+        self.context: Any = None
 
     def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def invoke(operation: Any) -> Any:
-            line = _call_line(self.path)
+            line = _call_line(self.paths)
             start = self.buffer.tell()
             result: Any = None
             try:
-                result = real(operation)
+                if self.render:
+                    result = real(operation)
+                elif isinstance(operation, alembic_ops.CreateTableOp):
+                    # Only replayed for the schema: skip rendering, but the
+                    # revision may use the Table op.create_table returns.
+                    result = operation.to_table(self.context)
             except Exception:
                 # Offline rendering cannot do everything (MySQL's ALTER COLUMN
                 # needs the column's type; SQLite batch recreates need the
@@ -102,6 +108,9 @@ class _Recorder:
     def _note(self, operation: Any, line: int, sql: str | None) -> None:
         if isinstance(operation, alembic_ops.ExecuteSQLOp):
             text = operation.sqltext if isinstance(operation.sqltext, str) else sql
+            plain = getattr(operation.sqltext, "text", None)
+            if text is None and isinstance(plain, str):
+                text = plain  # sa.text(...) when not rendered
             parsed = statements_from(text or "")
             if parsed:
                 for statement in parsed:
@@ -127,7 +136,7 @@ class _Recorder:
         def get_bind() -> Any:
             # Offline, this is a mock connection that only echoes SQL; the
             # revision reads or writes data here (rule RM504 reads this note).
-            self._add(SqlStatement("connection_use", "op.get_bind()"), _call_line(self.path), None)
+            self._add(SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None)
             return real()
 
         return get_bind
@@ -172,11 +181,8 @@ def _shadow(instance: object, name: str, value: object) -> None:
     instance.__dict__[name] = value
 
 
-def record(source: RevisionSource, target: Target) -> RecordedRevision:
-    """Run *source*'s upgrade offline for *target* and return what it asked for."""
-    recorded = RecordedRevision(source)
-    if source.upgrade is None:
-        return recorded
+def offline_context(target: Target) -> tuple[MigrationContext, io.StringIO]:
+    """An ``as_sql`` context for *target* and the buffer it writes SQL to (reusable)."""
     buffer = io.StringIO()
     # Alembic announces every context it configures ("Generating static SQL");
     # the linter's throwaway contexts are not news to the user.
@@ -190,24 +196,59 @@ def record(source: RevisionSource, target: Target) -> RecordedRevision:
         )
     finally:
         logger.setLevel(level)
+    return context, buffer
+
+
+def record(
+    source: RevisionSource,
+    target: Target,
+    offline: tuple[MigrationContext, io.StringIO] | None = None,
+    render: bool = True,
+) -> RecordedRevision:
+    """Run *source*'s upgrade offline for *target* and return what it asked for.
+
+    *offline* (from :func:`offline_context`) saves building a context per revision.
+    With *render* false the operations are recorded but not rendered to SQL
+    (for revisions replayed only to know the schema: several times faster).
+    """
+    recorded = RecordedRevision(source)
+    if source.upgrade is None:
+        return recorded
+    context, buffer = offline or offline_context(target)
+    buffer.seek(0)
+    buffer.truncate()
     recorder = _Recorder(source, buffer)
+    recorder.render = render
+    recorder.context = context
+    original = context.__dict__.pop("autocommit_block", None)
     # Attributes set on the instances shadow the class's methods; the op
     # functions call ``operations.invoke(...)`` and so reach the wrapper.
     _shadow(context, "autocommit_block", recorder.wrap_autocommit(context.autocommit_block))
-    with Operations.context(context) as operations:
-        _shadow(operations, "invoke", recorder.wrap_invoke(operations.invoke))
-        _shadow(operations, "batch_alter_table", recorder.wrap_batch(operations.batch_alter_table))
-        _shadow(operations, "get_bind", recorder.wrap_get_bind(operations.get_bind))
-        try:
-            source.upgrade()
-        except Exception as exc:
-            tb = exc.__traceback__
-            line = 0
-            while tb is not None:
-                if str(Path(tb.tb_frame.f_code.co_filename).resolve()) == recorder.path:
-                    line = tb.tb_lineno
-                tb = tb.tb_next
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            recorded.stopped = (line, f"{type(exc).__name__}: {reason}".rstrip(": "))
+    try:
+        with Operations.context(context) as operations:
+            _shadow(operations, "invoke", recorder.wrap_invoke(operations.invoke))
+            _shadow(operations, "batch_alter_table",
+                    recorder.wrap_batch(operations.batch_alter_table))
+            _shadow(operations, "get_bind", recorder.wrap_get_bind(operations.get_bind))
+            try:
+                source.upgrade()
+            except Exception as exc:
+                recorded.stopped = _stop(exc, recorder.path)
+    finally:
+        context.__dict__.pop("autocommit_block", None)
+        if original is not None:
+            context.__dict__["autocommit_block"] = original
     recorded.ops = recorder.ops
     return recorded
+
+
+def _stop(exc: Exception, path: str) -> tuple[int, str]:
+    """(line in the revision, reason) for an exception out of ``upgrade()``."""
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if str(Path(tb.tb_frame.f_code.co_filename).resolve()) == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return line, f"{type(exc).__name__}: {reason}".rstrip(": ")
