@@ -121,6 +121,9 @@ def _score(cases: list[tuple[str, str | None, dict[str, Any]]], found: dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list every case")
+    parser.add_argument("--verify", metavar="URL", default=None,
+                        help="also check Flask-Remodel's lock/rewrite predictions on this "
+                        "PostgreSQL database (a scratch schema, dropped afterwards)")
     args = parser.parse_args()
     config = Config()
     config.set_main_option("script_location", str(CORPUS))
@@ -180,6 +183,22 @@ def main() -> None:
         rules = sorted({x for v in counted.values() for x in v})
         print(f"  {target:<14} {flagged:>3} of {len(scored)} cases flagged; rules: "
               f"{', '.join(rules)}")
+    if args.verify:
+        from flask_remodel.lint.verify import verify
+
+        linted = [rev for rev, _, case in cases if case.get("verdict") in ("safe", "unsafe")]
+        report = lint_script_directory(script, Target.parse("postgresql:15"), linted)
+        seen = verify(script, args.verify, report)
+        ran = [o for o in seen if not o.note]
+        differ = [o for o in ran if o.disagreement]
+        rewrites = sum(1 for o in ran if o.rewritten)
+        print()
+        print(f"Verified on the server: {len(ran)} operations compared, {rewrites} of them "
+              f"rewrote a table; predictions that disagree: {len(differ)} "
+              f"({len(seen) - len(ran)} more not compared: CONCURRENTLY, VACUUM, COMMIT or "
+              "objects the corpus does not create)")
+        for o in differ:
+            print(f"  {o.revision}: {o.disagreement}")
     if args.verbose:
         print()
         for rev, _, case in cases:

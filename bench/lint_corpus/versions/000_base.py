@@ -21,7 +21,7 @@ def upgrade():
                     sa.Column("account_id", sa.BigInteger()), sa.Column("ref", sa.String(20)),
                     sa.Column("total", sa.Numeric(10, 2)), sa.Column("note", sa.Text()),
                     sa.Column("qty", sa.Integer()), sa.Column("amount", sa.Numeric(10, 2)),
-                    sa.Column("sku", sa.String(40)))
+                    sa.Column("sku", sa.String(40)), sa.Column("price", sa.Numeric(10, 2)))
     op.create_table("audit", sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
                     sa.Column("what", sa.Text()))
     op.create_table("archive", sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True))

@@ -10,4 +10,4 @@ CASE = {"family": 1, "verdict": 'safe'}
 
 
 def upgrade():
-    op.alter_column("orders", "total", type_=sa.Numeric(14, 2), existing_type=sa.Numeric(10, 2))
+    op.alter_column("orders", "price", type_=sa.Numeric(14, 2), existing_type=sa.Numeric(10, 2))

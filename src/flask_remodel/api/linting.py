@@ -21,6 +21,7 @@ from ..lint import Target
 from ..lint import lint_script_directory
 from ..lint.history import ordered_scripts
 from ..lint.history import select_range
+from ..lint.verify import verify as verify_on_server
 from ._session import PathArg
 from ._session import Session
 from ._session import XArg
@@ -113,10 +114,13 @@ def lint(
     baseline: str | None = None,
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
+    verify: str | None = None,
 ) -> LintReport:
     """Lint revisions: *revision_range*, or every one with *all*, else those not yet applied.
 
-    With *all* or a range and a *target* no database connection is made.
+    With *all* or a range and a *target* no database connection is made. With
+    *verify* (a PostgreSQL URL) the revisions are also run in a scratch schema
+    there and ``report.verification`` says where the server disagrees.
     """
     session = open_session(directory)
     script = session.script_directory()
@@ -128,7 +132,10 @@ def lint(
         revisions = None
     else:
         revisions = _pending(session, script)
-    return _run(script, chosen, revisions, baseline, enable, disable)
+    report = _run(script, chosen, revisions, baseline, enable, disable)
+    if verify is not None:
+        report.verification = verify_on_server(script, verify, report)
+    return report
 
 
 def _run(

@@ -51,6 +51,13 @@ from .group import db
 )
 @click.option("--enable", multiple=True, help="Switch on an opt-in rule (id or slug); repeatable.")
 @click.option("--disable", multiple=True, help="Switch off a rule (id or slug); repeatable.")
+@click.option(
+    "--verify",
+    default=None,
+    metavar="URL",
+    help="Also run the revisions in a scratch schema of this PostgreSQL database and report "
+    "where locks and rewrites differ from the prediction (nothing is kept).",
+)
 @click.argument("revision_range", required=False)
 def lint(
     directory: str | None,
@@ -61,13 +68,15 @@ def lint(
     baseline: str | None,
     enable: tuple[str, ...],
     disable: tuple[str, ...],
+    verify: str | None,
     revision_range: str | None,
 ) -> None:
     """Check revisions for unsafe operations (default: those not yet applied)."""
     if all_ and revision_range:
         raise click.UsageError("Give a REVISION_RANGE or --all, not both.")
     report = api.lint(
-        options().directory_for(directory), revision_range, all_, target, baseline, enable, disable
+        options().directory_for(directory), revision_range, all_, target, baseline, enable,
+        disable, verify,
     )
     click.echo(FORMATS[format_](report), nl=False)
     failing = report.at_or_above(Severity.parse(fail_on))

@@ -103,6 +103,7 @@ class LintContext:
             lock,
             rewrites,
             fix,
+            op_index=where.index if where is not None else None,
         )
         self.findings.append(finding)
         return finding

@@ -107,6 +107,8 @@ class Finding:
     fix: str | None = None
     acknowledged: str | None = None
     """The reason given in ``# remodel: allow[...]``, when acknowledged."""
+    op_index: int | None = None
+    """Which operation of the revision (0-based), for ``--verify``."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +137,8 @@ class LintReport:
     findings: list[Finding] = field(default_factory=list)
     """Findings not acknowledged, in revision and line order."""
     acknowledged: list[Finding] = field(default_factory=list)
+    verification: list[Any] | None = None
+    """With ``--verify``: one :class:`~.verify.Observation` per operation run on the server."""
 
     def at_or_above(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= severity]

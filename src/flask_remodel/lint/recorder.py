@@ -20,10 +20,12 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from typing import Protocol
 
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
@@ -69,6 +71,16 @@ def _call_line(paths: tuple[str, ...]) -> int:
     return 0
 
 
+class Observer(Protocol):
+    """Runs each operation for ``--verify`` (a live connection) instead of rendering it."""
+
+    def run(self, operation: Any, call: Callable[[], Any], in_autocommit: bool) -> Any:
+        """Carry out *operation* with *call* (watching what it does); return its result."""
+
+    def assign(self, first: int, end: int) -> None:
+        """The recorded operations [first, end) came from the last ``run``."""
+
+
 class _Recorder:
     def __init__(self, source: RevisionSource, buffer: io.StringIO) -> None:
         self.source = source
@@ -80,12 +92,21 @@ class _Recorder:
         self.paths = (source.path, self.path)
         self.render = True
         self.context: Any = None
+        self.observer: Observer | None = None
 
     def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def invoke(operation: Any) -> Any:
             line = _call_line(self.paths)
             start = self.buffer.tell()
             result: Any = None
+            if self.observer is not None:
+                first = len(self.ops)
+                result = self.observer.run(
+                    operation, lambda: real(operation), self.autocommit > 0
+                )
+                self._note(operation, line, None)
+                self.observer.assign(first, len(self.ops))
+                return result
             try:
                 if self.render:
                     result = real(operation)
@@ -166,7 +187,9 @@ class _Recorder:
     ) -> Callable[[], AbstractContextManager[Any]]:
         @contextmanager
         def autocommit_block() -> Iterator[None]:
-            with real():
+            # Under --verify everything stays in the one transaction that is
+            # rolled back at the end, so the real block (which commits) is not entered.
+            with nullcontext() if self.observer is not None else real():
                 self.autocommit += 1
                 try:
                     yield
@@ -181,45 +204,57 @@ def _shadow(instance: object, name: str, value: object) -> None:
     instance.__dict__[name] = value
 
 
-def offline_context(target: Target) -> tuple[MigrationContext, io.StringIO]:
-    """An ``as_sql`` context for *target* and the buffer it writes SQL to (reusable)."""
-    buffer = io.StringIO()
-    # Alembic announces every context it configures ("Generating static SQL");
-    # the linter's throwaway contexts are not news to the user.
+def quiet_context(**kw: Any) -> MigrationContext:
+    """``MigrationContext.configure(**kw)`` without Alembic's "Context impl ..." lines.
+
+    Alembic announces every context it configures; the linter's contexts are
+    not news to the user.
+    """
     logger = logging.getLogger("alembic.runtime.migration")
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:
-        context = MigrationContext.configure(
-            dialect_name=_dialect_name(target),
-            opts={"as_sql": True, "output_buffer": buffer},
-        )
+        return MigrationContext.configure(**kw)
     finally:
         logger.setLevel(level)
+
+
+def offline_context(target: Target) -> tuple[MigrationContext, io.StringIO]:
+    """An ``as_sql`` context for *target* and the buffer it writes SQL to (reusable)."""
+    buffer = io.StringIO()
+    context = quiet_context(
+        dialect_name=_dialect_name(target), opts={"as_sql": True, "output_buffer": buffer}
+    )
     return context, buffer
 
 
 def record(
     source: RevisionSource,
     target: Target,
-    offline: tuple[MigrationContext, io.StringIO] | None = None,
+    offline: tuple[MigrationContext, io.StringIO | None] | None = None,
     render: bool = True,
+    observer: Observer | None = None,
 ) -> RecordedRevision:
     """Run *source*'s upgrade offline for *target* and return what it asked for.
 
     *offline* (from :func:`offline_context`) saves building a context per revision.
     With *render* false the operations are recorded but not rendered to SQL
     (for revisions replayed only to know the schema: several times faster).
+    With an *observer* (``--verify``), *offline* holds an online context and the
+    observer runs each operation against its connection.
     """
     recorded = RecordedRevision(source)
     if source.upgrade is None:
         return recorded
     context, buffer = offline or offline_context(target)
+    if buffer is None:  # an online context (--verify): nothing is rendered
+        buffer = io.StringIO()
     buffer.seek(0)
     buffer.truncate()
     recorder = _Recorder(source, buffer)
     recorder.render = render
     recorder.context = context
+    recorder.observer = observer
     original = context.__dict__.pop("autocommit_block", None)
     # Attributes set on the instances shadow the class's methods; the op
     # functions call ``operations.invoke(...)`` and so reach the wrapper.

@@ -46,7 +46,24 @@ def text(report: LintReport) -> str:
     lines.append(
         f"Checked {len(report.revisions)} revision(s) for {report.target}: {summary}{ack}."
     )
+    if report.verification is not None:
+        lines.extend(_verification(report.verification))
     return "\n".join(lines) + "\n"
+
+
+def _verification(observations: list[Any]) -> list[str]:
+    lines = []
+    differ = [o for o in observations if o.disagreement]
+    for o in differ:
+        lines.append(f"{_relative(o.path)}:{o.line}: verify {o.what}: {o.disagreement}")
+    for o in observations:
+        if o.note:
+            lines.append(f"{_relative(o.path)}:{o.line}: verify {o.what}: {o.note}")
+    lines.append(
+        f"Verified {len(observations)} operation(s) on the server: "
+        f"{len(differ)} disagree with the prediction."
+    )
+    return lines
 
 
 def as_json(report: LintReport) -> str:
@@ -57,6 +74,16 @@ def as_json(report: LintReport) -> str:
                 "revisions": report.revisions,
                 "findings": [f.as_dict() for f in report.findings],
                 "acknowledged": [f.as_dict() for f in report.acknowledged],
+                "verify": None if report.verification is None else [
+                    {
+                        "revision": o.revision, "path": o.path, "line": o.line,
+                        "operation": o.what, "predicted_lock": o.predicted_lock,
+                        "predicted_rewrite": o.predicted_rewrite, "locks": o.locks,
+                        "rewritten": o.rewritten, "note": o.note,
+                        "disagreement": o.disagreement,
+                    }
+                    for o in report.verification
+                ],
             },
             indent=2,
         )
