@@ -201,16 +201,15 @@ def verify(
     observations: list[Observation] = []
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            connection.commit()
-            try:
+            # Explicit transactions only (SQLAlchemy 1.4 and 2.x behave alike).
+            with connection.begin():
+                connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
                 connection.exec_driver_sql(f'SET search_path TO "{schema}"')
-                connection.commit()
+            try:
                 observations = _run_all(script_dir, report, connection, schema, predictions)
             finally:
-                connection.rollback()
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                connection.commit()
+                with connection.begin():
+                    connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     except sa.exc.OperationalError as exc:
         raise LintUsageError(f"Cannot connect to the --verify database: {exc.orig}.") from exc
     finally:
@@ -234,10 +233,9 @@ def _run_all(
     for source in lint_directory_sources(script_dir):
         observer.measuring = source.revision in linted
         observer.revision, observer.path = source.revision, source.path
-        observer.existing = set(observer._files())
-        connection.commit()
-        recorded = record(source, report.target, (context, None), observer=observer)
-        connection.commit()
+        with connection.begin():
+            observer.existing = set(observer._files())
+            recorded = record(source, report.target, (context, None), observer=observer)
         for first, end, seen in observer.observations:
             said = [f for i in range(first, end)
                     for f in predictions.get((source.revision, i), [])]
