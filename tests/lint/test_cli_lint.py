@@ -168,3 +168,18 @@ def test_baseline_from_config(make_app: AppFactory, backend: str) -> None:
     made = _project(make_app, SETUP, UNSAFE, REMODEL_LINT_BASELINE="r1")
     assert made.ok("lint", "--all").output.startswith("Checked 0 revision(s)")
     assert made.cli("lint", "--all", "--baseline", "r0").exit_code == 1
+
+
+@pytest.mark.backends("postgresql")
+def test_pending_needs_the_database_and_says_how_to_do_without(
+    make_app: AppFactory, database_url: str, backend: str
+) -> None:
+    unreachable = sa.engine.make_url(database_url).set(port=1, database="nowhere")
+    made = make_app(database_url=unreachable.render_as_string(hide_password=False))
+    made.ok("init")
+    write_revisions(made.migrations_dir, SETUP, UNSAFE)
+    result = made.cli("lint")
+    assert result.exit_code == 4
+    assert "pass --all or a revision range" in result.output
+    static = made.cli("lint", "--all", "--target", "postgresql:15")
+    assert static.exit_code == 1 and "RM201" in static.output

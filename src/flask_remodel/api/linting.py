@@ -14,6 +14,7 @@ from alembic.script import Script
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from ..errors import DatabaseUnreachableError
 from ..lint import LintReport
 from ..lint import LintUsageError
 from ..lint import RuleSelection
@@ -131,7 +132,13 @@ def lint(
     elif all:
         revisions = None
     else:
-        revisions = _pending(session, script)
+        try:
+            revisions = _pending(session, script)
+        except DatabaseUnreachableError as exc:
+            raise DatabaseUnreachableError(
+                exc.url, f"{exc.reason} (to lint without a database, pass --all or a revision "
+                "range, and --target)",
+            ) from exc
     report = _run(script, chosen, revisions, baseline, enable, disable)
     if verify is not None:
         report.verification = verify_on_server(script, verify, report)

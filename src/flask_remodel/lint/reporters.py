@@ -13,10 +13,12 @@ from .registry import all_rules
 
 
 def _relative(path: str) -> str:
+    """*path* relative to the working directory when it is under it (as CI annotations want)."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return path
+    return path if relative.startswith("..") else relative
 
 
 def text(report: LintReport) -> str:
