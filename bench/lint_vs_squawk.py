@@ -118,12 +118,33 @@ def _score(cases: list[tuple[str, str | None, dict[str, Any]]], found: dict[str,
     return out
 
 
+def _verify(script: ScriptDirectory, cases: list[tuple[str, str | None, dict[str, Any]]],
+            url: str, target: str) -> None:
+    from flask_remodel.lint.verify import verify
+
+    linted = [rev for rev, _, case in cases if case.get("verdict") in ("safe", "unsafe")]
+    report = lint_script_directory(script, Target.parse(target), linted)
+    seen = verify(script, url, report)
+    ran = [o for o in seen if not o.note]
+    differ = [o for o in ran if o.disagreement]
+    rewrites = sum(1 for o in ran if o.rewritten)
+    print()
+    print(f"Verified {target} on the server: {len(ran)} operations compared, {rewrites} of "
+          f"them rewrote a table; predictions that disagree: {len(differ)} "
+          f"({len(seen) - len(ran)} more not compared: statements the server cannot run "
+          "here, or PostgreSQL-only SQL)")
+    for o in differ:
+        print(f"  {o.revision} {o.what}: {o.disagreement}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list every case")
     parser.add_argument("--verify", metavar="URL", default=None,
                         help="also check Flask-Remodel's lock/rewrite predictions on this "
                         "PostgreSQL database (a scratch schema, dropped afterwards)")
+    parser.add_argument("--verify-mariadb", metavar="URL", default=None,
+                        help="the same for the mariadb:10.11 predictions on this server")
     args = parser.parse_args()
     config = Config()
     config.set_main_option("script_location", str(CORPUS))
@@ -183,22 +204,9 @@ def main() -> None:
         rules = sorted({x for v in counted.values() for x in v})
         print(f"  {target:<14} {flagged:>3} of {len(scored)} cases flagged; rules: "
               f"{', '.join(rules)}")
-    if args.verify:
-        from flask_remodel.lint.verify import verify
-
-        linted = [rev for rev, _, case in cases if case.get("verdict") in ("safe", "unsafe")]
-        report = lint_script_directory(script, Target.parse("postgresql:15"), linted)
-        seen = verify(script, args.verify, report)
-        ran = [o for o in seen if not o.note]
-        differ = [o for o in ran if o.disagreement]
-        rewrites = sum(1 for o in ran if o.rewritten)
-        print()
-        print(f"Verified on the server: {len(ran)} operations compared, {rewrites} of them "
-              f"rewrote a table; predictions that disagree: {len(differ)} "
-              f"({len(seen) - len(ran)} more not compared: CONCURRENTLY, VACUUM, COMMIT or "
-              "objects the corpus does not create)")
-        for o in differ:
-            print(f"  {o.revision}: {o.disagreement}")
+    for url, target in ((args.verify, "postgresql:15"), (args.verify_mariadb, "mariadb:10.11")):
+        if url:
+            _verify(script, cases, url, target)
     if args.verbose:
         print()
         for rev, _, case in cases:

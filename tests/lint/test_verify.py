@@ -66,7 +66,7 @@ def test_only_postgresql_urls(tmp_path: Path) -> None:
     ids = write_revisions(tmp_path, BASE, *CHANGES)
     script = ScriptDirectory(str(tmp_path))
     report = lint_directory(tmp_path, Target.parse("sqlite"), ids[1])
-    with pytest.raises(LintUsageError, match="PostgreSQL only"):
+    with pytest.raises(LintUsageError, match="PostgreSQL and MariaDB/MySQL"):
         verify(script, f"sqlite:///{tmp_path / 'x.db'}", report)
 
 
@@ -74,7 +74,8 @@ def test_lock_modes_are_read_from_the_findings() -> None:
     assert predicted_mode("SHARE on account (blocks writes)") == "ShareLock"
     assert predicted_mode("SHARE ROW EXCLUSIVE on a and b") == "ShareRowExclusiveLock"
     assert predicted_mode("ACCESS EXCLUSIVE on t") == "AccessExclusiveLock"
-    assert predicted_mode("ALGORITHM=COPY on t") is None
+    assert predicted_mode("ALGORITHM=COPY on t") == "COPY"
+    assert predicted_mode("database write lock") is None
 
 
 @pytest.mark.backends("postgresql")
@@ -85,3 +86,39 @@ def test_cli_verify(make_app: AppFactory, database_url: str, backend: str) -> No
     result = made.cli("lint", "--all", "--verify", database_url)
     assert "Verified" in result.output and "0 disagree with the prediction" in result.output
     assert result.exit_code == 1  # the findings still count
+
+
+MARIADB_CHANGES = (
+    'op.alter_column("account", "email", type_=sa.String(100), existing_type=sa.String(50))',
+    'op.add_column("orders", sa.Column("n", sa.Integer()))',
+    'op.alter_column("orders", "ref", nullable=False, existing_type=sa.String(20))',
+    'op.create_index("ix_orders_n", "orders", ["n"])',
+    'op.create_check_constraint("ck_n", "orders", "n > 0", postgresql_not_valid=True)',
+)
+
+
+def _databases(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {r[0] for r in connection.exec_driver_sql("SHOW DATABASES")
+                    if str(r[0]).startswith("remodel_verify")}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_algorithms_match_the_prediction(
+    database_url: str, tmp_path: Path, backend: str
+) -> None:
+    ids = write_revisions(tmp_path, BASE, *MARIADB_CHANGES)
+    report = lint_directory(tmp_path, Target.parse("mariadb:10.11"), f"{ids[0]}:")
+    seen = {o.revision: o for o in verify(ScriptDirectory(str(tmp_path)), database_url, report)}
+    widen, add, not_null, index, check = (seen[i] for i in ids[1:])
+    assert widen.locks == {"account": "COPY"} and widen.predicted_lock == "COPY"
+    assert add.locks == {"orders": "INSTANT"} and add.rewritten == []
+    assert not_null.locks == {"orders": "INPLACE"} and not_null.predicted_rewrite
+    assert index.locks == {"orders": "NOCOPY"}
+    assert check.locks == {"orders": "COPY"} and check.predicted_lock == "COPY"
+    assert [o.disagreement for o in seen.values() if o.disagreement] == []
+    assert _databases(database_url) == set()

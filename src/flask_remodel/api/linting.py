@@ -120,8 +120,9 @@ def lint(
     """Lint revisions: *revision_range*, or every one with *all*, else those not yet applied.
 
     With *all* or a range and a *target* no database connection is made. With
-    *verify* (a PostgreSQL URL) the revisions are also run in a scratch schema
-    there and ``report.verification`` says where the server disagrees.
+    *verify* (a PostgreSQL or MariaDB/MySQL URL) the revisions are also run in
+    a scratch schema/database there and ``report.verification`` says where the
+    server disagrees.
     """
     session = open_session(directory)
     script = session.script_directory()

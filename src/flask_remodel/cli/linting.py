@@ -55,8 +55,8 @@ from .group import db
     "--verify",
     default=None,
     metavar="URL",
-    help="Also run the revisions in a scratch schema of this PostgreSQL database and report "
-    "where locks and rewrites differ from the prediction (nothing is kept).",
+    help="Also run the revisions on this scratch PostgreSQL or MariaDB/MySQL database and "
+    "report where locks and rewrites differ from the prediction (nothing is kept).",
 )
 @click.argument("revision_range", required=False)
 def lint(

@@ -1,4 +1,6 @@
-"""``flask db lint --verify URL``: check the predictions against a real PostgreSQL server.
+"""``flask db lint --verify URL``: check the predictions against a real server.
+
+PostgreSQL is described here; MariaDB/MySQL in :mod:`.verify_mysql`.
 
 Everything happens in a new schema of its own (``remodel_verify_<hex>``,
 dropped at the end, so the database at *URL* keeps nothing and its own tables
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import Protocol
 
 import sqlalchemy as sa
 from alembic.operations import ops
@@ -31,6 +34,7 @@ from .errors import LintUsageError
 from .history import lint_directory_sources
 from .model import Finding
 from .model import LintReport
+from .recorder import Observer
 from .recorder import quiet_context
 from .recorder import record
 from .sqltext import SqlStatement
@@ -45,12 +49,21 @@ _MODES = {
 }
 _STRENGTH = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
              "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
+ALGORITHMS = ["INSTANT", "NOCOPY", "INPLACE", "COPY"]
+"""MariaDB/MySQL ALTER algorithms, cheapest first (what the MariaDB verification reports)."""
+
+
+def _rank(mode: str) -> int:
+    return (_STRENGTH + ALGORITHMS).index(mode) % len(_STRENGTH + ALGORITHMS)
 
 
 def predicted_mode(lock: str | None) -> str | None:
     """The PostgreSQL lock mode a finding's ``lock`` text names (``SHARE on t ...``)."""
     if not lock:
         return None
+    algorithm = re.match(r"ALGORITHM=(\w+)", lock)
+    if algorithm:
+        return algorithm.group(1)
     for words in sorted(_MODES, key=len, reverse=True):
         if re.match(rf"{words}\b", lock):
             return _MODES[words]
@@ -76,7 +89,7 @@ class Observation:
     def strongest(self) -> str | None:
         if not self.locks:
             return None
-        return max(self.locks.values(), key=_STRENGTH.index)
+        return max(self.locks.values(), key=_rank)
 
     @property
     def disagreement(self) -> str | None:
@@ -93,16 +106,28 @@ class Observation:
         return None
 
 
-@dataclass
-class _Observer:
-    connection: sa.engine.Connection
-    schema: str
+@dataclass(kw_only=True)
+class ObserverState:
+    """What both servers' observers keep between operations."""
+
     measuring: bool = False
     observations: list[tuple[int, int, Observation]] = field(default_factory=list)
     pending: Observation | None = None
     existing: set[str] = field(default_factory=set)
     revision: str = ""
     path: str = ""
+
+    def assign(self, first: int, end: int) -> None:
+        """The recorded operations [first, end) came from the last ``run``."""
+        if self.pending is not None:
+            self.observations.append((first, end, self.pending))
+            self.pending = None
+
+
+@dataclass
+class _Observer(ObserverState):
+    connection: sa.engine.Connection
+    schema: str
 
     def _rows(self, sql: str) -> list[Any]:
         return list(self.connection.exec_driver_sql(sql, (self.schema,)).fetchall())
@@ -148,7 +173,7 @@ class _Observer:
             for table, mode in new:
                 if table in self.existing and (
                     table not in observation.locks
-                    or _STRENGTH.index(mode) > _STRENGTH.index(observation.locks[table])
+                    or _rank(mode) > _rank(observation.locks[table])
                 ):
                     observation.locks[table] = mode
             after = self._files()
@@ -171,10 +196,8 @@ class _Observer:
         self.connection.exec_driver_sql("RELEASE SAVEPOINT remodel_verify")
         return result, None
 
-    def assign(self, first: int, end: int) -> None:
-        if self.pending is not None:
-            self.observations.append((first, end, self.pending))
-            self.pending = None
+    def tables(self) -> set[str]:
+        return set(self._files())
 
 
 def _predictions(report: LintReport) -> dict[tuple[str, int], list[Finding]]:
@@ -188,38 +211,56 @@ def _predictions(report: LintReport) -> dict[tuple[str, int], list[Finding]]:
 def verify(
     script_dir: ScriptDirectory, url: str | sa.engine.URL, report: LintReport,
 ) -> list[Observation]:
-    """Run the revisions of *report* on the PostgreSQL server at *url* and observe them."""
+    """Run the revisions of *report* on the server at *url* (PostgreSQL or MariaDB/MySQL)."""
     engine = sa.create_engine(url)
-    if engine.dialect.name != "postgresql":
-        engine.dispose()
-        raise LintUsageError(
-            f"--verify works with PostgreSQL only so far, and the URL is {engine.dialect.name}: "
-            "give the URL of a PostgreSQL database (nothing is kept in it)."
-        )
-    predictions = _predictions(report)
-    schema = f"remodel_verify_{uuid.uuid4().hex[:12]}"
-    observations: list[Observation] = []
+    name = engine.dialect.name
     try:
-        with engine.connect() as connection:
-            # Explicit transactions only (SQLAlchemy 1.4 and 2.x behave alike).
-            with connection.begin():
-                connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-                connection.exec_driver_sql(f'SET search_path TO "{schema}"')
-            try:
-                observations = _run_all(script_dir, report, connection, schema, predictions)
-            finally:
-                with connection.begin():
-                    connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        if name == "postgresql":
+            return _verify_postgresql(engine, script_dir, report)
+        if name in ("mysql", "mariadb"):
+            from .verify_mysql import verify_mysql
+
+            return verify_mysql(engine, script_dir, report)
+        raise LintUsageError(
+            f"--verify works with PostgreSQL and MariaDB/MySQL, and the URL is {name}: give "
+            "the URL of a scratch database on one of those (nothing is kept in it)."
+        )
     except sa.exc.OperationalError as exc:
         raise LintUsageError(f"Cannot connect to the --verify database: {exc.orig}.") from exc
     finally:
         engine.dispose()
-    return observations
 
 
-def _run_all(
+def _verify_postgresql(
+    engine: sa.engine.Engine, script_dir: ScriptDirectory, report: LintReport
+) -> list[Observation]:
+    schema = f"remodel_verify_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as connection:
+        # Explicit transactions only (SQLAlchemy 1.4 and 2.x behave alike).
+        with connection.begin():
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            connection.exec_driver_sql(f'SET search_path TO "{schema}"')
+        try:
+            return run_all(script_dir, report, connection, _Observer(connection, schema))
+        finally:
+            with connection.begin():
+                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+class ServerObserver(Observer, Protocol):
+    measuring: bool
+    revision: str
+    path: str
+    existing: set[str]
+    observations: list[tuple[int, int, Observation]]
+
+    def tables(self) -> set[str]:
+        """The tables in the scratch schema/database now."""
+
+
+def run_all(
     script_dir: ScriptDirectory, report: LintReport, connection: sa.engine.Connection,
-    schema: str, predictions: dict[tuple[str, int], list[Finding]],
+    observer: ServerObserver,
 ) -> list[Observation]:
     """Each revision in a transaction of its own, committed into the scratch schema.
 
@@ -227,21 +268,21 @@ def _run_all(
     EXCLUSIVE on it until COMMIT, which would hide every later lock on it.
     """
     linted = set(report.revisions)
+    predictions = _predictions(report)
     context = quiet_context(connection=connection)
-    observer = _Observer(connection, schema)
     observations: list[Observation] = []
     for source in lint_directory_sources(script_dir):
         observer.measuring = source.revision in linted
         observer.revision, observer.path = source.revision, source.path
         with connection.begin():
-            observer.existing = set(observer._files())
+            observer.existing = observer.tables()
             recorded = record(source, report.target, (context, None), observer=observer)
         for first, end, seen in observer.observations:
             said = [f for i in range(first, end)
                     for f in predictions.get((source.revision, i), [])]
             seen.predicted_rewrite = any(f.rewrites for f in said)
             modes = [m for m in (predicted_mode(f.lock) for f in said) if m]
-            seen.predicted_lock = max(modes, key=_STRENGTH.index) if modes else None
+            seen.predicted_lock = max(modes, key=_rank) if modes else None
             if first < len(recorded.ops):
                 seen.line = recorded.ops[first].line
                 seen.what = _describe(recorded.ops[first].operation)

@@ -124,8 +124,8 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         if target.family == "postgresql":
             return "metadata"
         if target.family == "mysql":
-            # utf8mb4: up to 63 characters fit a 1-byte length prefix; crossing it copies.
-            if o is not None and n is not None and (o <= 63) == (n <= 63) and not _is(new, sa.Text):
+            if o is not None and n is not None and not _is(new, sa.Text) and \
+                    _instant_varchar(o, n):
                 return "metadata"
             return "rewrite"
         return "rewrite"
@@ -151,6 +151,18 @@ def type_change(old: Any, new: Any, target: Target) -> str:
     if ok == "string" and nk != "string":
         return "rewrite"
     return "rewrite"
+
+
+def _instant_varchar(old: int, new: int, bytes_per_char: int = 4) -> bool:
+    """Whether InnoDB widens VARCHAR(old) to VARCHAR(new) in place (utf8mb4 assumed).
+
+    Values up to 127 bytes keep a 1-byte length prefix in every row format, and
+    columns over 255 bytes already have the 2-byte form, so only a column of
+    128-255 bytes growing past 255 is copied (MariaDB 10.11 via --verify:
+    VARCHAR(20)->(100) INSTANT, (50)->(100) COPY, (50)->(60) INSTANT).
+    """
+    old_bytes, new_bytes = old * bytes_per_char, new * bytes_per_char
+    return new_bytes <= 255 or old_bytes <= 127 or old_bytes > 255
 
 
 def kind_changed(old: Any, new: Any) -> bool:

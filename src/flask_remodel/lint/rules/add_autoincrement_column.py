@@ -30,8 +30,10 @@ from ._common import rewrite_lock
 )
 def check(op: ops.AddColumnOp, ctx: LintContext) -> None:
     column = op.column
+    # SQLAlchemy renders sa.Identity() on PostgreSQL only (MariaDB/MySQL get a
+    # plain column, which --verify saw added INSTANTly).
     auto = (
-        column.identity is not None
+        (column.identity is not None and ctx.target.family == "postgresql")
         or column.info.get("autoincrement")
         or (column.autoincrement is True and column.primary_key)
     )

@@ -38,7 +38,9 @@ from ._common import volatile_default
 def check(op: ops.AddColumnOp, ctx: LintContext) -> None:
     column = op.column
     text = default_text(column.server_default)
-    if text is None or ctx.created_here(op.table_name):
+    # sa.Computed and sa.Identity sit in server_default too (RM106, RM107).
+    generated = column.computed is not None or column.identity is not None
+    if text is None or generated or ctx.created_here(op.table_name):
         return
     table = op.table_name
     fix = (

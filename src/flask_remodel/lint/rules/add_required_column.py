@@ -33,11 +33,14 @@ _WHAT = {
 @rule("RM205", "add-required-column", Severity.ERROR, on=(ops.AddColumnOp,))
 def check(op: ops.AddColumnOp, ctx: LintContext) -> None:
     column = op.column
-    if column.nullable or column.server_default is not None or ctx.created_here(op.table_name):
+    default = None if column.identity is not None else column.server_default
+    if column.nullable or default is not None or ctx.created_here(op.table_name):
         return
     if (
         column.computed is not None
-        or column.identity is not None
+        # sa.Identity() is rendered on PostgreSQL only; elsewhere the column is
+        # a plain NOT NULL one (MariaDB fills 0).
+        or (column.identity is not None and ctx.target.family == "postgresql")
         or column.info.get("autoincrement")
         or column.info.get("generated")
     ):

@@ -6,9 +6,10 @@ the table with writes blocked; SQLite recreates it (batch mode). The linter
 knows the previous type from the revision chain or ``existing_type=`` and
 stays silent for changes measured to be metadata-only: on PostgreSQL
 ``varchar(n) -> varchar(m >= n)``, ``varchar -> text``, numeric precision up
-at the same scale; on MariaDB/MySQL varchar growth within the same
-length-prefix size (up to 63 characters under utf8mb4) and ENUM values
-appended at the end. Narrowing changes are RM305.
+at the same scale; on MariaDB/MySQL varchar growth that keeps the
+row's length-prefix format (under utf8mb4: anything up to 63 characters, and
+any growth of a column of at most 31 or more than 63 characters; 50 -> 100
+copies) and ENUM values appended at the end. Narrowing changes are RM305.
 
 Safe alternative: expand and contract - add a new column, write both from
 the code, backfill in batches, switch reads, drop the old column.

@@ -16,6 +16,9 @@ from alembic.operations import ops
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
+from ._common import LITE_RECREATE
+from ._common import MY_INPLACE
+from ._common import PG_ACCESS_EXCLUSIVE
 
 
 @rule("RM206", "drop-not-null", Severity.WARNING, on=(ops.AlterColumnOp,))
@@ -25,7 +28,11 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
     _, nullable = ctx.existing(op)
     if nullable is True:
         return
+    family, table = ctx.target.family, op.table_name
+    lock = {"postgresql": PG_ACCESS_EXCLUSIVE, "mysql": MY_INPLACE, "sqlite": LITE_RECREATE}
     ctx.report(
-        f"{op.table_name}.{op.column_name} may now be NULL: code that assumes a value breaks, "
+        f"{table}.{op.column_name} may now be NULL: code that assumes a value breaks, "
         "and restoring NOT NULL later fails once NULLs exist.",
+        lock=lock[family].format(table=table),
+        rewrites=family != "postgresql",
     )
