@@ -83,6 +83,10 @@ CASES: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
          'op.alter_column("orders", "ref", type_=sa.String(200))'),
         (PG, 'op.execute("ALTER TABLE orders ALTER COLUMN id TYPE bigint")',
          'op.execute("ALTER TABLE orders ALTER COLUMN ref TYPE text")'),
+        (MY, 'op.alter_column("orders", "ref", new_column_name="code", '
+         "existing_type=sa.String(10))",  # stale existing_type re-declares the column
+         'op.alter_column("orders", "ref", new_column_name="code", '
+         "existing_type=sa.String(20))"),
         (MY, 'op.alter_column("account", "email", type_=sa.String(100), '
          "existing_type=sa.String(50))",
          'op.alter_column("orders", "ref", type_=sa.String(100), existing_type=sa.String(20))'),
@@ -176,7 +180,11 @@ CASES: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
                'server_default="0"))')],
     "RM206": [(ALL, 'op.alter_column("account", "name", nullable=True, '
                "existing_type=sa.String(50))",
-               'op.alter_column("account", "email", nullable=True, existing_type=sa.String(50))')],
+               'op.alter_column("account", "email", nullable=True, existing_type=sa.String(50))'),
+              (MY, 'op.alter_column("account", "name", new_column_name="full_name", '
+               "existing_type=sa.String(50))",
+               'op.alter_column("account", "name", new_column_name="full_name", '
+               "existing_type=sa.String(50), existing_nullable=False)")],
     "RM207": [(ALL, 'op.create_index("uq_ref", "orders", ["ref"], unique=True)',
                'op.create_index("ix_ref", "orders", ["ref"])')],
     "RM208": [(ALL, 'op.alter_column("orders", "ref", type_=sa.Integer(), '

@@ -10,6 +10,9 @@ at the same scale; on MariaDB/MySQL varchar growth that keeps the
 row's length-prefix format (under utf8mb4: anything up to 63 characters, and
 any growth of a column of at most 31 or more than 63 characters; 50 -> 100
 copies) and ENUM values appended at the end. Narrowing changes are RM305.
+On MariaDB/MySQL an ``alter_column`` whose ``existing_type`` differs from
+the column's real type (known from the chain) is reported too: Alembic
+re-declares the column with that type.
 
 Safe alternative: expand and contract - add a new column, write both from
 the code, backfill in batches, switch reads, drop the old column.
@@ -34,7 +37,10 @@ from ._common import type_change
 
 @rule("RM108", "change-column-type", Severity.ERROR, on=(ops.AlterColumnOp,))
 def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
-    if op.modify_type is None or ctx.created_here(op.table_name):
+    if ctx.created_here(op.table_name):
+        return
+    if op.modify_type is None:
+        _stale_existing_type(op, ctx)
         return
     old, _ = ctx.existing(op)
     change = type_change(old, op.modify_type, ctx.target)
@@ -56,4 +62,25 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
         lock=rewrite_lock(ctx, op.table_name),
         rewrites=True,
         fix=fixes.expand_contract(op.table_name, op.column_name, op.modify_type),
+    )
+
+
+def _stale_existing_type(op: ops.AlterColumnOp, ctx: LintContext) -> None:
+    """MariaDB/MySQL: Alembic re-declares the column with ``existing_type``.
+
+    A rename or nullability change then also changes the type whenever
+    ``existing_type`` is not what the column really is.
+    """
+    column = ctx.schema.column(op.table_name, op.column_name)
+    if ctx.target.family != "mysql" or column is None or op.existing_type is None:
+        return
+    if type_change(column.type, op.existing_type, ctx.target) in ("same", "unknown"):
+        return
+    ctx.report(
+        f"existing_type={op.existing_type!r} is not the type of {op.table_name}."
+        f"{op.column_name} ({column.type!r}, from the revisions before): on MariaDB/MySQL "
+        "this statement re-declares the column and so changes its type. Pass the real "
+        "existing_type.",
+        lock=rewrite_lock(ctx, op.table_name),
+        rewrites=True,
     )
