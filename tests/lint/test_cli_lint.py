@@ -183,3 +183,15 @@ def test_pending_needs_the_database_and_says_how_to_do_without(
     assert "pass --all or a revision range" in result.output
     static = made.cli("lint", "--all", "--target", "postgresql:15")
     assert static.exit_code == 1 and "RM201" in static.output
+
+
+@pytest.mark.backends("sqlite")
+def test_rules_switched_off_and_on_in_config(make_app: AppFactory, backend: str) -> None:
+    made = _project(make_app, SETUP, UNSAFE + '\nop.add_column("account", sa.Column('
+                    '"at", sa.DateTime()))', REMODEL_LINT_DISABLE="RM201, RM303",
+                    REMODEL_LINT_ENABLE=["RM606"])
+    result = made.ok("lint", "--all", "--target", "postgresql", "--enable", "RM604")
+    assert "RM201" not in result.output and "RM303" not in result.output
+    assert "RM604" in result.output  # from the command line
+    bad = make_app(config={"REMODEL_LINT_DISABLE": ["RM999"]})  # same folder
+    assert bad.cli("lint", "--all").exit_code == 2

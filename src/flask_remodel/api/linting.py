@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Sequence
+from typing import Any
 
 from alembic.script import Script
 from alembic.script import ScriptDirectory
@@ -154,7 +155,11 @@ def _run(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
 ) -> LintReport:
-    baseline = baseline or current_app.config.get("REMODEL_LINT_BASELINE") or None
+    config = current_app.config
+    baseline = baseline or config.get("REMODEL_LINT_BASELINE") or None
+    # The app's standing choices first; the command line adds to them.
+    enable = (*_names(config, "REMODEL_LINT_ENABLE"), *enable)
+    disable = (*_names(config, "REMODEL_LINT_DISABLE"), *disable)
     try:
         selection = RuleSelection(tuple(enable), tuple(disable))
         selection.rules_for(target)
@@ -164,6 +169,13 @@ def _run(
             "(index-not-concurrent); see docs/rules/."
         ) from exc
     return lint_script_directory(script, target, revisions, baseline=baseline, selection=selection)
+
+
+def _names(config: Any, key: str) -> tuple[str, ...]:
+    value = config.get(key) or ()
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    return tuple(str(v) for v in value)
 
 
 def lint_new_script(

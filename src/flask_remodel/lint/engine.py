@@ -87,7 +87,7 @@ def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> list[Findin
         for info in run.rules:
             if info.on == "revision":
                 _call(info, ctx)
-    return ctx.findings
+    return sorted(ctx.findings, key=lambda f: f.line)
 
 
 def _acknowledge(
