@@ -60,6 +60,9 @@ def test_pending_revisions_only_by_default(make_app: AppFactory, backend: str) -
     assert result.exit_code == 1
     data: Any = _json(result.output)
     assert data["revisions"] == ["r1"]
+    # The target comes from the configured database, with its server version.
+    name, _, version = data["target"].partition(":")
+    assert name == backend and version[:1].isdigit()
     assert [f["rule"] for f in data["findings"] if f["severity"] == "error"] == ["RM201"]
     made.ok("upgrade")
     clean = made.ok("lint")

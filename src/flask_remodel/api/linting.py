@@ -65,11 +65,8 @@ def configured_target(session: Session, connect: bool = True) -> Target:
                 name = "mariadb"
     except Exception:  # static mode: no server, the URL alone says which database
         return Target(name)
-    if name == "sqlite" or not version:
-        return Target(
-            name, tuple(int(v) for v in version if isinstance(v, int)) or None if version else None
-        )
-    return Target(name, tuple(v for v in version if isinstance(v, int))[:3] or None)
+    parts = tuple(v for v in (version or ()) if isinstance(v, int))[:3]
+    return Target(name, parts or None)
 
 
 def _target(session: Session, target: str | Target | None, connect: bool = True) -> Target:
@@ -186,7 +183,7 @@ def lint_new_script(
         return None
     session = open_session(directory, x_arg)
     script_dir = session.script_directory()
-    return _run(script_dir, _target(session, None, connect=False), [script.revision], None)
+    return _run(script_dir, _target(session, None), [script.revision], None)
 
 
 def lint_pending(

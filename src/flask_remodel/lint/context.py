@@ -60,9 +60,6 @@ class LintContext:
             return list(self.ops)
         return self.ops[: self.current.index]
 
-    def is_new_or_unknown_table(self, table: str | None) -> bool:
-        return self.created_here(table)
-
     def existing(self, op: alembic_ops.AlterColumnOp) -> tuple[Any, bool | None]:
         """(type, nullable) of the column before *op*: the chain's, else ``existing_*``."""
         column = self.schema.column(op.table_name, op.column_name)
