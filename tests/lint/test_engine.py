@@ -127,3 +127,18 @@ def test_multidb_revisions_are_linted_per_bind(tmp_path: Path) -> None:
     report = lint_directory(tmp_path, Target.parse("sqlite"))
     assert sorted(f.rule_id for f in report.findings) == ["RM201", "RM202"]
     assert report.revisions == ["m1"]
+
+
+@pytest.mark.parametrize(
+    ("target", "lock", "rewrites"),
+    [("postgresql", "ACCESS EXCLUSIVE on orders", False),
+     ("mariadb", "ALGORITHM=INSTANT on orders", False),
+     ("sqlite", "database write lock while orders is rewritten", True)],
+)
+def test_every_finding_says_what_its_operation_locks(
+    lint_code: LintCode, target: str, lock: str, rewrites: bool
+) -> None:
+    found = lint_code(target, 'op.drop_column("orders", "note")').findings
+    drop = next(f for f in found if f.rule_id == "RM201")
+    assert drop.lock is not None and drop.lock.startswith(lock)
+    assert drop.rewrites is rewrites

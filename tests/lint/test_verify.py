@@ -25,6 +25,7 @@ CHANGES = (
     'op.create_index("ix_orders_note", "orders", ["note"])',
     'op.add_column("orders", sa.Column("n", sa.Integer(), server_default="0"))',
     'op.execute("COMMIT")',
+    'op.rename_table("account", "member")',
 )
 
 
@@ -47,12 +48,14 @@ def test_the_server_confirms_locks_and_rewrites(
     report = lint_directory(tmp_path, Target.parse("postgresql:15"), f"{ids[0]}:")
     seen = verify(script, database_url, report)
     by_revision = {o.revision: o for o in seen}
-    bigint, widen, index, default, commit = (by_revision[i] for i in ids[1:])
+    bigint, widen, index, default, commit, rename = (by_revision[i] for i in ids[1:])
     assert bigint.rewritten == ["orders"] and bigint.predicted_rewrite
     assert widen.rewritten == [] and widen.locks == {"orders": "AccessExclusiveLock"}
     assert index.locks == {"orders": "ShareLock"} and index.predicted_lock == "ShareLock"
     assert default.rewritten == [] and not default.predicted_rewrite
     assert commit.note == "not run: transaction control"
+    # Followed by OID: the renamed table's lock is reported under its old name.
+    assert rename.locks == {"account": "AccessExclusiveLock"}
     assert [o for o in seen if o.disagreement] == []
     assert _schemas(database_url) == set()  # the scratch schema is gone
     # PostgreSQL 10 rewrote for any default; this server (15) does not: a disagreement.

@@ -20,6 +20,7 @@ from .recorder import record
 from .registry import RuleInfo
 from .registry import all_rules
 from .registry import find_rule
+from .rules._common import usual_lock
 from .schema import Schema
 
 
@@ -58,9 +59,16 @@ def _call(info: RuleInfo, ctx: LintContext, *args: object) -> None:
 
 def _run_op_rules(run: _Run, ctx: LintContext, recorded: RecordedOp) -> None:
     ctx.current = recorded
+    start = len(ctx.findings)
     for info in run.rules:
         if isinstance(info.on, tuple) and isinstance(recorded.operation, info.on):
             _call(info, ctx, recorded.operation)
+    # Every finding says what its operation locks, even when its rule is about
+    # something else (a dropped column's lock, a rename's).
+    usual = usual_lock(recorded.operation, ctx) if len(ctx.findings) > start else None
+    for finding in ctx.findings[start:]:
+        if finding.lock is None and usual is not None:
+            finding.lock, finding.rewrites = usual
     ctx.current = None
 
 

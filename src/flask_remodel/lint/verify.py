@@ -100,6 +100,13 @@ class Observation:
             seen = f"rewrote {', '.join(self.rewritten)}" if self.rewritten else "rewrote nothing"
             said = "a rewrite" if self.predicted_rewrite else "no rewrite"
             return f"predicted {said}, the server {seen}"
+        if self.predicted_lock in ALGORITHMS:
+            # INSTANT and NOCOPY are both online and rebuild nothing; what matters
+            # is whether writes are blocked for a copy.
+            copied = "COPY" in self.locks.values()
+            if (self.predicted_lock == "COPY") != copied:
+                return f"predicted {self.predicted_lock}, the server took {self.strongest}"
+            return None
         if self.predicted_lock and self.predicted_lock not in self.locks.values():
             return (f"predicted {self.predicted_lock}, the server took "
                     f"{self.strongest or 'no lock on an existing table'}")
@@ -132,16 +139,19 @@ class _Observer(ObserverState):
     def _rows(self, sql: str) -> list[Any]:
         return list(self.connection.exec_driver_sql(sql, (self.schema,)).fetchall())
 
+    # Tables are followed by OID, so a renamed table is still the same table.
+
     def _locks(self) -> set[tuple[str, str]]:
-        return {(r[0], r[1]) for r in self._rows(
-            "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        return {(str(r[0]), r[1]) for r in self._rows(
+            "SELECT c.oid, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
             "AND l.granted AND n.nspname = %s AND c.relkind IN ('r', 'p')"
         )}
 
-    def _files(self) -> dict[str, int]:
-        return {r[0]: r[1] for r in self._rows(
-            "SELECT c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace n "
+    def _files(self) -> dict[str, tuple[str, int]]:
+        """oid -> (name, relfilenode) of every table in the scratch schema."""
+        return {str(r[0]): (r[1], r[2]) for r in self._rows(
+            "SELECT c.oid, c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace n "
             "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p')"
         )}
 
@@ -169,16 +179,19 @@ class _Observer(ObserverState):
         if error is not None:
             observation.note = f"did not run here: {error}"
         else:
-            new = self._locks() - before_locks
-            for table, mode in new:
-                if table in self.existing and (
-                    table not in observation.locks
-                    or _rank(mode) > _rank(observation.locks[table])
+            for oid, mode in self._locks() - before_locks:
+                if oid not in self.existing or oid not in before_files:
+                    continue
+                table = before_files[oid][0]
+                if table not in observation.locks or _rank(mode) > _rank(
+                    observation.locks[table]
                 ):
                     observation.locks[table] = mode
             after = self._files()
-            observation.rewritten = sorted(t for t, node in before_files.items()
-                                           if t in self.existing and after.get(t, node) != node)
+            observation.rewritten = sorted(
+                name for oid, (name, node) in before_files.items()
+                if oid in self.existing and after.get(oid, (name, node))[1] != node
+            )
         self.pending = observation
         return result
 

@@ -205,3 +205,31 @@ def kind_change_of(op: Any, ctx: LintContext) -> Any:
         return None
     old, _ = ctx.existing(op)
     return old if kind_changed(old, op.modify_type) else None
+
+
+def usual_lock(op: Any, ctx: LintContext) -> tuple[str, bool] | None:
+    """(lock, rewrites) an operation takes when its rule did not say (measured, §2.4).
+
+    Only for operations whose cost does not depend on their arguments; the
+    rest are left to the rule that knows more.
+    """
+    from alembic.operations import ops
+
+    table = getattr(op, "table_name", None)
+    if not isinstance(table, str) or isinstance(op, ops.DropTableOp):
+        return None
+    family = ctx.target.family
+    if family == "postgresql" and isinstance(
+        op, (ops.AddColumnOp, ops.DropColumnOp, ops.AlterColumnOp, ops.RenameTableOp,
+             ops.DropConstraintOp)
+    ):
+        return PG_ACCESS_EXCLUSIVE.format(table=table), False
+    if family == "mysql" and isinstance(op, (ops.DropColumnOp, ops.RenameTableOp)):
+        return MY_INSTANT.format(table=table), False
+    if family == "sqlite":
+        assert ctx.current is not None
+        if ctx.current.batch_table is not None and not isinstance(op, ops.AddColumnOp):
+            return LITE_RECREATE.format(table=table), True
+        if isinstance(op, ops.DropColumnOp):
+            return f"database write lock while {table} is rewritten", True
+    return None
