@@ -24,6 +24,7 @@ from .api import ensure_version
 from .api import heads
 from .api import history
 from .api import init
+from .api import lint
 from .api import list_templates
 from .api import merge
 from .api import migrate
@@ -76,6 +77,7 @@ __all__ = [
     "heads",
     "history",
     "init",
+    "lint",
     "list_templates",
     "log",
     "merge",

@@ -13,6 +13,10 @@ from .inspecting import current
 from .inspecting import heads
 from .inspecting import history
 from .inspecting import show
+from .linting import lint
+from .linting import lint_mode
+from .linting import lint_new_script
+from .linting import lint_pending
 from .running import MigrationRun
 from .running import check
 from .running import downgrade
@@ -47,6 +51,10 @@ __all__ = [
     "heads",
     "history",
     "init",
+    "lint",
+    "lint_mode",
+    "lint_new_script",
+    "lint_pending",
     "list_templates",
     "merge",
     "migrate",

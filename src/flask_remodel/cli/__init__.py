@@ -2,6 +2,7 @@
 
 from . import graphing  # noqa: F401 - registers the commands on the group
 from . import inspecting  # noqa: F401
+from . import linting  # noqa: F401
 from . import running  # noqa: F401
 from . import squashing  # noqa: F401
 from . import writing  # noqa: F401

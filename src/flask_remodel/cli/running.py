@@ -12,6 +12,7 @@ from ._options import sql_option
 from ._options import tag_option
 from ._options import x_arg_option
 from .group import db
+from .linting import lint_before_upgrade
 
 
 def _print_sql(run: api.MigrationRun) -> None:
@@ -24,12 +25,18 @@ def _print_sql(run: api.MigrationRun) -> None:
 @sql_option
 @tag_option
 @x_arg_option
+@click.option(
+    "--strict", is_flag=True, help="Stop before anything runs if the linter finds errors."
+)
 @click.argument("revision", default="head")
 def upgrade(
-    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
+    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], strict: bool,
+    revision: str,
 ) -> None:
     """Upgrade the database to a revision (default: head)."""
     opts = options()
+    if not sql:
+        lint_before_upgrade(directory, revision, strict, x_arg)
     _print_sql(
         api.upgrade(opts.directory_for(directory), revision, sql, tag, opts.x_args_with(x_arg))
     )

@@ -14,6 +14,7 @@ from ._options import new_revision_options
 from ._options import rev_id_option
 from ._options import x_arg_option
 from .group import db
+from .linting import lint_written
 
 
 def _generated(script: Script | None) -> None:
@@ -100,13 +101,13 @@ def migrate(
 ) -> None:
     """Autogenerate a revision from the changes in the models."""
     opts = options()
-    _report(
-        api.migrate(
-            opts.directory_for(directory), message, sql, head, splice, branch_label,
-            version_path, rev_id, opts.x_args_with(x_arg), list(depends_on) or None,
-            online=online,
-        )
+    result = api.migrate(
+        opts.directory_for(directory), message, sql, head, splice, branch_label,
+        version_path, rev_id, opts.x_args_with(x_arg), list(depends_on) or None,
+        online=online,
     )
+    _report(result)
+    lint_written(result.script, directory, x_arg)
 
 
 @db.command()

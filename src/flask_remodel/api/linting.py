@@ -1,0 +1,197 @@
+"""``flask db lint`` and the lint steps of ``migrate`` and ``upgrade``.
+
+The linter itself (:mod:`flask_remodel.lint`) knows nothing of Flask; this
+module supplies what it needs from the app: the migrations folder, the target
+database (from the configured engine) and which revisions are pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+
+from alembic.script import Script
+from alembic.script import ScriptDirectory
+from flask import current_app
+
+from ..errors import DatabaseUnreachableError
+from ..lint import LintReport
+from ..lint import LintUsageError
+from ..lint import RuleSelection
+from ..lint import Target
+from ..lint import lint_script_directory
+from ..lint.history import ordered_scripts
+from ..lint.history import select_range
+from ..lint.verify import verify as verify_on_server
+from ._session import PathArg
+from ._session import Session
+from ._session import XArg
+from ._session import guarded
+from ._session import open_session
+
+LINT_MODES = ("warn", "error", "off")
+
+
+def lint_mode() -> str:
+    """``REMODEL_LINT``: ``warn`` (default), ``error`` (stop the upgrade) or ``off``."""
+    mode = str(current_app.config.get("REMODEL_LINT", "warn") or "warn").lower()
+    if mode not in LINT_MODES:
+        raise LintUsageError(f"REMODEL_LINT is '{mode}': set it to one of {', '.join(LINT_MODES)}.")
+    return mode
+
+
+def configured_target(session: Session, connect: bool = True) -> Target:
+    """The configured database as a target; its server version when it can be reached."""
+    engine = session.state.model_source().engine(None)
+    dialect = engine.dialect
+    name = {
+        "postgresql": "postgresql",
+        "mysql": "mysql",
+        "mariadb": "mariadb",
+        "sqlite": "sqlite",
+    }.get(dialect.name)
+    if name is None:
+        raise LintUsageError(
+            f"The configured database is '{dialect.name}', which the linter does not know: "
+            "pass --target postgresql|mariadb|mysql|sqlite."
+        )
+    if not connect:
+        return Target(name)
+    try:
+        with engine.connect() as connection:
+            version = connection.dialect.server_version_info
+            if getattr(connection.dialect, "is_mariadb", False):
+                name = "mariadb"
+    except Exception:  # static mode: no server, the URL alone says which database
+        return Target(name)
+    parts = tuple(v for v in (version or ()) if isinstance(v, int))[:3]
+    return Target(name, parts or None)
+
+
+def _target(session: Session, target: str | Target | None, connect: bool = True) -> Target:
+    if isinstance(target, Target):
+        return target
+    if target is None:
+        return configured_target(session, connect)
+    try:
+        return Target.parse(target)
+    except ValueError as exc:
+        raise LintUsageError(f"{exc}.") from exc
+
+
+def _pending(session: Session, script: ScriptDirectory, upto: str | None = None) -> list[str]:
+    heads = session.database_heads(script)
+    with guarded(session, script):
+        applied: set[str] = set()
+        for head in heads:
+            applied.update(
+                s.revision for s in script.iterate_revisions(head, "base") if isinstance(s, Script)
+            )
+        wanted: set[str] | None = None
+        if upto is not None and upto not in ("head", "heads"):
+            try:
+                wanted = {
+                    s.revision
+                    for s in script.iterate_revisions(upto, "base")
+                    if isinstance(s, Script)
+                }
+            except Exception:  # relative targets (+1) and the like: lint everything pending
+                wanted = None
+        return [
+            s.revision
+            for s in ordered_scripts(script)
+            if s.revision not in applied and (wanted is None or s.revision in wanted)
+        ]
+
+
+def lint(
+    directory: PathArg = None,
+    revision_range: str | None = None,
+    all: bool = False,
+    target: str | Target | None = None,
+    baseline: str | None = None,
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    verify: str | None = None,
+) -> LintReport:
+    """Lint revisions: *revision_range*, or every one with *all*, else those not yet applied.
+
+    With *all* or a range and a *target* no database connection is made. With
+    *verify* (a PostgreSQL or MariaDB/MySQL URL) the revisions are also run in
+    a scratch schema/database there and ``report.verification`` says where the
+    server disagrees.
+    """
+    session = open_session(directory)
+    script = session.script_directory()
+    chosen = _target(session, target)
+    revisions: Iterable[str] | None
+    if revision_range is not None:
+        revisions = select_range(script, revision_range)
+    elif all:
+        revisions = None
+    else:
+        try:
+            revisions = _pending(session, script)
+        except DatabaseUnreachableError as exc:
+            raise DatabaseUnreachableError(
+                exc.url, f"{exc.reason} (to lint without a database, pass --all or a revision "
+                "range, and --target)",
+            ) from exc
+    report = _run(script, chosen, revisions, baseline, enable, disable)
+    if verify is not None:
+        report.verification = verify_on_server(script, verify, report)
+    return report
+
+
+def _run(
+    script: ScriptDirectory,
+    target: Target,
+    revisions: Iterable[str] | None,
+    baseline: str | None,
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+) -> LintReport:
+    config = current_app.config
+    baseline = baseline or config.get("REMODEL_LINT_BASELINE") or None
+    # The app's standing choices first; the command line adds to them.
+    enable = (*_names(config, "REMODEL_LINT_ENABLE"), *enable)
+    disable = (*_names(config, "REMODEL_LINT_DISABLE"), *disable)
+    try:
+        selection = RuleSelection(tuple(enable), tuple(disable))
+        selection.rules_for(target)
+    except KeyError as exc:
+        raise LintUsageError(
+            f"Unknown rule {exc}: rules are named by id (RM101) or slug "
+            "(index-not-concurrent); see docs/rules/."
+        ) from exc
+    return lint_script_directory(script, target, revisions, baseline=baseline, selection=selection)
+
+
+def _names(config: Any, key: str) -> tuple[str, ...]:
+    value = config.get(key) or ()
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    return tuple(str(v) for v in value)
+
+
+def lint_new_script(
+    script: Script, directory: PathArg = None, x_arg: XArg = None
+) -> LintReport | None:
+    """Lint a revision ``migrate`` just wrote (``None`` when ``REMODEL_LINT="off"``)."""
+    if lint_mode() == "off":
+        return None
+    session = open_session(directory, x_arg)
+    script_dir = session.script_directory()
+    return _run(script_dir, _target(session, None), [script.revision], None)
+
+
+def lint_pending(
+    directory: PathArg = None, revision: str = "head", strict: bool = False, x_arg: XArg = None
+) -> LintReport | None:
+    """Lint what ``upgrade`` to *revision* would run (``None`` when switched off)."""
+    if lint_mode() == "off" and not strict:
+        return None
+    session = open_session(directory, x_arg)
+    script = session.script_directory()
+    return _run(script, _target(session, None), _pending(session, script, revision), None)

@@ -1,0 +1,87 @@
+"""The migration safety linter: Alembic operations judged per database, without a database.
+
+It does not import Flask, so plain Alembic projects can use it too::
+
+    from flask_remodel.lint import Target, lint_directory
+    report = lint_directory("migrations", Target.parse("postgresql:15"))
+    for finding in report.findings:
+        print(finding.path, finding.line, finding.rule_id, finding.message)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from os import PathLike
+
+from alembic.script import ScriptDirectory
+
+from .engine import RuleSelection
+from .engine import lint_sources
+from .errors import LintFindingsError
+from .errors import LintUsageError
+from .history import before_baseline
+from .history import lint_directory_sources
+from .history import select_range
+from .model import Finding
+from .model import LintReport
+from .model import Severity
+from .model import Target
+from .registry import RuleInfo
+from .registry import all_rules
+
+__all__ = [
+    "Finding",
+    "LintFindingsError",
+    "LintReport",
+    "LintUsageError",
+    "RuleInfo",
+    "RuleSelection",
+    "Severity",
+    "Target",
+    "all_rules",
+    "lint_directory",
+    "lint_script_directory",
+]
+
+
+def lint_script_directory(
+    script_dir: ScriptDirectory,
+    target: Target,
+    revisions: Iterable[str] | None = None,
+    *,
+    baseline: str | None = None,
+    selection: RuleSelection | None = None,
+) -> LintReport:
+    """Lint *revisions* (ids; default: all) of *script_dir* for *target*.
+
+    Every revision is replayed offline so the schema before the linted ones is
+    known; revisions up to and including *baseline* are never reported on.
+    """
+    try:
+        wanted = list(revisions) if revisions is not None else select_range(script_dir, None)
+        exempt = before_baseline(script_dir, baseline)
+    except Exception as exc:  # Alembic's ResolutionError / CommandError for a bad name
+        raise LintUsageError(f"{exc}. Run 'flask db history' to list the revisions.") from exc
+    wanted = [rev for rev in wanted if rev not in exempt]
+    heads = tuple(script_dir.get_heads())
+    return lint_sources(
+        lint_directory_sources(script_dir),
+        target,
+        lint=wanted,
+        selection=selection,
+        heads=heads,
+    )
+
+
+def lint_directory(
+    directory: str | PathLike[str],
+    target: Target,
+    revision_range: str | None = None,
+    *,
+    baseline: str | None = None,
+    selection: RuleSelection | None = None,
+) -> LintReport:
+    """Lint the migrations folder *directory*; *revision_range* as for ``flask db lint``."""
+    script_dir = ScriptDirectory(str(directory))
+    wanted = select_range(script_dir, revision_range)
+    return lint_script_directory(script_dir, target, wanted, baseline=baseline, selection=selection)

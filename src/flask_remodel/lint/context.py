@@ -1,0 +1,106 @@
+"""What a rule can ask while it judges one operation or revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from alembic.operations import ops as alembic_ops
+
+from .model import Finding
+from .model import RecordedOp
+from .model import Severity
+from .model import Target
+from .registry import RuleInfo
+from .schema import Schema
+from .sqltext import SqlStatement
+
+
+def table_of(operation: Any) -> str | None:
+    """The table an operation works on, whatever its class calls it."""
+    for attr in ("table_name", "source_table", "table"):
+        value = getattr(operation, attr, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+@dataclass
+class LintContext:
+    target: Target
+    schema: Schema
+    """The schema just before the operation being judged."""
+    revision: str
+    path: str
+    source: str = ""
+    ops: list[RecordedOp] = field(default_factory=list)
+    """Every operation of the revision, in order."""
+    current: RecordedOp | None = None
+    rule: RuleInfo | None = None
+    heads: tuple[str, ...] = ()
+    findings: list[Finding] = field(default_factory=list)
+    stopped: tuple[int, str] | None = None
+
+    @property
+    def transactional(self) -> bool:
+        """Whether the target runs a revision's DDL in one transaction (MySQL does not)."""
+        return self.target.family != "mysql"
+
+    def created_here(self, table: str | None) -> bool:
+        """True when *table* was created earlier in this same revision (so it is empty)."""
+        if table is None:
+            return False
+        state = self.schema.table(table)
+        return state is not None and state.created_in == self.revision
+
+    def before(self) -> list[RecordedOp]:
+        """The operations of this revision that ran before the current one."""
+        if self.current is None:
+            return list(self.ops)
+        return self.ops[: self.current.index]
+
+    def existing(self, op: alembic_ops.AlterColumnOp) -> tuple[Any, bool | None]:
+        """(type, nullable) of the column before *op*: the chain's, else ``existing_*``."""
+        column = self.schema.column(op.table_name, op.column_name)
+        type_ = op.existing_type if op.existing_type is not None else None
+        nullable = op.existing_nullable
+        if column is not None:
+            type_ = column.type if column.type is not None else type_
+            nullable = column.nullable if column.nullable is not None else nullable
+        return type_, nullable
+
+    def report(
+        self,
+        message: str,
+        *,
+        at: RecordedOp | None = None,
+        severity: Severity | None = None,
+        lock: str | None = None,
+        rewrites: bool | None = None,
+        fix: str | None = None,
+        line: int | None = None,
+    ) -> Finding:
+        assert self.rule is not None
+        where = at or self.current
+        statement = None
+        if where is not None:
+            statement = where.sql
+            if isinstance(where.operation, SqlStatement):
+                statement = where.operation.text
+        finding = Finding(
+            self.rule.id,
+            self.rule.slug,
+            severity or self.rule.severity,
+            message,
+            where.path if where is not None else self.path,
+            line if line is not None else (where.line if where is not None else 1),
+            self.revision,
+            statement,
+            lock,
+            rewrites,
+            fix,
+            op_index=where.index if where is not None else None,
+        )
+        self.findings.append(finding)
+        return finding

@@ -1,0 +1,168 @@
+"""Run the enabled rules over recorded revisions and apply acknowledgements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from . import ignore
+from .context import LintContext
+from .model import Finding
+from .model import LintReport
+from .model import RecordedOp
+from .model import Severity
+from .model import Target
+from .recorder import RevisionSource
+from .recorder import offline_context
+from .recorder import record
+from .registry import RuleInfo
+from .registry import all_rules
+from .registry import find_rule
+from .rules._common import usual_lock
+from .schema import Schema
+
+
+@dataclass
+class RuleSelection:
+    """Rules switched on (``enable``) or off (``disable``) beyond the defaults."""
+
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+
+    def rules_for(self, target: Target) -> list[RuleInfo]:
+        on = {find_rule(name).id for name in self.enable}
+        off = {find_rule(name).id for name in self.disable}
+        return [
+            info
+            for info in all_rules()
+            if info.applies_to(target.family)
+            and (info.default_enabled or info.id in on)
+            and info.id not in off
+        ]
+
+
+@dataclass
+class _Run:
+    target: Target
+    rules: list[RuleInfo]
+    heads: tuple[str, ...]
+    schemas: dict[str | None, Schema] = field(default_factory=dict)
+    offline: Any = None
+
+
+def _call(info: RuleInfo, ctx: LintContext, *args: object) -> None:
+    ctx.rule = info
+    info.check(*args, ctx)
+
+
+def _run_op_rules(run: _Run, ctx: LintContext, recorded: RecordedOp) -> None:
+    ctx.current = recorded
+    start = len(ctx.findings)
+    for info in run.rules:
+        if isinstance(info.on, tuple) and isinstance(recorded.operation, info.on):
+            _call(info, ctx, recorded.operation)
+    # Every finding says what its operation locks, even when its rule is about
+    # something else (a dropped column's lock, a rename's).
+    usual = usual_lock(recorded.operation, ctx) if len(ctx.findings) > start else None
+    for finding in ctx.findings[start:]:
+        if finding.lock is None and usual is not None:
+            finding.lock, finding.rewrites = usual
+    ctx.current = None
+
+
+def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> list[Finding]:
+    schema = run.schemas.setdefault(source.bind, Schema())
+    if run.offline is None:
+        run.offline = offline_context(run.target)
+    recorded = record(source, run.target, run.offline, render=lint)
+    ctx = LintContext(
+        run.target,
+        schema,
+        source.revision,
+        source.path,
+        source.source,
+        recorded.ops,
+        heads=run.heads,
+        stopped=recorded.stopped,
+    )
+    for op in recorded.ops:
+        if lint:
+            _run_op_rules(run, ctx, op)
+        schema.apply(op.operation, source.revision)
+    if lint:
+        for info in run.rules:
+            if info.on == "revision":
+                _call(info, ctx)
+    return sorted(ctx.findings, key=lambda f: f.line)
+
+
+def _acknowledge(
+    report: LintReport, findings: list[Finding], source: RevisionSource, run: _Run
+) -> None:
+    enabled = {r.id for r in run.rules} | {r.slug.upper() for r in run.rules}
+    unused = "RM001" in enabled
+    acks = ignore.acknowledgements(source.source)
+    spans = ignore.statement_spans(source.source)
+    for finding in findings:
+        ack = ignore.match(finding, acks, spans) if acks else None
+        if ack is not None:
+            finding.acknowledged = ack.reason or "(no reason given)"
+            report.acknowledged.append(finding)
+        else:
+            report.findings.append(finding)
+    for ack in acks:
+        # An acknowledgement for a rule that does not apply to this target (a
+        # PostgreSQL-only rule when linting for SQLite) is not stale.
+        applies = any(name.upper() in enabled for name in ack.rules)
+        if unused and applies and not ack.used:
+            names = ", ".join(ack.rules) or "nothing"
+            report.findings.append(
+                Finding(
+                    "RM001",
+                    "unused-acknowledgement",
+                    Severity.WARNING,
+                    f"'# remodel: allow[{names}]' matches no finding here (any more): "
+                    "remove the comment, or move it onto the operation it is meant for.",
+                    source.path,
+                    ack.line,
+                    source.revision,
+                )
+            )
+
+
+def lint_sources(
+    sources: Iterable[RevisionSource],
+    target: Target,
+    *,
+    lint: Iterable[str] | None = None,
+    selection: RuleSelection | None = None,
+    heads: tuple[str, ...] = (),
+) -> LintReport:
+    """Lint *sources* (oldest first; all of them replayed for the schema).
+
+    :param lint: revision ids to report on (default: all); the others are only
+        replayed, so the schema before the linted ones is known.
+    """
+    selection = selection or RuleSelection()
+    run = _Run(target, selection.rules_for(target), heads)
+    wanted = None if lint is None else set(lint)
+    report = LintReport(target)
+    paths: dict[str, str] = {}
+    for source in sources:
+        paths[source.revision] = source.path
+        checking = wanted is None or source.revision in wanted
+        findings = _lint_revision(run, source, checking)
+        if checking:
+            if source.revision not in report.revisions:
+                report.revisions.append(source.revision)
+            _acknowledge(report, findings, source, run)
+    if heads and (wanted is None or wanted):
+        newest = next((paths[h] for h in reversed(heads) if h in paths), "")
+        history_ctx = LintContext(target, Schema(), "", newest, heads=heads)
+        for info in run.rules:
+            if info.on == "history":
+                _call(info, history_ctx)
+        report.findings.extend(history_ctx.findings)
+    return report

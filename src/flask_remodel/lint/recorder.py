@@ -1,0 +1,289 @@
+"""Run a revision's ``upgrade()`` without a database and record every operation.
+
+The revision runs against an offline (``as_sql``) ``MigrationContext`` for the
+target's dialect, exactly as ``flask db upgrade --sql`` would, so each
+operation is also rendered to the SQL it would send. ``Operations.invoke`` is
+wrapped on the instance (and on each batch block's ``BatchOperations``) to
+note the operation, the ``file.py:line`` of the ``op.*`` call in the revision,
+the SQL written to the buffer meanwhile, and whether it ran inside a batch or
+an ``autocommit_block()``. Nothing reaches a database: offline mode has no
+connection, and a revision that needs one (``op.get_bind()``) stops recording
+at that point with a note.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import logging
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from contextlib import contextmanager
+from contextlib import nullcontext
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+from typing import Protocol
+
+from alembic.operations import Operations
+from alembic.operations import ops as alembic_ops
+from alembic.runtime.migration import MigrationContext
+
+from .model import RecordedOp
+from .model import Target
+from .sqltext import SqlStatement
+from .sqltext import statements_from
+
+
+@dataclass
+class RevisionSource:
+    """What the linter needs of one revision file."""
+
+    revision: str
+    path: str
+    upgrade: Callable[..., Any] | None
+    source: str = ""
+    bind: str | None = None
+    """For multi-database folders: the bind whose ``upgrade_<bind>()`` this is."""
+
+
+@dataclass
+class RecordedRevision:
+    source: RevisionSource
+    ops: list[RecordedOp] = field(default_factory=list)
+    stopped: tuple[int, str] | None = None
+    """(line, reason) when ``upgrade()`` raised before it finished."""
+
+
+def _dialect_name(target: Target) -> str:
+    return "mariadb" if target.name == "mariadb" else target.name
+
+
+def _call_line(paths: tuple[str, ...]) -> int:
+    """The line in the revision file (named by any of *paths*) that led to the current call."""
+    frame = inspect.currentframe()
+    while frame is not None:
+        if frame.f_code.co_filename in paths:
+            return frame.f_lineno
+        frame = frame.f_back
+    return 0
+
+
+class Observer(Protocol):
+    """Runs each operation for ``--verify`` (a live connection) instead of rendering it."""
+
+    def run(self, operation: Any, call: Callable[[], Any], in_autocommit: bool) -> Any:
+        """Carry out *operation* with *call* (watching what it does); return its result."""
+
+    def assign(self, first: int, end: int) -> None:
+        """The recorded operations [first, end) came from the last ``run``."""
+
+
+class _Recorder:
+    def __init__(self, source: RevisionSource, buffer: io.StringIO) -> None:
+        self.source = source
+        self.buffer = buffer
+        self.ops: list[RecordedOp] = []
+        self.batch_table: str | None = None
+        self.autocommit = 0
+        self.path = str(Path(source.path).resolve())
+        self.paths = (source.path, self.path)
+        self.render = True
+        self.context: Any = None
+        self.observer: Observer | None = None
+
+    def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def invoke(operation: Any) -> Any:
+            line = _call_line(self.paths)
+            start = self.buffer.tell()
+            result: Any = None
+            if self.observer is not None:
+                first = len(self.ops)
+                result = self.observer.run(
+                    operation, lambda: real(operation), self.autocommit > 0
+                )
+                self._note(operation, line, None)
+                self.observer.assign(first, len(self.ops))
+                return result
+            try:
+                if self.render:
+                    result = real(operation)
+                elif isinstance(operation, alembic_ops.CreateTableOp):
+                    # Only replayed for the schema: skip rendering, but the
+                    # revision may use the Table op.create_table returns.
+                    result = operation.to_table(self.context)
+            except Exception:
+                # Offline rendering cannot do everything (MySQL's ALTER COLUMN
+                # needs the column's type; SQLite batch recreates need the
+                # table): the operation itself is still what the rules read.
+                pass
+            sql = self.buffer.getvalue()[start:].strip() or None
+            self.buffer.seek(0, io.SEEK_END)
+            self._note(operation, line, sql)
+            return result
+
+        return invoke
+
+    def _note(self, operation: Any, line: int, sql: str | None) -> None:
+        if isinstance(operation, alembic_ops.ExecuteSQLOp):
+            text = operation.sqltext if isinstance(operation.sqltext, str) else sql
+            plain = getattr(operation.sqltext, "text", None)
+            if text is None and isinstance(plain, str):
+                text = plain  # sa.text(...) when not rendered
+            parsed = statements_from(text or "")
+            if parsed:
+                for statement in parsed:
+                    self._add(statement.operation, line, statement.text, raw=True)
+                return
+        self._add(operation, line, sql)
+
+    def _add(self, operation: Any, line: int, sql: str | None, raw: bool = False) -> None:
+        self.ops.append(
+            RecordedOp(
+                operation,
+                self.path,
+                line,
+                sql,
+                self.batch_table,
+                self.autocommit > 0,
+                len(self.ops),
+                raw,
+            )
+        )
+
+    def wrap_get_bind(self, real: Callable[[], Any]) -> Callable[[], Any]:
+        def get_bind() -> Any:
+            # Offline, this is a mock connection that only echoes SQL; the
+            # revision reads or writes data here (rule RM504 reads this note).
+            self._add(SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None)
+            return real()
+
+        return get_bind
+
+    def wrap_batch(
+        self, real: Callable[..., AbstractContextManager[Any]]
+    ) -> Callable[..., AbstractContextManager[Any]]:
+        @contextmanager
+        def batch_alter_table(table_name: str, *args: Any, **kw: Any) -> Iterator[Any]:
+            manager = real(table_name, *args, **kw)
+            batch_op = manager.__enter__()
+            batch_op.invoke = self.wrap_invoke(batch_op.invoke)
+            outer, self.batch_table = self.batch_table, table_name
+            try:
+                yield batch_op
+            finally:
+                self.batch_table = outer
+                try:
+                    manager.__exit__(None, None, None)
+                except Exception:
+                    pass  # the table recreate needs a live database offline
+
+        return batch_alter_table
+
+    def wrap_autocommit(
+        self, real: Callable[[], AbstractContextManager[Any]]
+    ) -> Callable[[], AbstractContextManager[Any]]:
+        @contextmanager
+        def autocommit_block() -> Iterator[None]:
+            # Under --verify everything stays in the one transaction that is
+            # rolled back at the end, so the real block (which commits) is not entered.
+            with nullcontext() if self.observer is not None else real():
+                self.autocommit += 1
+                try:
+                    yield
+                finally:
+                    self.autocommit -= 1
+
+        return autocommit_block
+
+
+def _shadow(instance: object, name: str, value: object) -> None:
+    """Set *name* on *instance* only: the class and other instances keep the original."""
+    instance.__dict__[name] = value
+
+
+def quiet_context(**kw: Any) -> MigrationContext:
+    """``MigrationContext.configure(**kw)`` without Alembic's "Context impl ..." lines.
+
+    Alembic announces every context it configures; the linter's contexts are
+    not news to the user.
+    """
+    logger = logging.getLogger("alembic.runtime.migration")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        return MigrationContext.configure(**kw)
+    finally:
+        logger.setLevel(level)
+
+
+def offline_context(target: Target) -> tuple[MigrationContext, io.StringIO]:
+    """An ``as_sql`` context for *target* and the buffer it writes SQL to (reusable)."""
+    buffer = io.StringIO()
+    context = quiet_context(
+        dialect_name=_dialect_name(target), opts={"as_sql": True, "output_buffer": buffer}
+    )
+    return context, buffer
+
+
+def record(
+    source: RevisionSource,
+    target: Target,
+    offline: tuple[MigrationContext, io.StringIO | None] | None = None,
+    render: bool = True,
+    observer: Observer | None = None,
+) -> RecordedRevision:
+    """Run *source*'s upgrade offline for *target* and return what it asked for.
+
+    *offline* (from :func:`offline_context`) saves building a context per revision.
+    With *render* false the operations are recorded but not rendered to SQL
+    (for revisions replayed only to know the schema: several times faster).
+    With an *observer* (``--verify``), *offline* holds an online context and the
+    observer runs each operation against its connection.
+    """
+    recorded = RecordedRevision(source)
+    if source.upgrade is None:
+        return recorded
+    context, buffer = offline or offline_context(target)
+    if buffer is None:  # an online context (--verify): nothing is rendered
+        buffer = io.StringIO()
+    buffer.seek(0)
+    buffer.truncate()
+    recorder = _Recorder(source, buffer)
+    recorder.render = render
+    recorder.context = context
+    recorder.observer = observer
+    original = context.__dict__.pop("autocommit_block", None)
+    # Attributes set on the instances shadow the class's methods; the op
+    # functions call ``operations.invoke(...)`` and so reach the wrapper.
+    _shadow(context, "autocommit_block", recorder.wrap_autocommit(context.autocommit_block))
+    try:
+        with Operations.context(context) as operations:
+            _shadow(operations, "invoke", recorder.wrap_invoke(operations.invoke))
+            _shadow(operations, "batch_alter_table",
+                    recorder.wrap_batch(operations.batch_alter_table))
+            _shadow(operations, "get_bind", recorder.wrap_get_bind(operations.get_bind))
+            try:
+                source.upgrade()
+            except Exception as exc:
+                recorded.stopped = _stop(exc, recorder.path)
+    finally:
+        context.__dict__.pop("autocommit_block", None)
+        if original is not None:
+            context.__dict__["autocommit_block"] = original
+    recorded.ops = recorder.ops
+    return recorded
+
+
+def _stop(exc: Exception, path: str) -> tuple[int, str]:
+    """(line in the revision, reason) for an exception out of ``upgrade()``."""
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if str(Path(tb.tb_frame.f_code.co_filename).resolve()) == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return line, f"{type(exc).__name__}: {reason}".rstrip(": ")

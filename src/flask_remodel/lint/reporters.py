@@ -1,0 +1,172 @@
+"""Findings as text, JSON, GitHub workflow commands or SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .model import Finding
+from .model import LintReport
+from .registry import all_rules
+
+
+def _relative(path: str) -> str:
+    """*path* relative to the working directory when it is under it (as CI annotations want)."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith("..") else relative
+
+
+def text(report: LintReport) -> str:
+    lines: list[str] = []
+    for f in report.findings:
+        lines.append(
+            f"{_relative(f.path)}:{f.line}: {f.severity.label} {f.rule_id} [{f.slug}] {f.message}"
+        )
+        if f.statement:
+            lines.append(f"    statement: {' '.join(f.statement.split())}")
+        if f.lock:
+            rewrite = (
+                ""
+                if f.rewrites is None
+                else ("; rewrites the table" if f.rewrites else "; no rewrite")
+            )
+            lines.append(f"    lock: {f.lock}{rewrite}")
+        if f.fix:
+            lines.append("    instead:")
+            lines.extend(f"        {line}" for line in f.fix.splitlines())
+    counts = {
+        s: sum(1 for f in report.findings if f.severity.label == s)
+        for s in ("error", "warning", "info")
+    }
+    summary = ", ".join(f"{n} {s}(s)" for s, n in counts.items() if n) or "no findings"
+    ack = f", {len(report.acknowledged)} acknowledged" if report.acknowledged else ""
+    lines.append(
+        f"Checked {len(report.revisions)} revision(s) for {report.target}: {summary}{ack}."
+    )
+    if report.verification is not None:
+        lines.extend(_verification(report.verification))
+    return "\n".join(lines) + "\n"
+
+
+def _verification(observations: list[Any]) -> list[str]:
+    lines = []
+    differ = [o for o in observations if o.disagreement]
+    for o in differ:
+        lines.append(f"{_relative(o.path)}:{o.line}: verify {o.what}: {o.disagreement}")
+    for o in observations:
+        if o.note:
+            lines.append(f"{_relative(o.path)}:{o.line}: verify {o.what}: {o.note}")
+    lines.append(
+        f"Verified {len(observations)} operation(s) on the server: "
+        f"{len(differ)} disagree with the prediction."
+    )
+    return lines
+
+
+def as_json(report: LintReport) -> str:
+    return (
+        json.dumps(
+            {
+                "target": str(report.target),
+                "revisions": report.revisions,
+                "findings": [f.as_dict() for f in report.findings],
+                "acknowledged": [f.as_dict() for f in report.acknowledged],
+                "verify": None if report.verification is None else [
+                    {
+                        "revision": o.revision, "path": o.path, "line": o.line,
+                        "operation": o.what, "predicted_lock": o.predicted_lock,
+                        "predicted_rewrite": o.predicted_rewrite, "locks": o.locks,
+                        "rewritten": o.rewritten, "note": o.note,
+                        "disagreement": o.disagreement,
+                    }
+                    for o in report.verification
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def _escape(value: str, property: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def github(report: LintReport) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for f in report.findings:
+        title = _escape(f"{f.rule_id} {f.slug}", property=True)
+        body = f.message + (f"\nInstead:\n{f.fix}" if f.fix else "")
+        out.append(
+            f"::{level[f.severity.label]} file={_escape(_relative(f.path), True)},"
+            f"line={f.line},title={title}::{_escape(body)}"
+        )
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _sarif_result(f: Finding) -> dict[str, Any]:
+    level = {"error": "error", "warning": "warning", "info": "note"}[f.severity.label]
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "level": level,
+        "message": {"text": f.message + (f"\nInstead:\n{f.fix}" if f.fix else "")},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _relative(f.path).replace(os.sep, "/")},
+                    "region": {"startLine": max(f.line, 1)},
+                }
+            }
+        ],
+        "properties": {
+            "revision": f.revision,
+            "lock": f.lock,
+            "rewritesTable": f.rewrites,
+            "statement": f.statement,
+        },
+    }
+    return result
+
+
+def sarif(report: LintReport) -> str:
+    rules = [
+        {
+            "id": info.id,
+            "name": info.slug,
+            "shortDescription": {"text": info.summary},
+            "fullDescription": {"text": info.doc.strip()},
+            "defaultConfiguration": {
+                "level": {3: "error", 2: "warning", 1: "note"}[int(info.severity)]
+            },
+        }
+        for info in all_rules()
+    ]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "flask-remodel-lint", "rules": rules}},
+                "results": [_sarif_result(f) for f in report.findings],
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+FORMATS: dict[str, Callable[[LintReport], str]] = {
+    "text": text,
+    "json": as_json,
+    "github": github,
+    "sarif": sarif,
+}

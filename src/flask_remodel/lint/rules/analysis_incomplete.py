@@ -1,0 +1,31 @@
+"""The linter could not run the whole of ``upgrade()`` offline.
+
+Problem: the revision needs a live connection (``op.get_bind()``, reflection,
+``op.get_context().bind``) or raised, so operations after that line were not
+checked.
+
+Safe alternative: keep data access in its own revision (RM504), or review
+that revision by hand and acknowledge this with ``# remodel: allow[RM002] reason``
+on the line named.
+
+Flagged: ``conn = op.get_bind(); conn.execute(...)`` in ``upgrade()``.
+"""
+
+from __future__ import annotations
+
+from ..context import LintContext
+from ..model import Severity
+from ..registry import rule
+
+
+@rule("RM002", "analysis-incomplete", Severity.WARNING, on="revision")
+def check(ctx: LintContext) -> None:
+    if ctx.stopped is None:
+        return
+    line, reason = ctx.stopped
+    ctx.report(
+        f"upgrade() stopped at this line when run offline ({reason}); operations after it "
+        "were not checked. Review them by hand.",
+        line=line or 1,
+        at=None,
+    )

@@ -1,0 +1,61 @@
+"""A revision that imports the application's code.
+
+Problem: the models change later; old revisions that import them then break
+(or do something else) on a fresh database.
+
+Safe alternative: describe the tables the revision needs inside it, with
+``sa.table("account", sa.column("id"), ...)``, or reflect them.
+
+Flagged: ``from myapp.models import Account`` in a revision file.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from functools import lru_cache
+from importlib import metadata
+
+from ..context import LintContext
+from ..model import Severity
+from ..registry import rule
+
+_ALLOWED = {"alembic", "sqlalchemy", "flask_remodel", "flask_migrate", "__future__"}
+
+
+@lru_cache(maxsize=1)
+def _installed() -> frozenset[str]:
+    """Top-level names of installed distributions (third-party libraries are fine)."""
+    try:
+        return frozenset(metadata.packages_distributions())
+    except Exception:  # pragma: no cover - broken metadata
+        return frozenset()
+
+
+def _app_module(name: str) -> bool:
+    top = name.split(".")[0]
+    if top in _ALLOWED or top in sys.stdlib_module_names:
+        return False
+    return "models" in name.split(".") or top not in _installed()
+
+
+@rule("RM505", "migration-imports-app-models", Severity.WARNING, on="revision")
+def check(ctx: LintContext) -> None:
+    try:
+        tree = ast.parse(ctx.source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        for name in names:
+            if _app_module(name):
+                ctx.report(
+                    f"The revision imports {name}: when that code changes, this revision "
+                    "changes with it and breaks on fresh databases. Describe the tables "
+                    "with sa.table()/sa.column() inside the revision.",
+                    line=getattr(node, "lineno", 1), at=None,
+                )

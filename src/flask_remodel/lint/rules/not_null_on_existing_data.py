@@ -1,0 +1,35 @@
+"""NOT NULL on an existing column fails if any row is NULL.
+
+Problem: it passes on development data and fails in production (or, on
+MariaDB/MySQL without strict mode, silently turns NULLs into 0 or '').
+
+Safe alternative: backfill in an earlier revision, then check::
+
+    SELECT 1 FROM account WHERE email IS NULL LIMIT 1
+
+Flagged: ``op.alter_column("account", "email", nullable=False)``
+"""
+
+from __future__ import annotations
+
+from alembic.operations import ops
+
+from ..context import LintContext
+from ..model import Severity
+from ..registry import rule
+from ._common import becomes_not_null
+from .set_not_null import proven_by_check
+
+
+@rule("RM402", "not-null-on-existing-data", Severity.WARNING, on=(ops.AlterColumnOp,))
+def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
+    table, column = op.table_name, op.column_name
+    if not becomes_not_null(op, ctx) or proven_by_check(ctx, table, column):
+        return  # a validated CHECK (col IS NOT NULL) already rules NULLs out
+    ctx.report(
+        f"NOT NULL on {table}.{column} fails at deploy if any row is NULL. Backfill first "
+        "and check.",
+        fix=(f'op.execute("UPDATE {table} SET {column} = <value> WHERE {column} IS NULL")'
+             f"  # earlier revision, in batches\n"
+             f"# check: SELECT 1 FROM {table} WHERE {column} IS NULL LIMIT 1"),
+    )

@@ -1,0 +1,65 @@
+"""A migration that cannot be run again after it failed half-way.
+
+Problem: MariaDB/MySQL commit each DDL statement, so when the third of four
+statements fails, the first two stay and the retry fails at the first one.
+On PostgreSQL the same holds for statements in an ``autocommit_block()``
+(no transaction to roll back).
+
+Safe alternative: ``if_not_exists=True`` / ``if_exists=True`` on the
+operations (Alembic >= 1.11.2 for indexes, 1.13.3 for tables, 1.16.0 for
+columns and constraints), and one non-transactional statement per revision.
+
+Flagged (MariaDB): two ``op.add_column`` calls in one revision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.operations import ops
+
+from ..context import LintContext
+from ..model import RecordedOp
+from ..model import Severity
+from ..registry import rule
+
+_GUARDABLE = (ops.CreateIndexOp, ops.DropIndexOp, ops.CreateTableOp, ops.DropTableOp,
+              ops.AddColumnOp, ops.DropColumnOp)
+
+
+def _guarded(op: Any) -> bool:
+    return bool(getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None))
+
+
+def _ddl(recorded: RecordedOp) -> bool:
+    return isinstance(recorded.operation, (ops.MigrateOperation,)) and not isinstance(
+        recorded.operation, (ops.ExecuteSQLOp, ops.BulkInsertOp)
+    )
+
+
+@rule("RM501", "not-rerunnable", Severity.WARNING, dialects=("postgresql", "mysql"),
+      on="revision")
+def check(ctx: LintContext) -> None:
+    if ctx.target.family == "mysql":
+        ddl = [r for r in ctx.ops if _ddl(r)]
+        if len(ddl) < 2:
+            return
+        unguarded = [r for r in ddl[:-1] if not _guarded(r.operation)]
+        if unguarded:
+            first = unguarded[0]
+            ctx.report(
+                f"This revision runs {len(ddl)} DDL statements and MariaDB/MySQL commit each "
+                f"one: if a later one fails, the retry fails here (line {first.line}) because "
+                "this one already ran. Use if_not_exists=/if_exists=, or one statement per "
+                "revision.",
+                at=first,
+            )
+        return
+    for recorded in ctx.ops:
+        if recorded.in_autocommit and isinstance(recorded.operation, _GUARDABLE) and not \
+                _guarded(recorded.operation):
+            ctx.report(
+                "This runs outside the transaction (autocommit block): after a failure the "
+                "retry fails here. Add if_not_exists=True / if_exists=True.",
+                at=recorded,
+            )

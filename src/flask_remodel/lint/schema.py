@@ -1,0 +1,191 @@
+"""The schema as the revision chain leaves it, rebuilt from the operations alone.
+
+Nothing here reads a database. Each recorded operation updates the picture
+(tables, column types and nullability, checks, foreign keys, indexes) so that
+the rules can ask what a column was before a revision changed it. Where the
+chain does not say (a table created by raw SQL, or before the linted folder
+began), ``existing_type=`` / ``existing_nullable=`` on the operation fill in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from .sqltext import SqlStatement
+
+
+@dataclass
+class ColumnState:
+    name: str
+    type: Any = None
+    nullable: bool | None = None
+    server_default: Any = None
+    created_in: str | None = None
+
+
+@dataclass
+class CheckState:
+    table: str
+    text: str
+    validated: bool = True
+
+
+@dataclass
+class ForeignKeyState:
+    table: str
+    referred: str
+    ondelete: str | None = None
+
+
+@dataclass
+class TableState:
+    name: str
+    columns: dict[str, ColumnState] = field(default_factory=dict)
+    created_in: str | None = None
+    columns_known: bool = True
+    unnamed_checks: int = 0
+
+
+@dataclass
+class Schema:
+    tables: dict[str, TableState] = field(default_factory=dict)
+    checks: dict[str, CheckState] = field(default_factory=dict)
+    foreign_keys: dict[str, ForeignKeyState] = field(default_factory=dict)
+    indexes: dict[str, tuple[str, tuple[str, ...], bool]] = field(default_factory=dict)
+    """name -> (table, columns, unique)"""
+
+    def table(self, name: str | None) -> TableState | None:
+        return self.tables.get(name) if name else None
+
+    def column(self, table: str | None, name: str) -> ColumnState | None:
+        found = self.table(table)
+        return found.columns.get(name) if found else None
+
+    def referencing(self, table: str) -> list[tuple[str, ForeignKeyState]]:
+        """Foreign keys (name, state) of other tables that point at *table*."""
+        return [
+            (n, fk)
+            for n, fk in self.foreign_keys.items()
+            if fk.referred == table and fk.table != table
+        ]
+
+    def apply(self, operation: Any, revision: str) -> None:
+        handler = getattr(self, f"_apply_{type(operation).__name__}", None)
+        if handler is not None:
+            handler(operation, revision)
+
+    # One method per operation class, named after it.
+
+    def _apply_CreateTableOp(self, op: ops.CreateTableOp, revision: str) -> None:
+        table = TableState(op.table_name, created_in=revision, columns_known=bool(op.columns))
+        for item in op.columns:
+            if isinstance(item, sa.Column):
+                table.columns[item.name] = ColumnState(
+                    item.name, item.type, item.nullable, item.server_default
+                )
+                for fk in item.foreign_keys:
+                    self._add_fk(
+                        str(fk.name or f"{op.table_name}.{item.name}_fk"),
+                        op.table_name,
+                        fk.target_fullname.split(".")[-2],
+                        fk.ondelete,
+                    )
+            elif isinstance(item, sa.ForeignKeyConstraint):
+                referred = (
+                    next(iter(item.elements)).target_fullname.split(".")[-2]
+                    if item.elements
+                    else ""
+                )
+                self._add_fk(
+                    str(item.name or f"{op.table_name}_fk{len(self.foreign_keys)}"),
+                    op.table_name,
+                    referred,
+                    item.ondelete,
+                )
+            elif isinstance(item, sa.CheckConstraint):
+                if item.name:
+                    self.checks[str(item.name)] = CheckState(op.table_name, str(item.sqltext))
+                else:
+                    table.unnamed_checks += 1
+        self.tables[op.table_name] = table
+
+    def _add_fk(self, name: str, table: str, referred: str, ondelete: str | None) -> None:
+        self.foreign_keys[name] = ForeignKeyState(table, referred, ondelete)
+
+    def _apply_DropTableOp(self, op: ops.DropTableOp, revision: str) -> None:
+        self.tables.pop(op.table_name, None)
+        for store in (self.checks, self.foreign_keys):
+            for name in [n for n, s in store.items() if s.table == op.table_name]:
+                del store[name]
+
+    def _apply_RenameTableOp(self, op: ops.RenameTableOp, revision: str) -> None:
+        table = self.tables.pop(op.table_name, None)
+        if table is not None:
+            table.name = op.new_table_name
+            self.tables[op.new_table_name] = table
+
+    def _ensure(self, name: str) -> TableState:
+        if name not in self.tables:
+            self.tables[name] = TableState(name, columns_known=False)
+        return self.tables[name]
+
+    def _apply_AddColumnOp(self, op: ops.AddColumnOp, revision: str) -> None:
+        c = op.column
+        self._ensure(op.table_name).columns[c.name] = ColumnState(
+            c.name, c.type, c.nullable, c.server_default, revision
+        )
+
+    def _apply_DropColumnOp(self, op: ops.DropColumnOp, revision: str) -> None:
+        table = self.table(op.table_name)
+        if table is not None:
+            table.columns.pop(op.column_name, None)
+
+    def _apply_AlterColumnOp(self, op: ops.AlterColumnOp, revision: str) -> None:
+        table = self._ensure(op.table_name)
+        column = table.columns.get(op.column_name) or ColumnState(
+            op.column_name, op.existing_type, op.existing_nullable
+        )
+        if op.modify_type is not None:
+            column.type = op.modify_type
+        if op.modify_nullable is not None:
+            column.nullable = op.modify_nullable
+        if op.modify_server_default is not False:
+            column.server_default = op.modify_server_default
+        table.columns.pop(op.column_name, None)
+        if op.modify_name:
+            column.name = op.modify_name
+        table.columns[column.name] = column
+
+    def _apply_CreateCheckConstraintOp(self, op: ops.CreateCheckConstraintOp, rev: str) -> None:
+        if op.constraint_name:
+            self.checks[str(op.constraint_name)] = CheckState(
+                op.table_name, str(op.condition), not op.kw.get("postgresql_not_valid")
+            )
+
+    def _apply_CreateForeignKeyOp(self, op: ops.CreateForeignKeyOp, revision: str) -> None:
+        self._add_fk(
+            str(op.constraint_name or f"{op.source_table}_fk"),
+            op.source_table,
+            op.referent_table,
+            op.kw.get("ondelete"),
+        )
+
+    def _apply_DropConstraintOp(self, op: ops.DropConstraintOp, revision: str) -> None:
+        for store in (self.checks, self.foreign_keys):
+            store.pop(str(op.constraint_name), None)
+
+    def _apply_CreateIndexOp(self, op: ops.CreateIndexOp, revision: str) -> None:
+        names = tuple(str(c) for c in op.columns)
+        self.indexes[str(op.index_name)] = (op.table_name, names, bool(op.unique))
+
+    def _apply_DropIndexOp(self, op: ops.DropIndexOp, revision: str) -> None:
+        self.indexes.pop(str(op.index_name), None)
+
+    def _apply_SqlStatement(self, op: SqlStatement, revision: str) -> None:
+        if op.kind == "validate_constraint" and op.name in self.checks:
+            self.checks[op.name].validated = True
