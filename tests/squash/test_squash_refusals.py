@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from flask_remodel.history.cache import CACHE_DIR
 from graph.histories import branchy
 from graph.histories import rid
 from graph.histories import write_revision
@@ -17,7 +18,12 @@ pytestmark = pytest.mark.backends("sqlite")  # files only: every case runs with 
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Every file the user owns in *folder*; the revision index's cache is ours to rewrite."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and CACHE_DIR not in p.relative_to(folder).parts
+    }
 
 
 def _refused(made: MadeApp, *args: str) -> str:
