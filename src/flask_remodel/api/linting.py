@@ -194,4 +194,8 @@ def lint_pending(
         return None
     session = open_session(directory, x_arg)
     script = session.script_directory()
-    return _run(script, _target(session, None), _pending(session, script, revision), None)
+    pending = _pending(session, script, revision)
+    if not pending:
+        # Nothing will run: a no-op upgrade (every container start) stays cheap.
+        return None
+    return _run(script, _target(session, None), pending, None)

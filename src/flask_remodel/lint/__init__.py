@@ -65,7 +65,7 @@ def lint_script_directory(
     wanted = [rev for rev in wanted if rev not in exempt]
     heads = tuple(script_dir.get_heads())
     return lint_sources(
-        lint_directory_sources(script_dir),
+        lint_directory_sources(script_dir, wanted),
         target,
         lint=wanted,
         selection=selection,

@@ -6,7 +6,10 @@ Alembic projects too.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
+from collections.abc import Collection
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic.script import Script
@@ -22,9 +25,10 @@ def ordered_scripts(script_dir: ScriptDirectory) -> list[Script]:
 
 
 def _read(path: str) -> str:
+    # decode_source honours a PEP 263 coding line, as importing the file does.
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError:
+        return importlib.util.decode_source(Path(path).read_bytes())
+    except (OSError, UnicodeDecodeError, SyntaxError):
         return ""
 
 
@@ -87,8 +91,18 @@ def before_baseline(script_dir: ScriptDirectory, baseline: str | None) -> set[st
     return {s.revision for s in found if isinstance(s, Script)}
 
 
-def lint_directory_sources(script_dir: ScriptDirectory) -> list[RevisionSource]:
-    sources: list[RevisionSource] = []
+def lint_directory_sources(
+    script_dir: ScriptDirectory, wanted: Collection[str] | None = None
+) -> Iterator[RevisionSource]:
+    """Sources oldest first, ending with the last of *wanted* (default: every revision).
+
+    Revisions after the last wanted one cannot change the schema it sees, and
+    not reading them keeps ``upgrade`` from importing files it will not run.
+    """
+    remaining = None if wanted is None else set(wanted)
     for script in ordered_scripts(script_dir):
-        sources.extend(sources_for(script))
-    return sources
+        if remaining is not None and not remaining:
+            return
+        yield from sources_for(script)
+        if remaining is not None:
+            remaining.discard(script.revision)
