@@ -4,6 +4,10 @@ Each needs an app context, returns data and raises
 :class:`~flask_remodel.errors.RemodelError` subclasses; none prints or exits.
 """
 
+from .deploying import plan
+from .deploying import resolve
+from .deploying import status
+from .deploying import validate
 from .inspecting import HistoryEntry
 from .inspecting import branches
 from .inspecting import current
@@ -42,8 +46,12 @@ __all__ = [
     "list_templates",
     "merge",
     "migrate",
+    "plan",
+    "resolve",
     "revision",
     "show",
     "stamp",
+    "status",
     "upgrade",
+    "validate",
 ]
