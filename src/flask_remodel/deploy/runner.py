@@ -33,6 +33,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from ..errors import MigrationFailedError
 from ..urls import mask_passwords
 from . import ledger as outcomes
 from .backup import Backup
@@ -304,7 +305,7 @@ def _run_step(
         ledger.finish(
             entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
             error=_reason(exc), failed_operation=failing_operation(exc, step.path),
-            executed=statements.seen,
+            executed=statements.seen if kept else None,  # else rolled back with it
         )
         options.emit(Event("failed", step.revision, message, index, total, seconds, _reason(exc)))
         if kept:
@@ -341,9 +342,23 @@ def upgrade(target: Target, revision: str, options: DeployOptions) -> DeployRepo
                 _run_step(target, ledger, step, "upgrade", step.revision, index, len(steps),
                           options)
             )
+        if steps:
+            verify_applied(target, steps[-1])
     if held:
         options.emit(Event("held", detail=", ".join(report.held_back)))
     return report
+
+
+def verify_applied(target: Target, last: Script) -> None:
+    """Fail when the version table did not move: an env.py that swallowed an error
+    or never committed reports success otherwise."""
+    if last.revision not in {s.revision for s in target.applied(target.heads())}:
+        raise MigrationFailedError(
+            last.revision,
+            "it ran, but the version table does not show it applied (does env.py catch "
+            "errors or skip the commit?)",
+            kept=True,
+        )
 
 
 def _linear(steps: list[Script], heads: tuple[str, ...]) -> bool:
