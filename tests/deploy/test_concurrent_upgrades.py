@@ -2,39 +2,67 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
+
+from flask_remodel.deploy.locks import Holder
+from flask_remodel.deploy.locks import deploy_lock
 
 from .conftest import Project
 
 INSTANCES = 8
 
 
+def _wait_until_waiting(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    seen = ""
+    for line in process.stderr:
+        seen += line
+        if "Waiting for the deploy lock" in line:
+            return seen
+    raise AssertionError(f"never waited: {seen}")
+
+
 def test_eight_processes_apply_each_revision_once(project: Project, backend: str) -> None:
+    """All eight start while the lock is taken (so all of them really contend), then race."""
     project.add_tables(5)
+    with project.made.app.app_context():
+        engine = project.made.db.engine
     started = time.monotonic()
-    processes = [project.spawn("upgrade") for _ in range(INSTANCES)]
+    with deploy_lock(engine, Holder("upgrade", "head", pid=1), wait=0):
+        processes = [project.spawn("upgrade") for _ in range(INSTANCES)]
+        early = [_wait_until_waiting(p) for p in processes]
+        released = time.monotonic()
     outputs = [p.communicate(timeout=240) for p in processes]
-    elapsed = time.monotonic() - started
+    finished = time.monotonic()
     codes = [p.returncode for p in processes]
     assert codes == [0] * INSTANCES, outputs
+    assert all("held by pid 1 on" in text for text in early)
     assert project.log() == {rev: 1 for rev in project.revisions}
     ledger = project.ledger()
     assert [(e["revision"], e["direction"], e["outcome"]) for e in ledger] == [
         (rev, "upgrade", "applied") for rev in project.revisions
     ]
     assert all(e["checksum"] and len(e["checksum"]) == 64 for e in ledger)
-    # The others waited for the lock, and said for whom.
-    assert any("Waiting for the deploy lock, held by pid" in err for _, err in outputs), outputs
     applied_lines = sum(out.count(" applied r") for out, _ in outputs)
     assert applied_lines == len(project.revisions)
+    assert sum("Nothing to do" in out for out, _ in outputs) == INSTANCES - 1
     print(f"\n[{backend}] {INSTANCES} processes, {len(project.revisions)} revisions of 0.2 s: "
-          f"{elapsed:.2f} s, exit codes {codes}")
+          f"{finished - started:.2f} s from start, {finished - released:.2f} s from the "
+          f"release of the lock; exit codes {codes}")
+
+
+def test_eight_processes_started_together(project: Project) -> None:
+    """No lock held by the test: however the starts interleave, each revision runs once."""
+    project.add_tables(5)
+    processes = [project.spawn("upgrade") for _ in range(INSTANCES)]
+    outputs = [p.communicate(timeout=240) for p in processes]
+    assert [p.returncode for p in processes] == [0] * INSTANCES, outputs
+    assert project.log() == {rev: 1 for rev in project.revisions}
+    assert [e["outcome"] for e in project.ledger()] == ["applied"] * len(project.revisions)
 
 
 def test_at_head_returns_without_the_lock(project: Project) -> None:
-    from flask_remodel.deploy.locks import Holder
-    from flask_remodel.deploy.locks import deploy_lock
-
     project.add_tables(1)
     project.made.ok("upgrade")
     with project.made.app.app_context():
@@ -47,9 +75,6 @@ def test_at_head_returns_without_the_lock(project: Project) -> None:
 
 
 def test_gives_up_after_the_wait_naming_the_holder(project: Project) -> None:
-    from flask_remodel.deploy.locks import Holder
-    from flask_remodel.deploy.locks import deploy_lock
-
     project.add_tables(1)
     with project.made.app.app_context():
         engine = project.made.db.engine
@@ -61,4 +86,15 @@ def test_gives_up_after_the_wait_naming_the_holder(project: Project) -> None:
     assert len(error) == 1
     assert "pid 4242 on build-7" in error[0] and "--lock-wait" in error[0]
     # Nothing ran.
+    assert project.made.cli("status").output.count("Pending (1)") == 1
+
+
+def test_bad_lock_wait_setting_is_one_clear_error(project: Project) -> None:
+    project.add_tables(1, sleep=0)
+    result = project.made.cli("upgrade", env={"REMODEL_LOCK_WAIT": "soon"})
+    assert result.exit_code == 3
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: REMODEL_LOCK_WAIT / --lock-wait must be a number of seconds (0 or more), "
+        "not 'soon': fix the setting."
+    )
     assert project.made.cli("status").output.count("Pending (1)") == 1

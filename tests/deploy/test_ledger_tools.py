@@ -112,3 +112,25 @@ def test_autogenerate_ignores_the_deploy_tables(project: Project, make_app: AppF
     made = make_app(models, directory=project.root / "migrations")
     result = made.ok("check")  # the ledger table is not offered for dropping
     assert "No new upgrade operations detected." in result.output
+
+
+def test_downgrade_and_stamp_are_recorded(project: Project) -> None:
+    project.add_tables(2, sleep=0)
+    project.made.ok("upgrade")
+    result = project.made.ok("downgrade")
+    assert "[1/1] rolled back r2 (step r2) in" in result.output
+    project.made.ok("downgrade", "base")
+    project.made.ok("stamp", "r2")
+    assert [(e["revision"], e["direction"], e["outcome"]) for e in project.ledger()] == [
+        ("r1", "upgrade", "applied"), ("r2", "upgrade", "applied"),
+        ("r2", "downgrade", "rolled_back"), ("r1", "downgrade", "rolled_back"),
+        ("r2", "stamp", "stamped"),  # a stamp is one step, to its target
+    ]
+    assert rows(project.url, "SELECT version_num FROM alembic_version") == [("r2",)]
+
+
+def test_many_revisions_get_a_bar(project: Project) -> None:
+    project.add_tables(10, sleep=0)
+    lines = [line for line in project.made.ok("upgrade").output.splitlines() if "applied" in line]
+    assert lines[0].startswith("[##------------------] 1/10 applied r1")
+    assert lines[-1].startswith("[####################] 10/10 applied r10")

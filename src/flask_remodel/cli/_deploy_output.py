@@ -23,6 +23,17 @@ def _label(event: Event) -> str:
     return f"{text} ({event.message})" if event.message else text
 
 
+_BAR = 20
+
+
+def _counter(index: int, total: int) -> str:
+    """``[2/5]``; from ten revisions on, with a bar in front (``[#####-----] 5/10``)."""
+    if total < 10:
+        return f"[{index}/{total}]"
+    done = round(_BAR * index / total)
+    return f"[{'#' * done}{'-' * (_BAR - done)}] {index}/{total}"
+
+
 def progress_printer(output_format: str) -> Progress:
     """A callback that prints each deploy event as it happens."""
 
@@ -32,7 +43,7 @@ def progress_printer(output_format: str) -> Progress:
                    "index": event.index, "total": event.total, "seconds": event.seconds,
                    "detail": event.detail})
             return
-        count = f"[{event.index}/{event.total}]"
+        count = _counter(event.index, event.total)
         if event.kind == "waiting":
             click.echo(
                 f"Waiting for the deploy lock, {event.detail} "
