@@ -98,6 +98,12 @@ def test_json_progress(project: Project) -> None:
     ]
     assert all(e["seconds"] >= 0 for e in applied)
     assert events[-1]["event"] == "done" and events[-1]["steps"] == 2
+    output = project.made.ok("status", "--format", "json").output  # stderr mixed in here
+    status = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+    assert status["heads"] == ["r2"] and status["pending"] == [] and status["problems"] == []
+    assert [(r["revision"], r["ledger"]["outcome"]) for r in status["applied"]] == [
+        ("r1", "applied"), ("r2", "applied"),
+    ]
 
 
 def test_autogenerate_ignores_the_deploy_tables(project: Project, make_app: AppFactory) -> None:
