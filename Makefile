@@ -31,7 +31,7 @@ demo: $(VENV)/.installed
 test: test-main test-min
 
 test-main: $(VENV)/.installed
-	$(VENV)/bin/ruff check src tests examples
+	$(VENV)/bin/ruff check src tests examples bench
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
