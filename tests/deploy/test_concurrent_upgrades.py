@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 
 from flask_remodel.deploy.locks import Holder
 from flask_remodel.deploy.locks import deploy_lock
+from support import execute
 
 from .conftest import Project
 
@@ -98,3 +100,23 @@ def test_bad_lock_wait_setting_is_one_clear_error(project: Project) -> None:
         "not 'soon': fix the setting."
     )
     assert project.made.cli("status").output.count("Pending (1)") == 1
+
+
+def test_a_waiter_leaves_once_the_work_is_done(project: Project) -> None:
+    """Waiters do not take the lock in turn just to find nothing to do."""
+    project.add_tables(1, sleep=0)
+    with project.made.app.app_context():
+        engine = project.made.db.engine
+    with deploy_lock(engine, Holder("upgrade", "head", pid=1), wait=0):
+        process = project.spawn("upgrade", "--format", "json")
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert first["event"] == "waiting" and "held by pid 1 on" in first["detail"]
+        # Another instance finishes the work (here: by hand) while the lock is still held.
+        execute(project.url, "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        execute(project.url, "INSERT INTO alembic_version VALUES ('r1')")
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    done = json.loads(out.strip().splitlines()[-1])
+    assert done == {"event": "done", "steps": 0, "locked": False, "waited": 0.0,
+                    "backup": None, "held_back": []}

@@ -61,6 +61,7 @@ _PG_KEY = 0x52454D4F44454C  # "REMODEL"
 _FIRST_DELAY = 0.025
 _MAX_DELAY = 1.0
 _REPORT_EVERY = 5.0
+_CHECK_EVERY = 0.5
 
 
 @dataclass(frozen=True)
@@ -242,12 +243,26 @@ def _lock_for(engine: Engine, schema: str | None) -> Iterator[_Lock]:
     yield _NoLock()
 
 
-def _poll(lock: _Lock, wait: float, on_wait: OnWait | None) -> None:
+class NoLongerNeeded(Exception):
+    """Raised by :func:`deploy_lock` when *done* said the work was finished meanwhile."""
+
+
+def _poll(
+    lock: _Lock, wait: float, on_wait: OnWait | None, done: Callable[[], bool] | None
+) -> None:
     start = time.monotonic()
     delay = _FIRST_DELAY
     reported = -_REPORT_EVERY
+    checked = start
     while not lock.try_acquire():
-        waited = time.monotonic() - start
+        now = time.monotonic()
+        waited = now - start
+        if done is not None and now - checked >= _CHECK_EVERY:
+            # Waiters leave as soon as the holder has done their work too, instead
+            # of taking the lock one after another only to find nothing to do.
+            checked = now
+            if done():
+                raise NoLongerNeeded()
         if waited >= wait:
             holder = lock.holder()
             raise DeployLockTimeoutError(waited, holder.describe() if holder else None)
@@ -266,14 +281,17 @@ def deploy_lock(
     wait: float,
     on_wait: OnWait | None = None,
     schema: str | None = None,
+    done: Callable[[], bool] | None = None,
 ) -> Iterator[None]:
     """Hold the database's deploy lock inside the block.
 
     Waits up to *wait* seconds, calling *on_wait* now and then, and raises
-    :class:`DeployLockTimeoutError` (naming the holder) after that.
+    :class:`DeployLockTimeoutError` (naming the holder) after that. While
+    waiting, *done* is asked every half second whether the lock is still
+    needed; :class:`NoLongerNeeded` is raised when it is not.
     """
     with _lock_for(engine, schema) as lock:
-        _poll(lock, wait, on_wait)
+        _poll(lock, wait, on_wait, done)
         try:
             lock.record(holder)
             yield

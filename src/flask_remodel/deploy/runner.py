@@ -43,6 +43,7 @@ from .errors import PartiallyAppliedError
 from .errors import UnresolvedRevisionError
 from .ledger import Ledger
 from .locks import Holder
+from .locks import NoLongerNeeded
 from .locks import OnWait
 from .locks import deploy_lock
 from .scripts import checksum
@@ -171,9 +172,13 @@ def split_by_phase(steps: list[Script], phase: str | None) -> tuple[list[Script]
 
 @contextmanager
 def locked(
-    target: Target, holder: Holder, options: DeployOptions
+    target: Target, holder: Holder, options: DeployOptions,
+    done: Callable[[], bool] | None = None,
 ) -> Iterator[tuple[Ledger, float]]:
-    """The deploy lock, then the ledger (created and adopted if new) and recovery done."""
+    """The deploy lock, then the ledger (created and adopted if new) and recovery done.
+
+    Raises :class:`NoLongerNeeded` if *done* returns True while waiting.
+    """
     start = time.monotonic()
 
     def waiting(who: Holder | None, waited: float) -> None:
@@ -181,7 +186,7 @@ def locked(
         options.emit(Event("waiting", seconds=waited, detail=detail))
 
     on_wait: OnWait = waiting
-    with deploy_lock(target.engine, holder, options.lock_wait, on_wait, target.schema):
+    with deploy_lock(target.engine, holder, options.lock_wait, on_wait, target.schema, done):
         waited = time.monotonic() - start
         ledger = target.ledger()
         try:
@@ -321,32 +326,55 @@ def _run_step(
 def upgrade(target: Target, revision: str, options: DeployOptions) -> DeployReport:
     """Upgrade to *revision* one revision at a time (see the module docstring)."""
     report = DeployReport()
-    steps, held = split_by_phase(pending_upgrades(target.script, target.heads(), revision),
-                                 options.phase)
-    if not steps:  # already there: no lock, no wait (N instances start in parallel)
+
+    def todo() -> tuple[list[Script], list[Script]]:
+        pending = pending_upgrades(target.script, target.heads(), revision)
+        return split_by_phase(pending, options.phase)
+
+    steps, held = todo()
+    if steps:  # else already there: no lock, no wait (N instances start in parallel)
+        report = _upgrade_under_lock(target, revision, options, todo)
+    else:
         report.held_back = [s.revision for s in held]
-        return report
-    with locked(target, Holder("upgrade", revision), options) as (ledger, waited):
-        report.locked, report.waited = True, waited
-        # Someone else may have done the work while we waited.
-        steps, held = split_by_phase(
-            pending_upgrades(target.script, target.heads(), revision), options.phase
-        )
-        report.held_back = [s.revision for s in held]
-        refuse_unresolved(ledger, steps)
-        if steps and options.backup_dir is not None:
-            report.backup = take_backup(target.engine, options.backup_dir, steps[0].revision)
-            options.emit(Event("backup", detail=report.backup.describe()))
-        for index, step in enumerate(steps, 1):
-            report.steps.append(
-                _run_step(target, ledger, step, "upgrade", step.revision, index, len(steps),
-                          options)
-            )
-        if steps:
-            verify_applied(target, steps[-1])
-    if held:
+    if report.held_back:
         options.emit(Event("held", detail=", ".join(report.held_back)))
     return report
+
+
+def _upgrade_under_lock(
+    target: Target, revision: str, options: DeployOptions,
+    todo: Callable[[], tuple[list[Script], list[Script]]],
+) -> DeployReport:
+    report = DeployReport()
+    try:
+        with locked(target, Holder("upgrade", revision), options, lambda: not todo()[0]) as (
+            ledger, waited
+        ):
+            report.locked, report.waited = True, waited
+            # Someone else may have done the work while we waited.
+            steps, held = todo()
+            report.held_back = [s.revision for s in held]
+            _upgrade_locked(target, ledger, steps, options, report)
+    except NoLongerNeeded:
+        report.held_back = [s.revision for s in todo()[1]]
+    return report
+
+
+def _upgrade_locked(
+    target: Target, ledger: Ledger, steps: list[Script], options: DeployOptions,
+    report: DeployReport,
+) -> None:
+    refuse_unresolved(ledger, steps)
+    if steps and options.backup_dir is not None:
+        report.backup = take_backup(target.engine, options.backup_dir, steps[0].revision)
+        options.emit(Event("backup", detail=report.backup.describe()))
+    for index, step in enumerate(steps, 1):
+        report.steps.append(
+            _run_step(target, ledger, step, "upgrade", step.revision, index, len(steps),
+                      options)
+        )
+    if steps:
+        verify_applied(target, steps[-1])
 
 
 def verify_applied(target: Target, last: Script) -> None:
