@@ -28,10 +28,14 @@ from .api import lint
 from .api import list_templates
 from .api import merge
 from .api import migrate
+from .api import plan
+from .api import resolve
 from .api import revision
 from .api import show
 from .api import stamp
+from .api import status
 from .api import upgrade
+from .api import validate
 from .compat import catch_errors
 from .compat import log
 from .config import Config
@@ -82,8 +86,12 @@ __all__ = [
     "log",
     "merge",
     "migrate",
+    "plan",
+    "resolve",
     "revision",
     "show",
     "stamp",
+    "status",
     "upgrade",
+    "validate",
 ]

@@ -25,9 +25,14 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
     ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
     │                                 would lose rows or a trigger)
-    └─ MigrationFailedError           exit 1 (a statement failed; nothing of it kept
-       │                              where the database allows)
-       └─ ForeignKeyViolationError    (flask_remodel.sqlite: references left broken)
+    ├─ MigrationFailedError           exit 1 (a statement failed; nothing of it kept
+    │  │                              where the database allows)
+    │  ├─ ForeignKeyViolationError    (flask_remodel.sqlite: references left broken)
+    │  └─ PartiallyAppliedError       (flask_remodel.deploy: MySQL kept part of it)
+    └─ flask_remodel.deploy.errors:   DeployLockTimeoutError (7), LedgerMismatchError (8),
+                                      UnresolvedRevisionError (9), NothingToResolveError (5),
+                                      BackupError (1); BackupToolMissingError and
+                                      BadPhaseError are ConfigurationErrors (3)
 
 Each message ends with what to type or change instead.
 """

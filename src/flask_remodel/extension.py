@@ -20,6 +20,7 @@ from flask import current_app
 
 from .comparators import server_default_comparison
 from .config import Config
+from .deploy.tables import exclude_own_tables
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
 from .legacy import LegacyDatabaseView
@@ -173,6 +174,9 @@ class MigrateState:
         args["process_revision_directives"] = skip_when_emptied(
             args.get("process_revision_directives")
         )
+        # The deploy ledger and lock tables are not the app's: autogenerate must
+        # not offer to drop them.
+        args["include_name"] = exclude_own_tables(args.get("include_name"))
         # How the command functions learn which revisions ran, whichever env.py runs.
         args["on_version_apply"] = with_recorder(args.get("on_version_apply"))
         dialect = self.model_source().engine(None).dialect.name

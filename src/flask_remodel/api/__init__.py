@@ -4,6 +4,10 @@ Each needs an app context, returns data and raises
 :class:`~flask_remodel.errors.RemodelError` subclasses; none prints or exits.
 """
 
+from .deploying import plan
+from .deploying import resolve
+from .deploying import status
+from .deploying import validate
 from .graphing import Graph
 from .graphing import graph
 from .graphing import revision_graph
@@ -58,10 +62,14 @@ __all__ = [
     "list_templates",
     "merge",
     "migrate",
+    "plan",
+    "resolve",
     "revision",
     "revision_graph",
     "show",
     "squash",
     "stamp",
+    "status",
     "upgrade",
+    "validate",
 ]

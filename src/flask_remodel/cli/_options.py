@@ -85,3 +85,25 @@ def new_revision_options(f: F) -> F:
     ):
         f = option(f)
     return f
+
+
+def lock_wait_option(f: F) -> F:
+    return click.option(
+        "--lock-wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+        help="How long to wait for another instance's deploy lock "
+        "(default: REMODEL_LOCK_WAIT, else 600).",
+    )(f)
+
+
+def format_option(f: F) -> F:
+    return click.option(
+        "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+        show_default=True, help="json: one JSON object per line, for deploy scripts.",
+    )(f)
+
+
+def plan_option(f: F) -> F:
+    return click.option(
+        "--plan", is_flag=True,
+        help="Show the revisions, operations and SQL that would run; change nothing.",
+    )(f)

@@ -7,7 +7,13 @@ import click
 from .. import api
 from ..errors import SchemaDiffersError
 from ._boundary import options
+from ._deploy_output import print_plan
+from ._deploy_output import print_summary
+from ._deploy_output import progress_printer
 from ._options import directory_option
+from ._options import format_option
+from ._options import lock_wait_option
+from ._options import plan_option
 from ._options import sql_option
 from ._options import tag_option
 from ._options import x_arg_option
@@ -25,21 +31,36 @@ def _print_sql(run: api.MigrationRun) -> None:
 @sql_option
 @tag_option
 @x_arg_option
+@lock_wait_option
+@plan_option
+@click.option("--backup", is_flag=True, help="Back the database up first (docs/deploys.md).")
+@click.option("--backup-dir", default=None, help="Folder for --backup (default: ./backups).")
+@click.option("--phase", type=click.Choice(["pre", "post"]), default=None,
+              help="pre: stop before the first post-deploy revision; post: run the rest.")
+@format_option
 @click.option(
     "--strict", is_flag=True, help="Stop before anything runs if the linter finds errors."
 )
 @click.argument("revision", default="head")
 def upgrade(
-    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], strict: bool,
-    revision: str,
+    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
+    lock_wait: float | None, plan: bool, backup: bool, backup_dir: str | None,
+    phase: str | None, output_format: str, strict: bool, revision: str,
 ) -> None:
     """Upgrade the database to a revision (default: head)."""
     opts = options()
+    folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
+    if plan:
+        print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
+        return
     if not sql:
         lint_before_upgrade(directory, revision, strict, x_arg)
-    _print_sql(
-        api.upgrade(opts.directory_for(directory), revision, sql, tag, opts.x_args_with(x_arg))
+    run = api.upgrade(
+        folder, revision, sql, tag, x_args, lock_wait=lock_wait, phase=phase, backup=backup,
+        backup_dir=backup_dir, progress=progress_printer(output_format),
     )
+    _print_sql(run)
+    print_summary(run, output_format)
 
 
 @db.command()
@@ -47,15 +68,26 @@ def upgrade(
 @sql_option
 @tag_option
 @x_arg_option
+@lock_wait_option
+@plan_option
+@format_option
 @click.argument("revision", default="-1")
 def downgrade(
-    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
+    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
+    lock_wait: float | None, plan: bool, output_format: str, revision: str,
 ) -> None:
     """Downgrade the database to a revision (default: one step back)."""
     opts = options()
-    _print_sql(
-        api.downgrade(opts.directory_for(directory), revision, sql, tag, opts.x_args_with(x_arg))
+    folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
+    if plan:
+        print_plan(api.plan(folder, revision, True, x_args), output_format)
+        return
+    run = api.downgrade(
+        folder, revision, sql, tag, x_args, lock_wait=lock_wait,
+        progress=progress_printer(output_format),
     )
+    _print_sql(run)
+    print_summary(run, output_format)
 
 
 @db.command()
@@ -63,13 +95,16 @@ def downgrade(
 @sql_option
 @tag_option
 @click.option("--purge", is_flag=True, help="Empty the version table before stamping.")
+@lock_wait_option
 @click.argument("revisions", nargs=-1)
 def stamp(
-    directory: str | None, sql: bool, tag: str | None, purge: bool, revisions: tuple[str, ...]
+    directory: str | None, sql: bool, tag: str | None, purge: bool, lock_wait: float | None,
+    revisions: tuple[str, ...],
 ) -> None:
     """Record revisions as applied without running them (default: head)."""
     targets = list(revisions) or ["head"]
-    _print_sql(api.stamp(options().directory_for(directory), targets, sql, tag, purge))
+    folder = options().directory_for(directory)
+    _print_sql(api.stamp(folder, targets, sql, tag, purge, lock_wait=lock_wait))
 
 
 @db.command("ensure-version")

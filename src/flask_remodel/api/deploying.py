@@ -1,0 +1,238 @@
+"""The app's side of safe deploys: builds the runner's :class:`Target` from a session.
+
+Everything about locks, the ledger and the order of steps lives in the
+Flask-free :mod:`flask_remodel.deploy`; here are only the app's settings and
+the Alembic command each step runs.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.script import Script
+from flask import current_app
+
+from ..deploy import ledger as outcomes
+from ..deploy import runner
+from ..deploy.errors import NothingToResolveError
+from ..deploy.locks import Holder
+from ..deploy.plan import PlannedRevision
+from ..deploy.plan import plan as make_plan
+from ..deploy.runner import DeployOptions
+from ..deploy.runner import DeployReport
+from ..deploy.runner import Progress
+from ..deploy.runner import Target
+from ..deploy.scripts import PHASES
+from ..deploy.scripts import checksum
+from ..deploy.status import DeployStatus
+from ..deploy.status import status as read_status
+from ..deploy.status import validate as read_validate
+from ..errors import ConfigurationError
+from ..steps import AppliedStep
+from ..steps import recording
+from ._moving import move
+from ._session import PathArg
+from ._session import Session
+from ._session import XArg
+from ._session import guarded
+from ._session import open_session
+
+DEFAULT_LOCK_WAIT = 600.0
+
+
+class BadOptionError(ConfigurationError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}.")
+
+
+def lock_wait_setting(given: float | None) -> float:
+    """``--lock-wait``, else ``REMODEL_LOCK_WAIT`` (app config, then environment), else 600 s."""
+    if given is not None:
+        value: object = given
+    else:
+        value = current_app.config.get("REMODEL_LOCK_WAIT", os.environ.get("REMODEL_LOCK_WAIT"))
+    if value is None or value == "":
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise BadOptionError(
+            f"REMODEL_LOCK_WAIT / --lock-wait must be a number of seconds (0 or more), "
+            f"not {value!r}: fix the setting"
+        )
+    return seconds
+
+
+@dataclass
+class DeploySettings:
+    """The deploy options of ``upgrade``/``downgrade``, as the API takes them."""
+
+    lock_wait: float | None = None
+    phase: str | None = None
+    backup: bool = False
+    backup_dir: str | os.PathLike[str] | None = None
+    progress: Progress | None = None
+
+    def options(self) -> DeployOptions:
+        if self.phase is not None and self.phase not in PHASES:
+            raise BadOptionError(f"phase must be 'pre' or 'post', not {self.phase!r}")
+        folder = None
+        if self.backup:
+            folder = Path(
+                self.backup_dir
+                or current_app.config.get("REMODEL_BACKUP_DIR")
+                or os.environ.get("REMODEL_BACKUP_DIR")
+                or "backups"
+            )
+        return DeployOptions(lock_wait_setting(self.lock_wait), self.phase, folder, self.progress)
+
+
+def _target(session: Session, tag: str | None = None) -> Target:
+    args = session.state.user_configure_args
+    engine = session.state.model_source().engine(None)
+
+    script = session.script_directory()
+
+    def apply(name: str, revision: str) -> None:
+        if name == "stamp":
+            command.stamp(session.config, revision, tag=tag)
+        else:
+            # One revision at a time: on the indexed folder, not reloaded per step.
+            move(session, script, name, revision, tag=tag)
+
+    return Target(
+        engine, script, apply,
+        args.get("version_table") or "alembic_version", args.get("version_table_schema"),
+    )
+
+
+def _several_binds(session: Session) -> bool:
+    return len(session.state.model_source().bind_keys()) > 1
+
+
+def run_locked(
+    session: Session, name: str, revision: str, tag: str | None, settings: DeploySettings,
+) -> tuple[list[AppliedStep], DeployReport]:
+    """``upgrade`` or ``downgrade`` through the deploy runner."""
+    options = settings.options()
+    target = _target(session, tag)
+    with recording() as steps, guarded(session, target.script, [revision]):
+        if _several_binds(session):
+            # Each bind has its own version table: the lock covers the run,
+            # Alembic's own single run does the rest.
+            with runner.locked(target, Holder(name, revision), options):
+                target.apply(name, revision)
+            return steps, DeployReport(locked=True)
+        report = getattr(runner, name)(target, revision, options)
+    return steps, report
+
+
+def stamp_locked(
+    session: Session, revisions: list[str], tag: str | None, purge: bool, lock_wait: float | None
+) -> list[AppliedStep]:
+    options = DeployOptions(lock_wait_setting(lock_wait))
+    target = _target(session, tag)
+    with recording() as steps, guarded(session, target.script, revisions):
+        with runner.locked(target, Holder("stamp", " ".join(revisions)), options) as (
+            ledger, _
+        ):
+            command.stamp(session.config, revisions, tag=tag, purge=purge)
+            for step in steps:
+                for revision in step.from_revisions if not step.is_upgrade else ():
+                    ledger.record(revision, "stamp", outcomes.ROLLED_BACK, None)
+                if step.is_upgrade and step.revision:
+                    stamped = _file_sum(target, step.revision)
+                    ledger.record(step.revision, "stamp", outcomes.STAMPED, stamped)
+    return steps
+
+
+def _file_sum(target: Target, revision: str) -> str | None:
+    try:
+        script = target.script.get_revision(revision)
+        return checksum(script.path) if isinstance(script, Script) else None
+    except Exception:
+        return None
+
+
+def plan(
+    directory: PathArg = None, revision: str = "head", downgrade: bool = False,
+    x_arg: XArg = None, phase: str | None = None,
+) -> list[PlannedRevision]:
+    """The revisions ``upgrade`` (or ``downgrade``) *revision* would run; changes nothing."""
+    session = open_session(directory, x_arg)
+    target = _target(session)
+    with guarded(session, target.script, [revision]):
+        heads = target.heads()
+        if downgrade:
+            steps = runner.pending_downgrades(target.script, heads, revision)
+        else:
+            steps, _ = runner.split_by_phase(
+                runner.pending_upgrades(target.script, heads, revision), phase
+            )
+
+        def offline_sql(step: Script) -> str:
+            buffer = io.StringIO()
+            session.config.output_buffer = buffer
+            down = step.down_revision
+            if isinstance(down, (tuple, list)):
+                raise ValueError("a merge revision changes only the version table")
+            if downgrade:
+                command.downgrade(session.config, f"{step.revision}:{down or 'base'}", sql=True)
+            elif down is None:
+                command.upgrade(session.config, step.revision, sql=True)
+            else:
+                command.upgrade(session.config, f"{down}:{step.revision}", sql=True)
+            return buffer.getvalue()
+
+        return make_plan(steps, "downgrade" if downgrade else "upgrade", offline_sql)
+
+
+def status(directory: PathArg = None) -> DeployStatus:
+    """Applied, pending and failed revisions, from the version table and the ledger."""
+    session = open_session(directory)
+    target = _target(session)
+    with guarded(session, target.script):
+        return read_status(target)
+
+
+def validate(directory: PathArg = None) -> list[str]:
+    """Problems with applied revisions' files (edited or missing); empty when none."""
+    session = open_session(directory)
+    target = _target(session)
+    with guarded(session, target.script):
+        return read_validate(target)
+
+
+def resolve(
+    revision: str, applied: bool, directory: PathArg = None, lock_wait: float | None = None
+) -> str:
+    """Record a manual recovery of *revision*; returns the outcome written."""
+    session = open_session(directory)
+    target = _target(session)
+    options = DeployOptions(lock_wait_setting(lock_wait))
+    with guarded(session, target.script, [revision]):
+        script = target.script.get_revision(revision)
+        assert isinstance(script, Script)
+        revision = script.revision
+        with runner.locked(target, Holder("resolve", revision), options) as (ledger, _):
+            entry = ledger.latest().get(revision)
+            state = entry.outcome if entry else "never run"
+            failed = {outcomes.FAILED, outcomes.PARTIAL, outcomes.INTERRUPTED}
+            current_sum = checksum(script.path)
+            accepts_edit = (
+                applied and entry is not None and entry.checksum not in (None, current_sum)
+                and entry.outcome in (outcomes.APPLIED, outcomes.ADOPTED, outcomes.STAMPED)
+            )
+            if entry is None or (entry.outcome not in failed and not accepts_edit):
+                raise NothingToResolveError(revision, state)
+            if applied and not accepts_edit:
+                target.apply("stamp", revision)
+            outcome = outcomes.APPLIED if applied else outcomes.ROLLED_BACK
+            ledger.record(revision, "resolve", outcome, current_sum)
+    return outcome

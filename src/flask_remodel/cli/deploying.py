@@ -1,0 +1,50 @@
+"""``flask db status``, ``validate`` and ``resolve``: the deploy ledger's commands."""
+
+from __future__ import annotations
+
+import click
+
+from .. import api
+from ..deploy.errors import LedgerMismatchError
+from ._boundary import options
+from ._deploy_output import print_status
+from ._options import directory_option
+from ._options import format_option
+from ._options import lock_wait_option
+from .group import db
+
+
+@db.command()
+@directory_option
+@format_option
+def status(directory: str | None, output_format: str) -> None:
+    """Show applied, pending and failed revisions (version table and ledger)."""
+    print_status(api.status(options().directory_for(directory)), output_format)
+
+
+@db.command()
+@directory_option
+def validate(directory: str | None) -> None:
+    """Fail (exit 8) if an applied revision's file was edited or is missing."""
+    problems = api.validate(options().directory_for(directory))
+    if problems:
+        raise LedgerMismatchError(problems)
+    click.echo("Every applied revision matches its file.")
+
+
+@db.command()
+@directory_option
+@lock_wait_option
+@click.option("--applied", "outcome", flag_value="applied",
+              help="The revision was finished by hand: record it as applied.")
+@click.option("--rolled-back", "outcome", flag_value="rolled-back",
+              help="The revision was undone by hand: the next upgrade runs it again.")
+@click.argument("revision")
+def resolve(
+    directory: str | None, lock_wait: float | None, outcome: str | None, revision: str
+) -> None:
+    """Record how a failed or interrupted revision was repaired by hand."""
+    if outcome is None:
+        raise click.UsageError("say what was done: --applied or --rolled-back")
+    api.resolve(revision, outcome == "applied", options().directory_for(directory), lock_wait)
+    click.echo(f"Recorded {revision} as {outcome.replace('-', ' ')}.")

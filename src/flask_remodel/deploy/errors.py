@@ -1,0 +1,112 @@
+"""Errors of safe deploys (part of the RemodelError hierarchy, see ``errors.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import ConfigurationError
+from ..errors import MigrationFailedError
+from ..errors import RemodelError
+
+
+class DeployLockTimeoutError(RemodelError):
+    """Another instance held the deploy lock for longer than the wait allowed."""
+
+    exit_code = 7
+
+    def __init__(self, waited: float, holder: str | None) -> None:
+        who = f"held by {holder}" if holder else "held by another instance"
+        super().__init__(
+            f"Gave up after {waited:.0f} s waiting for the deploy lock ({who}). "
+            "Let that deploy finish and run the command again, or wait longer with "
+            "--lock-wait SECONDS (or REMODEL_LOCK_WAIT)."
+        )
+        self.waited = waited
+        self.holder = holder
+
+
+class UnresolvedRevisionError(RemodelError):
+    """A revision stopped half-way on a database that kept part of it."""
+
+    exit_code = 9
+
+    def __init__(self, revision: str, state: str, statements: Sequence[str]) -> None:
+        ran = (
+            f"{len(statements)} statement(s) of it were committed: "
+            + "; ".join(s.splitlines()[0][:80] for s in statements)
+            if statements
+            else "some of it may have been committed"
+        )
+        super().__init__(
+            f"Revision {revision} is {state} and {ran}. Finish it or undo it by hand, then "
+            f"record what you did with 'flask db resolve {revision} --applied' or "
+            f"'flask db resolve {revision} --rolled-back'; upgrade will not run it again "
+            "before that."
+        )
+        self.revision = revision
+        self.statements = tuple(statements)
+
+
+class PartiallyAppliedError(MigrationFailedError):
+    """A revision failed on a database that commits each DDL statement on its own."""
+
+    def __init__(self, revision: str, reason: str, statements: Sequence[str]) -> None:
+        super().__init__(revision, reason, kept=True)
+        self.message = (
+            f"Migration {revision} failed: {reason}. This database commits each DDL "
+            f"statement on its own, so what ran before the failure is kept "
+            f"({len(statements)} statement(s), listed by 'flask db status'): repair the "
+            f"schema by hand, then run 'flask db resolve {revision} --applied' (finished "
+            "by hand) or '--rolled-back' (undone by hand)."
+        )
+        self.statements = tuple(statements)
+
+
+class LedgerMismatchError(RemodelError):
+    """``validate``: applied revisions whose files changed or disappeared."""
+
+    exit_code = 8
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(
+            f"{'; '.join(problems)}. Restore the applied files as they were and put the "
+            "change in a new revision ('flask db revision'), or, if the edit is intended, "
+            "record it with 'flask db resolve REV --applied'."
+        )
+        self.problems = tuple(problems)
+
+
+class NothingToResolveError(RemodelError):
+    exit_code = 5
+
+    def __init__(self, revision: str, state: str) -> None:
+        super().__init__(
+            f"Revision {revision} has nothing to resolve (the ledger says: {state}). "
+            "'flask db status' lists failed and interrupted revisions."
+        )
+
+
+class BackupError(RemodelError):
+    """The backup asked for could not be taken; nothing was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"No backup taken, and nothing changed: {reason}. Fix that, or run the "
+            "upgrade without --backup."
+        )
+
+
+class BackupToolMissingError(ConfigurationError):
+    def __init__(self, tool: str, variable: str) -> None:
+        super().__init__(
+            f"--backup needs '{tool}', which is not on PATH: install the database's client "
+            f"tools, or point {variable} at the program. Nothing was changed."
+        )
+
+
+class BadPhaseError(ConfigurationError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"{path}: {reason}. Set remodel_phase = \"pre\" or \"post\" at module level, "
+            "or remove it."
+        )

@@ -1,0 +1,174 @@
+"""The ledger: what ran on this database, when, from which file, and how it ended.
+
+Every write is its own short transaction on a connection of its own, never
+on the migration connection: the row saying a revision *started* must
+survive the revision failing or the process being killed, and a ledger write
+must not become part of the revision's transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from .tables import LEDGER_TABLE
+from .tables import ledger_table
+
+# Outcomes a row can have.
+RUNNING = "running"  # started; the process still runs, or died (see status)
+APPLIED = "applied"
+ROLLED_BACK = "rolled_back"  # downgraded, or resolved as undone
+FAILED = "failed"  # failed, and the database rolled all of it back
+PARTIAL = "partial"  # failed after some statements were committed (MySQL/MariaDB)
+INTERRUPTED = "interrupted"  # the process died; found by the next run
+STAMPED = "stamped"
+ADOPTED = "adopted"  # applied before the ledger existed
+
+NEEDS_RESOLVE = frozenset({PARTIAL})
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers without a passwd entry)
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger row."""
+
+    id: int
+    revision: str
+    direction: str
+    outcome: str
+    checksum: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    host: str | None
+    pid: int | None
+    username: str | None
+    failed_operation: str | None
+    error: str | None
+    executed: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Entry:
+        executed = tuple(s for s in (row["executed"] or "").split("\n;\n") if s)
+        return cls(
+            id=row["id"], revision=row["revision"], direction=row["direction"],
+            outcome=row["outcome"], checksum=row["checksum"], started_at=row["started_at"],
+            finished_at=row["finished_at"], duration_ms=row["duration_ms"], host=row["host"],
+            pid=row["pid"], username=row["username"],
+            failed_operation=row["failed_operation"], error=row["error"], executed=executed,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for key in ("started_at", "finished_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat(timespec="milliseconds") + "Z"
+        data["executed"] = list(self.executed)
+        return data
+
+
+class Ledger:
+    """The ``remodel_ledger`` table of one database."""
+
+    def __init__(self, engine: Engine, schema: str | None = None) -> None:
+        self.engine = engine
+        self.table = ledger_table(schema)
+
+    def exists(self) -> bool:
+        with self.engine.connect() as connection:
+            return bool(
+                sa.inspect(connection).has_table(LEDGER_TABLE, schema=self.table.schema)
+            )
+
+    def create(self) -> bool:
+        """Create the table if missing (under the deploy lock); True if it was created."""
+        if self.exists():
+            return False
+        with self.engine.begin() as connection:
+            self.table.create(connection)
+        return True
+
+    def _write(self, statement: Any) -> Any:
+        with self.engine.begin() as connection:
+            return connection.execute(statement)
+
+    def start(
+        self, revision: str, direction: str, checksum: str | None, outcome: str = RUNNING
+    ) -> int:
+        result = self._write(
+            self.table.insert().values(
+                revision=revision, direction=direction, outcome=outcome, checksum=checksum,
+                started_at=_now(), host=socket.gethostname(), pid=os.getpid(),
+                username=_user(),
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def record_executed(self, entry_id: int, statements: Iterable[str]) -> None:
+        self._write(
+            self.table.update().where(self.table.c.id == entry_id)
+            .values(executed="\n;\n".join(statements))
+        )
+
+    def finish(
+        self,
+        entry_id: int,
+        outcome: str,
+        *,
+        seconds: float | None = None,
+        error: str | None = None,
+        failed_operation: str | None = None,
+        executed: Iterable[str] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"outcome": outcome, "finished_at": _now()}
+        if seconds is not None:
+            values["duration_ms"] = round(seconds * 1000)
+        if error is not None:
+            values["error"] = error[:2000]
+        if failed_operation is not None:
+            values["failed_operation"] = failed_operation[:2000]
+        if executed is not None:
+            values["executed"] = "\n;\n".join(executed)
+        self._write(self.table.update().where(self.table.c.id == entry_id).values(**values))
+
+    def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:
+        """A row that starts and ends at once (stamp, resolve, adoption)."""
+        entry_id = self.start(revision, direction, checksum, outcome)
+        self.finish(entry_id, outcome, seconds=0.0)
+
+    def entries(self) -> list[Entry]:
+        """Every row, oldest first (none when the table does not exist yet)."""
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(self.table).order_by(self.table.c.id)
+                ).mappings().all()
+        except DBAPIError:
+            if self.exists():
+                raise
+            return []
+        return [Entry.from_row(row) for row in rows]
+
+    def latest(self) -> dict[str, Entry]:
+        """The last row of each revision."""
+        return {entry.revision: entry for entry in self.entries()}

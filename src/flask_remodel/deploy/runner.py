@@ -1,0 +1,421 @@
+"""Upgrades and downgrades revision by revision, under the deploy lock, into the ledger.
+
+The caller (the Flask-aware command layer) hands in a :class:`Target`: the
+engine, the migrations folder and a function that runs *one* Alembic command
+step. This module decides which steps to run, in which order, under which
+lock, and writes down each one's start and end.
+
+Each step is a separate Alembic command, hence a separate transaction where
+the database can roll DDL back (PostgreSQL, and SQLite inside Flask-Remodel's
+SQLite session): a failure keeps the revisions before it and nothing of its
+own. On MySQL/MariaDB, where every DDL statement commits, the statements of
+the running revision are written to the ledger as they succeed, so a failure
+(or a killed process) leaves a record of exactly what ran, and ``upgrade``
+refuses to run that revision again until ``resolve`` says what was done.
+"""
+
+from __future__ import annotations
+
+import linecache
+import time
+import traceback
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ..errors import MigrationFailedError
+from ..urls import mask_passwords
+from . import ledger as outcomes
+from .backup import Backup
+from .backup import take_backup
+from .errors import BadPhaseError
+from .errors import PartiallyAppliedError
+from .errors import UnresolvedRevisionError
+from .ledger import Ledger
+from .locks import Holder
+from .locks import NoLongerNeeded
+from .locks import OnWait
+from .locks import deploy_lock
+from .scripts import checksum
+from .scripts import revision_facts
+from .tables import OWN_TABLES
+
+TRANSACTIONAL_DDL = frozenset({"postgresql", "sqlite"})
+_CHANGES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "RENAME", "TRUNCATE")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A progress event; ``kind`` is ``waiting``, ``backup``, ``started``, ``applied``,
+    ``rolled_back``, ``failed`` or ``held`` (revisions left for a later phase)."""
+
+    kind: str
+    revision: str | None = None
+    message: str = ""
+    index: int = 0
+    total: int = 0
+    seconds: float | None = None
+    detail: str = ""
+
+
+Progress = Callable[[Event], None]
+
+
+@dataclass
+class Target:
+    """One database, seen by the runner."""
+
+    engine: Engine
+    script: ScriptDirectory
+    apply: Callable[[str, str], None]
+    """``apply(command, revision)`` runs one Alembic ``upgrade``/``downgrade``/``stamp``."""
+    version_table: str = "alembic_version"
+    schema: str | None = None
+
+    @property
+    def transactional(self) -> bool:
+        return self.engine.dialect.name in TRANSACTIONAL_DDL
+
+    def heads(self) -> tuple[str, ...]:
+        """The revisions the version table holds now (read with Alembic's public API)."""
+        with self.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={"version_table": self.version_table, "version_table_schema": self.schema},
+            )
+            return tuple(context.get_current_heads())
+
+    def applied(self, heads: tuple[str, ...]) -> list[Script]:
+        """Every revision at or below *heads*, oldest first."""
+        if not heads:
+            return []
+        found = self.script.iterate_revisions(heads, "base")
+        return [s for s in reversed(list(found)) if isinstance(s, Script)]
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.engine, self.schema)
+
+
+@dataclass
+class DeployOptions:
+    lock_wait: float = 600.0
+    phase: str | None = None
+    backup_dir: Path | None = None
+    progress: Progress | None = None
+
+    def emit(self, event: Event) -> None:
+        if self.progress is not None:
+            self.progress(event)
+
+
+@dataclass
+class StepResult:
+    revision: str
+    direction: str
+    seconds: float
+    message: str = ""
+
+
+@dataclass
+class DeployReport:
+    """What ``upgrade``/``downgrade`` did under the lock."""
+
+    steps: list[StepResult] = field(default_factory=list)
+    locked: bool = False
+    """False when there was nothing to do, so no lock was taken."""
+    waited: float = 0.0
+    backup: Backup | None = None
+    held_back: list[str] = field(default_factory=list)
+    """Pending revisions left for ``--phase post``."""
+
+
+def pending_upgrades(script: ScriptDirectory, heads: tuple[str, ...], target: str) -> list[Script]:
+    """The revisions ``upgrade target`` runs from *heads*, in order."""
+    found = script.iterate_revisions(target, heads, implicit_base=True)
+    return [s for s in reversed(list(found)) if isinstance(s, Script)]
+
+
+def pending_downgrades(
+    script: ScriptDirectory, heads: tuple[str, ...], target: str
+) -> list[Script]:
+    """The revisions ``downgrade target`` undoes from *heads*, in order."""
+    found = script.iterate_revisions(heads, target, select_for_downgrade=True)
+    return [s for s in found if isinstance(s, Script)]
+
+
+def phase_of(script: Script) -> str | None:
+    try:
+        return revision_facts(script.path).phase
+    except ValueError as exc:
+        raise BadPhaseError(script.path, str(exc)) from exc
+
+
+def split_by_phase(steps: list[Script], phase: str | None) -> tuple[list[Script], list[Script]]:
+    """``(run now, held back)``: ``--phase pre`` stops before the first post-deploy revision."""
+    if phase != "pre":
+        return steps, []
+    for index, step in enumerate(steps):
+        if phase_of(step) == "post":
+            return steps[:index], steps[index:]
+    return steps, []
+
+
+@contextmanager
+def locked(
+    target: Target, holder: Holder, options: DeployOptions,
+    done: Callable[[], bool] | None = None,
+) -> Iterator[tuple[Ledger, float]]:
+    """The deploy lock, then the ledger (created and adopted if new) and recovery done.
+
+    Raises :class:`NoLongerNeeded` if *done* returns True while waiting.
+    """
+    start = time.monotonic()
+
+    def waiting(who: Holder | None, waited: float) -> None:
+        detail = f"held by {who.describe()}" if who else "held by another instance"
+        options.emit(Event("waiting", seconds=waited, detail=detail))
+
+    on_wait: OnWait = waiting
+    with deploy_lock(target.engine, holder, options.lock_wait, on_wait, target.schema, done):
+        waited = time.monotonic() - start
+        ledger = target.ledger()
+        try:
+            applied = target.applied(target.heads())
+        except Exception:
+            # The version table names a revision the folder lacks: the command
+            # itself reports that (or, for stamp --purge, repairs it).
+            applied = []
+        if ledger.create():
+            adopt(ledger, applied)
+        recover(ledger, target, applied)
+        yield ledger, waited
+
+
+def adopt(ledger: Ledger, applied: list[Script]) -> None:
+    """A database older than the ledger: record its applied revisions as they are now."""
+    for script in applied:
+        ledger.record(script.revision, "upgrade", outcomes.ADOPTED, _checksum(script))
+
+
+def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
+    """Close rows left ``running`` by a process that died (we hold the lock, so it did)."""
+    applied = {s.revision for s in scripts}
+    for entry in ledger.latest().values():
+        if entry.outcome != outcomes.RUNNING:
+            continue
+        done = (entry.revision in applied) == (entry.direction == "upgrade")
+        if done:
+            outcome = outcomes.APPLIED if entry.direction == "upgrade" else outcomes.ROLLED_BACK
+            note = "the process died after the version table moved"
+        elif target.transactional or not entry.executed:
+            outcome, note = outcomes.INTERRUPTED, "the process died; the database rolled it back"
+        else:
+            outcome = outcomes.PARTIAL
+            note = "the process died after some statements were committed"
+        ledger.finish(entry.id, outcome, error=note)
+
+
+def refuse_unresolved(ledger: Ledger, steps: list[Script]) -> None:
+    latest = ledger.latest()
+    for step in steps:
+        entry = latest.get(step.revision)
+        if entry is not None and entry.outcome in outcomes.NEEDS_RESOLVE:
+            raise UnresolvedRevisionError(step.revision, "partially applied", entry.executed)
+
+
+def _checksum(script: Script) -> str | None:
+    try:
+        return checksum(script.path)
+    except OSError:
+        return None
+
+
+def failing_operation(exc: BaseException, path: str) -> str | None:
+    """``line N: <source>`` of the revision file's line that raised *exc*."""
+    wanted = str(Path(path).resolve())
+    found = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if str(Path(frame.f_code.co_filename).resolve()) == wanted:
+            found = f"line {lineno}: {linecache.getline(frame.f_code.co_filename, lineno).strip()}"
+    return found
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return mask_passwords(text.splitlines()[0] if text else type(exc).__name__)
+
+
+class _Statements:
+    """The changing statements the revision ran, from SQLAlchemy's cursor events."""
+
+    def __init__(self, target: Target, ledger: Ledger, entry_id: int) -> None:
+        self.target = target
+        self.ledger = ledger
+        self.entry_id = entry_id
+        self.seen: list[str] = []
+        self._writing = False
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self._writing:
+            return
+        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if head not in _CHANGES or self.target.version_table in statement:
+            return
+        if any(name in statement for name in OWN_TABLES):
+            return
+        self.seen.append(statement.strip())
+        if not self.target.transactional:
+            # Committed already: write it down now, in case the process dies next.
+            self._writing = True
+            try:
+                self.ledger.record_executed(self.entry_id, self.seen)
+            finally:
+                self._writing = False
+
+    @contextmanager
+    def listening(self) -> Iterator[None]:
+        event.listen(self.target.engine, "after_cursor_execute", self)
+        try:
+            yield
+        finally:
+            event.remove(self.target.engine, "after_cursor_execute", self)
+
+
+def _run_step(
+    target: Target, ledger: Ledger, step: Script, command: str, revision_arg: str,
+    index: int, total: int, options: DeployOptions,
+) -> StepResult:
+    direction = "upgrade" if command == "upgrade" else "downgrade"
+    message = step.doc or ""
+    entry_id = ledger.start(step.revision, direction, _checksum(step))
+    options.emit(Event("started", step.revision, message, index, total))
+    statements = _Statements(target, ledger, entry_id)
+    began = time.monotonic()
+    try:
+        with statements.listening():
+            target.apply(command, revision_arg)
+    except Exception as exc:
+        seconds = time.monotonic() - began
+        kept = bool(statements.seen) and not target.transactional
+        ledger.finish(
+            entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
+            error=_reason(exc), failed_operation=failing_operation(exc, step.path),
+            executed=statements.seen if kept else None,  # else rolled back with it
+        )
+        options.emit(Event("failed", step.revision, message, index, total, seconds, _reason(exc)))
+        if kept:
+            raise PartiallyAppliedError(step.revision, _reason(exc), statements.seen) from exc
+        raise
+    seconds = time.monotonic() - began
+    outcome = outcomes.APPLIED if direction == "upgrade" else outcomes.ROLLED_BACK
+    ledger.finish(entry_id, outcome, seconds=seconds)
+    options.emit(Event(outcome, step.revision, message, index, total, seconds))
+    return StepResult(step.revision, direction, seconds, message)
+
+
+def upgrade(target: Target, revision: str, options: DeployOptions) -> DeployReport:
+    """Upgrade to *revision* one revision at a time (see the module docstring)."""
+    report = DeployReport()
+
+    def todo() -> tuple[list[Script], list[Script]]:
+        pending = pending_upgrades(target.script, target.heads(), revision)
+        return split_by_phase(pending, options.phase)
+
+    steps, held = todo()
+    if steps:  # else already there: no lock, no wait (N instances start in parallel)
+        report = _upgrade_under_lock(target, revision, options, todo)
+    else:
+        report.held_back = [s.revision for s in held]
+    if report.held_back:
+        options.emit(Event("held", detail=", ".join(report.held_back)))
+    return report
+
+
+def _upgrade_under_lock(
+    target: Target, revision: str, options: DeployOptions,
+    todo: Callable[[], tuple[list[Script], list[Script]]],
+) -> DeployReport:
+    report = DeployReport()
+    try:
+        with locked(target, Holder("upgrade", revision), options, lambda: not todo()[0]) as (
+            ledger, waited
+        ):
+            report.locked, report.waited = True, waited
+            # Someone else may have done the work while we waited.
+            steps, held = todo()
+            report.held_back = [s.revision for s in held]
+            _upgrade_locked(target, ledger, steps, options, report)
+    except NoLongerNeeded:
+        report.held_back = [s.revision for s in todo()[1]]
+    return report
+
+
+def _upgrade_locked(
+    target: Target, ledger: Ledger, steps: list[Script], options: DeployOptions,
+    report: DeployReport,
+) -> None:
+    refuse_unresolved(ledger, steps)
+    if steps and options.backup_dir is not None:
+        report.backup = take_backup(target.engine, options.backup_dir, steps[0].revision)
+        options.emit(Event("backup", detail=report.backup.describe()))
+    for index, step in enumerate(steps, 1):
+        report.steps.append(
+            _run_step(target, ledger, step, "upgrade", step.revision, index, len(steps),
+                      options)
+        )
+    if steps:
+        verify_applied(target, steps[-1])
+
+
+def verify_applied(target: Target, last: Script) -> None:
+    """Fail when the version table did not move: an env.py that swallowed an error
+    or never committed reports success otherwise."""
+    if last.revision not in {s.revision for s in target.applied(target.heads())}:
+        raise MigrationFailedError(
+            last.revision,
+            "it ran, but the version table does not show it applied (does env.py catch "
+            "errors or skip the commit?)",
+            kept=True,
+        )
+
+
+def _linear(steps: list[Script], heads: tuple[str, ...]) -> bool:
+    return len(heads) <= 1 and all(not isinstance(s.down_revision, (tuple, list)) for s in steps)
+
+
+def downgrade(target: Target, revision: str, options: DeployOptions) -> DeployReport:
+    """Downgrade to *revision*, one revision at a time where the history is linear."""
+    report = DeployReport()
+    if not pending_downgrades(target.script, target.heads(), revision):
+        return report
+    with locked(target, Holder("downgrade", revision), options) as (ledger, waited):
+        report.locked, report.waited = True, waited
+        heads = target.heads()
+        steps = pending_downgrades(target.script, heads, revision)
+        if not _linear(steps, heads):
+            # Merge points have no single revision to step down to: one Alembic
+            # run, recorded afterwards.
+            began = time.monotonic()
+            target.apply("downgrade", revision)
+            for step in steps:
+                ledger.record(step.revision, "downgrade", outcomes.ROLLED_BACK, _checksum(step))
+            seconds = time.monotonic() - began
+            report.steps = [StepResult(s.revision, "downgrade", seconds) for s in steps]
+            return report
+        for index, step in enumerate(steps, 1):
+            down = step.down_revision
+            report.steps.append(
+                _run_step(target, ledger, step, "downgrade", str(down) if down else "base",
+                          index, len(steps), options)
+            )
+    return report

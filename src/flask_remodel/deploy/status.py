@@ -1,0 +1,124 @@
+"""``status`` and ``validate``: the version table and the ledger, read side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from alembic.script import Script
+
+from . import ledger as outcomes
+from .ledger import Entry
+from .locks import current_holder
+from .locks import lock_is_free
+from .runner import Target
+from .runner import pending_upgrades
+from .runner import phase_of
+from .scripts import checksum
+
+_APPLIED_STATES = frozenset({outcomes.APPLIED, outcomes.ADOPTED, outcomes.STAMPED})
+_PROBLEMS = frozenset(
+    {outcomes.RUNNING, outcomes.FAILED, outcomes.PARTIAL, outcomes.INTERRUPTED}
+)
+
+
+@dataclass(frozen=True)
+class RevisionState:
+    revision: str
+    message: str
+    state: str
+    """``applied``, ``pending``, ``failed``, ``partial``, ``interrupted`` or ``running``."""
+    phase: str | None = None
+    entry: Entry | None = None
+    edited: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision, "message": self.message, "state": self.state,
+            "phase": self.phase, "edited": self.edited,
+            "ledger": self.entry.as_dict() if self.entry else None,
+        }
+
+
+@dataclass
+class DeployStatus:
+    heads: tuple[str, ...]
+    applied: list[RevisionState] = field(default_factory=list)
+    pending: list[RevisionState] = field(default_factory=list)
+    problems: list[RevisionState] = field(default_factory=list)
+    lock_holder: str | None = None
+    has_ledger: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "heads": list(self.heads), "has_ledger": self.has_ledger,
+            "lock_holder": self.lock_holder,
+            "applied": [r.as_dict() for r in self.applied],
+            "pending": [r.as_dict() for r in self.pending],
+            "problems": [r.as_dict() for r in self.problems],
+        }
+
+
+def _edited(script: Script, entry: Entry | None) -> bool:
+    if entry is None or entry.checksum is None:
+        return False
+    try:
+        return checksum(script.path) != entry.checksum
+    except OSError:
+        return True
+
+
+def status(target: Target) -> DeployStatus:
+    ledger = target.ledger()
+    heads = target.heads()
+    result = DeployStatus(heads, has_ledger=ledger.exists())
+    latest = ledger.latest()
+    free = lock_is_free(target.engine, target.schema)
+    if not free:
+        holder = current_holder(target.engine, target.schema)
+        result.lock_holder = holder.describe() if holder else "another instance"
+    for script in target.applied(heads):
+        entry = latest.get(script.revision)
+        result.applied.append(
+            RevisionState(script.revision, script.doc or "", "applied", phase_of(script),
+                          entry, _edited(script, entry))
+        )
+    for script in pending_upgrades(target.script, heads, "heads"):
+        result.pending.append(
+            RevisionState(script.revision, script.doc or "", "pending", phase_of(script),
+                          latest.get(script.revision))
+        )
+    known = {r.revision for r in result.applied}
+    for revision, entry in latest.items():
+        if entry.outcome not in _PROBLEMS:
+            continue
+        state = entry.outcome
+        if state == outcomes.RUNNING and free:
+            # Nobody holds the lock, so the process that started it is gone.
+            state = outcomes.INTERRUPTED
+            if revision in known:
+                state = "applied (ledger not closed)"
+            elif entry.executed and not target.transactional:
+                state = outcomes.PARTIAL
+        result.problems.append(RevisionState(revision, "", state, None, entry))
+    return result
+
+
+def validate(target: Target) -> list[str]:
+    """One line per applied revision whose file changed or is missing (empty: all good)."""
+    problems = []
+    for revision, entry in target.ledger().latest().items():
+        if entry.outcome not in _APPLIED_STATES:
+            continue
+        try:
+            script = target.script.get_revision(revision)
+        except Exception:
+            script = None
+        if not isinstance(script, Script):
+            problems.append(f"revision {revision} is applied but its file is missing")
+        elif _edited(script, entry):
+            problems.append(
+                f"revision {revision} was edited after it was applied ({script.path})"
+            )
+    return problems

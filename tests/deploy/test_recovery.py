@@ -1,0 +1,93 @@
+"""A killed upgrade, a failing revision, and what status, upgrade and resolve do next."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from support import execute
+from support import table_names
+
+from .conftest import Project
+
+TRANSACTIONAL = ("sqlite", "postgresql")
+
+
+def _kill_in_r2(project: Project) -> None:
+    process = project.spawn("upgrade", REMODEL_TEST_HANG="r2")
+    project.wait_for(project.root / "r2.hanging", process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def test_killed_mid_revision(project: Project, backend: str) -> None:
+    project.add_tables(3, sleep=0)
+    _kill_in_r2(project)
+
+    # r1 is in; of r2 only the DDL MariaDB committed by itself (its INSERT was rolled back).
+    assert project.log() == {"r1": 1}
+    assert ("t_2" in table_names(project.url)) == (backend not in TRANSACTIONAL)
+    status = project.made.ok("status").output
+    assert "Database at: r1" in status
+    expected = "interrupted" if backend in TRANSACTIONAL else "partial"
+    assert f"r2  {expected}" in status, status
+    assert "Deploy lock: held" not in status  # the dead process's lock went with it
+
+    result = project.made.cli("upgrade")
+    if backend in TRANSACTIONAL:
+        assert result.exit_code == 0, result.output
+    else:
+        # Part of r2 was committed: upgrade will not run it blindly again.
+        assert result.exit_code == 9, result.output
+        assert "flask db resolve r2 --applied" in result.output
+        assert "CREATE TABLE t_2" in result.output
+        execute(project.url, "DROP TABLE t_2")
+        project.made.ok("resolve", "r2", "--rolled-back")
+        project.made.ok("upgrade")
+    assert project.log() == {"r1": 1, "r2": 1, "r3": 1}
+    outcomes = [(e["revision"], e["outcome"]) for e in project.ledger()]
+    assert outcomes[0] == ("r1", "applied")
+    assert outcomes[1] == ("r2", expected)
+    assert outcomes[-2:] == [("r2", "applied"), ("r3", "applied")]
+    assert "Needs attention" not in project.made.ok("status").output
+
+
+def test_failing_revision(project: Project, backend: str) -> None:
+    project.add_tables(1, sleep=0)
+    project.add(
+        "op.create_table('half', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "op.execute('SELECT * FROM no_such_table')", sleep=0,
+    )
+    result = project.made.cli("upgrade")
+    assert result.exit_code == 1
+    assert project.log() == {"r1": 1}
+    failed = project.ledger()[-1]
+    assert failed["revision"] == "r2"
+    assert "no_such_table" in failed["failed_operation"]
+    status = project.made.ok("status").output
+    if backend in TRANSACTIONAL:
+        assert failed["outcome"] == "failed" and not failed["executed"]
+        assert "half" not in table_names(project.url)
+        # Nothing of r2 was kept, so running it again is safe (and fails the same way).
+        assert project.made.cli("upgrade").exit_code == 1
+    else:
+        assert failed["outcome"] == "partial"
+        assert "CREATE TABLE half" in failed["executed"]
+        assert "committed: CREATE TABLE half" in status
+        again = project.made.cli("upgrade")
+        assert again.exit_code == 9 and "resolve r2" in again.output
+        assert project.ledger()[-1] == failed  # refused before running anything
+    assert "r2  " + failed["outcome"] in status
+
+
+def test_resolve_applied_after_finishing_by_hand(project: Project, backend: str) -> None:
+    project.add_tables(1, sleep=0)
+    project.add("op.execute('SELECT * FROM no_such_table')", sleep=0)
+    assert project.made.cli("upgrade").exit_code == 1
+    project.made.ok("resolve", "r2", "--applied")
+    assert "Database at: r2" in project.made.ok("status").output
+    nothing = project.made.cli("resolve", "r1", "--applied")
+    assert nothing.exit_code == 5 and "nothing to resolve" in nothing.output
+    missing_flag = project.made.cli("resolve", "r2")
+    assert missing_flag.exit_code == 2
