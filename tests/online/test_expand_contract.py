@@ -13,6 +13,7 @@ from support.apps import AppFactory
 from support.apps import add_table
 from support.online import OnlineProject
 from support.online import ok
+from support.online import resolve_stop
 
 EXPAND = "op.expand_column('item', 'qty', 'qty_new', sa.BigInteger(), batch_size=20)"
 
@@ -81,6 +82,7 @@ def test_an_expansion_that_stopped_is_run_again(project: OnlineProject) -> None:
     assert project.upgrade().exit_code == 1
     # column, triggers and copied rows were committed by the batches
     assert project.scalar("SELECT COUNT(*) FROM item WHERE qty_new = qty") == 50
+    resolve_stop(project, 'ex')
     path = project.made.migrations_dir / "versions" / "ex_ex.py"
     path.write_text(path.read_text().replace("op.execute('SELECT * FROM no_such_table')", ""))
     result = ok(project.upgrade())

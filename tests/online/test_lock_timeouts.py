@@ -112,7 +112,9 @@ def test_a_lock_held_too_long_fails_naming_the_blocker(
     with held_lock(database_url, project):
         result = project.upgrade()
     elapsed = time.monotonic() - started
-    assert result.exit_code == 7, result.output
+    # On MariaDB the revision's first statement (CREATE TABLE extra) was committed,
+    # so the deploy runner reports the revision as partly applied (exit 1).
+    assert result.exit_code == (7 if project.dialect == "postgresql" else 1), result.output
     assert "waited for a lock 3 time(s), 100 ms each" in result.output
     assert "blocked by process" in result.output
     if project.dialect == "postgresql":
@@ -132,6 +134,7 @@ def test_a_lock_held_too_long_fails_naming_the_blocker(
         assert "Nothing of it was kept" in result.output
     else:
         assert "what ran before the failure is kept" in result.output
+        assert "flask db resolve r1 --applied" in result.output
     assert project.scalar("SELECT version_num FROM alembic_version") == "r0"
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from flask_remodel.deploy.tables import OWN_TABLES
 from support import engine_for
 
 
@@ -27,7 +28,7 @@ def schema(url: str) -> dict[str, Any]:
     with engine_for(url) as engine:
         inspector = sa.inspect(engine)
         for table in sorted(inspector.get_table_names()):
-            if table == "alembic_version":
+            if table == "alembic_version" or table in OWN_TABLES:  # bookkeeping, not schema
                 continue
             found[table] = {
                 "columns": [

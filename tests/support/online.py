@@ -87,3 +87,15 @@ def ok(result: Result) -> Result:
     return result
 
 
+def resolve_stop(project: OnlineProject, revision: str) -> None:
+    """Where DDL commits on its own, record that *revision* stopped part-way.
+
+    The deploy ledger holds a partly-run revision back until ``resolve``
+    records what was done; on PostgreSQL and SQLite nothing of it was kept.
+    """
+    if project.dialect in ("postgresql", "sqlite"):
+        return
+    refused = project.upgrade()
+    assert refused.exit_code == 9, refused.output
+    assert f"flask db resolve {revision}" in refused.output
+    ok(project.made.cli("resolve", revision, "--rolled-back"))

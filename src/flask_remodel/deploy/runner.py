@@ -251,6 +251,9 @@ def failing_operation(exc: BaseException, path: str) -> str | None:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, MigrationFailedError):
+        # Its own advice on what to do next would repeat (or contradict) ours.
+        return mask_passwords(exc.reason.splitlines()[0] if exc.reason else type(exc).__name__)
     text = str(getattr(exc, "orig", None) or exc).strip()
     return mask_passwords(text.splitlines()[0] if text else type(exc).__name__)
 
