@@ -11,6 +11,7 @@ from typing import Any
 
 from alembic.operations import Operations
 from alembic.script import Script
+from alembic.script import ScriptDirectory
 
 Implementation = Callable[[Any, Any], Any]
 
@@ -39,3 +40,37 @@ def registered_implementation(op_class: type[Any]) -> Implementation:
     """
     found: Implementation = Operations._to_impl.dispatch(op_class, "default")
     return found
+
+
+def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> list[Any]:
+    """The steps from *current* up to *destination*, as ``alembic upgrade`` plans them.
+
+    ``flask_remodel.testing`` runs revisions on a connection it holds itself
+    (a scratch database, not the app's), so it cannot go through
+    ``command.upgrade`` and the env.py; Alembic's planning of the steps is only
+    reachable as ``ScriptDirectory._upgrade_revs``, which ``command.upgrade``
+    itself calls.
+    """
+    steps: list[Any] = script._upgrade_revs(destination, current)
+    return steps
+
+
+def downgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> list[Any]:
+    """The steps from *current* down to *destination* (``ScriptDirectory._downgrade_revs``)."""
+    steps: list[Any] = script._downgrade_revs(destination, current)
+    return steps
+
+
+def single_step(script: ScriptDirectory, revision: Script, is_upgrade: bool) -> list[Any]:
+    """Exactly one revision applied or undone, whatever else the database is at.
+
+    Downgrading "to the parent" with Alembic's planner also undoes every other
+    applied branch built on that parent, so a check that takes one revision
+    down and up again on a branched history needs the single
+    ``RevisionStep`` that the planner would build for it. ``RevisionStep`` and
+    its constructor ``(revision_map, script, is_upgrade)`` are unchanged
+    between 1.18 and 1.20.
+    """
+    from alembic.runtime.migration import RevisionStep
+
+    return [RevisionStep(script.revision_map, revision, is_upgrade)]

@@ -2,6 +2,7 @@
 
 from . import inspecting  # noqa: F401 - registers the commands on the group
 from . import running  # noqa: F401
+from . import testing  # noqa: F401
 from . import writing  # noqa: F401
 from .group import db
 
