@@ -155,6 +155,9 @@ FAULTS: dict[str, Fault] = {
         "up/down/up", REVISIONS[2], "schema after downgrade", "table post is left behind"
     ),
     "fails on existing rows": Fault("upgrade", REVISIONS[4], "upgrade", ""),
+    "downgrade deletes rows": Fault(
+        "data kept", REVISIONS[3], "rows kept by downgrade", "rows of account"
+    ),
     "drifted models": Fault("models match", REVISIONS[5], "autogenerate", "email"),
     "two heads": Fault("single head", None, "heads", f"{REVISIONS[4]}, {REVISIONS[5]}"),
 }
@@ -164,6 +167,12 @@ def _body(number: int, fault: str | None) -> str:
     doc, body = _BODIES[number]
     if fault == "downgrade fails" and number == 3:
         body = body.replace('"account", "bio")', '"account", "biography")')
+    if fault == "downgrade deletes rows" and number == 3:
+        body = body.replace(
+            '    op.drop_column("account", "bio")\n',
+            '    op.execute("DELETE FROM post")\n    op.execute("DELETE FROM account")\n'
+            '    op.drop_column("account", "bio")\n',
+        )
     if fault == "downgrade leaves a table" and number == 2:
         body = body.replace('    op.drop_table("post")\n', "")
     if fault == "fails on existing rows" and number == 4:

@@ -15,8 +15,13 @@ from example_projects import FAULTS
 from example_projects import REVISIONS
 from example_projects import write_project
 
-_CHECK_TESTS = {"single head": "single head", "up/down/up": "stairway", "upgrade": "stairway",
-                "models match": "models match"}
+_CHECK_TESTS = {
+    "single head": "single head",
+    "upgrade": "stairway",
+    "up/down/up": "stairway",
+    "data kept": "stairway",
+    "models match": "models match",
+}
 
 _USER_CONFTEST = 'pytest_plugins = ["flask_remodel.testing.fixtures"]\n'
 

@@ -234,12 +234,17 @@ class RowGenerator:
         return found
 
 
-def primary_keys(connection: Connection, metadata: sa.MetaData) -> dict[str, set[tuple[Any, ...]]]:
+Keys = dict[str, tuple[tuple[str, ...], set[tuple[Any, ...]]]]
+"""Per table: the primary key's column names, and every row's key."""
+
+
+def primary_keys(connection: Connection, metadata: sa.MetaData) -> Keys:
     """The primary key of every row, per table with a primary key."""
-    found: dict[str, set[tuple[Any, ...]]] = {}
+    found: Keys = {}
     with connection.begin():
         for table in metadata.tables.values():
             columns = list(table.primary_key.columns)
             if columns:
-                found[table.name] = {tuple(r) for r in connection.execute(sa.select(*columns))}
+                rows = {tuple(r) for r in connection.execute(sa.select(*columns))}
+                found[table.name] = (tuple(c.name for c in columns), rows)
     return found
