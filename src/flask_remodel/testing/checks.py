@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 
+import sqlalchemy as sa
 from alembic.script import Script
 
 from ..api.running import describe_diff
@@ -25,10 +26,10 @@ from ..errors import RemodelError
 from ..urls import mask_passwords
 from .rows import Keys
 from .rows import primary_keys
-from .rows import reflect
 from .runner import MigrationRunner
-from .schema import Snapshot
 from .schema import differences
+from .schema import reflect
+from .schema import shape
 
 PASSED = "passed"
 FAILED = "failed"
@@ -207,42 +208,44 @@ class Stairway:
         if self.runner.current():
             self.runner.downgrade("base")
         revisions = self.runner.revisions()
-        schema = self.runner.schema() if self.roundtrip else {}
+        state = self._reflect()
         for position, revision in enumerate(revisions):
-            after = self._step(revision, schema)
-            if after is None:
+            carry_on, state = self._step(revision, state)
+            if not carry_on:
                 self.outcome.not_run = len(revisions) - position - 1
                 break
-            schema = after
         return self.outcome
 
-    def _keys(self) -> Keys:
-        return primary_keys(self.runner.connection, reflect(self.runner.connection))
+    def _reflect(self) -> sa.MetaData | None:
+        """The tables now; reflected once per schema state, only if a check needs them."""
+        return reflect(self.runner.connection) if self.roundtrip or self.data else None
 
-    def _step(self, revision: Script, before: Snapshot) -> Snapshot | None:
-        """Check one revision; the schema after its upgrade, or ``None`` to stop."""
+    def _keys(self, tables: sa.MetaData | None) -> Keys:
+        if not self.data or tables is None:
+            return {}
+        return primary_keys(self.runner.connection, tables)
+
+    def _step(
+        self, revision: Script, before: sa.MetaData | None
+    ) -> tuple[bool, sa.MetaData | None]:
+        """Check one revision: go on or not, and the tables after its upgrade."""
         rev = revision.revision
-        keys: Keys = {}
         if self.data:
-            self.runner.seed()
-            keys = self._keys()
+            self.runner.rows.seed_database(self.runner.connection, before)
+        keys = self._keys(before)
         error = _attempt(lambda: self.runner.step_up(revision))
         if error is not None:
             self._add(CheckResult(UPGRADE, FAILED, rev, "upgrade", _reason(error)))
-            return None
+            return False, None
         self._add(CheckResult(UPGRADE, PASSED, rev, detail=revision.doc or ""))
-        if self.data and not self._rows_kept(rev, keys, "upgrade"):
-            return None
-        if not self.roundtrip:
-            return before
-        after = self.runner.schema()
-        if not self._round_trip(revision, before, keys):
-            return None
-        return after
+        after = self._reflect()
+        if self.data and not self._rows_kept(rev, keys, self._keys(after), "upgrade"):
+            return False, None
+        if self.roundtrip and before is not None:
+            return self._round_trip(revision, before, keys), after
+        return True, after
 
-    def _round_trip(
-        self, revision: Script, before: Snapshot, keys: Keys
-    ) -> bool:
+    def _round_trip(self, revision: Script, before: sa.MetaData, keys: Keys) -> bool:
         rev = revision.revision
         error = _attempt(lambda: self.runner.step_down(revision))
         if error is not None:
@@ -258,21 +261,22 @@ class Stairway:
                 )
             reason = irreversible.reason or "marked irreversible"
             return self._add(CheckResult(UP_DOWN_UP, IRREVERSIBLE, rev, "downgrade", reason))
-        changed = differences(before, self.runner.schema())
+        restored = reflect(self.runner.connection)
+        dialect = self.runner.connection.dialect
+        changed = differences(shape(before, dialect), shape(restored, dialect))
         if changed:
             detail = "; ".join(changed)
             return self._add(
                 CheckResult(UP_DOWN_UP, FAILED, rev, "schema after downgrade", detail)
             )
-        if self.data and not self._rows_kept(rev, keys, "downgrade"):
+        if self.data and not self._rows_kept(rev, keys, self._keys(restored), "downgrade"):
             return False
         error = _attempt(lambda: self.runner.step_up(revision))
         if error is not None:
             return self._add(CheckResult(UP_DOWN_UP, FAILED, rev, "upgrade again", _reason(error)))
         return self._add(CheckResult(UP_DOWN_UP, PASSED, rev))
 
-    def _rows_kept(self, rev: str, before: Keys, op: str) -> bool:
-        now = self._keys()
+    def _rows_kept(self, rev: str, before: Keys, now: Keys, op: str) -> bool:
         lost = []
         for table, (columns, keys) in sorted(before.items()):
             # A table dropped, or whose key changed, is the revision's intent, not a loss.

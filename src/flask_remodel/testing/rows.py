@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .schema import VERSION_TABLE
+from .schema import reflect
 
 _EPOCH = datetime.datetime(2001, 2, 3, 4, 5, 6)
 
@@ -50,19 +50,6 @@ class SeedResult:
 
 class _Unfillable(Exception):
     """A NOT NULL column the generator has no value for."""
-
-
-def reflect(connection: Connection) -> sa.MetaData:
-    """The tables the database has now (Alembic's version table left out)."""
-    metadata = sa.MetaData()
-    with connection.begin(), warnings.catch_warnings():
-        # Reflection warns about types and expression indexes it only half
-        # understands; the rows need the columns, not those details.
-        warnings.simplefilter("ignore")
-        metadata.reflect(connection)
-    if VERSION_TABLE in metadata.tables:
-        metadata.remove(metadata.tables[VERSION_TABLE])
-    return metadata
 
 
 def _auto_numbered(table: sa.Table, column: sa.Column[Any], dialect: str) -> bool:
@@ -162,9 +149,14 @@ class RowGenerator:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
 
-    def seed_database(self, connection: Connection) -> SeedResult:
-        """Insert rows into every table *connection*'s database has, parents first."""
-        metadata = reflect(connection)
+    def seed_database(
+        self, connection: Connection, metadata: sa.MetaData | None = None
+    ) -> SeedResult:
+        """Insert rows into every table *connection*'s database has, parents first.
+
+        :param metadata: the tables as reflected just before, to save reflecting again.
+        """
+        metadata = reflect(connection) if metadata is None else metadata
         result = SeedResult()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cycles between tables: sorted anyway

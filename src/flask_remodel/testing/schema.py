@@ -1,4 +1,4 @@
-"""A database's schema as plain, comparable data, read through SQLAlchemy's inspector.
+"""A database's schema as plain, comparable data, reflected through SQLAlchemy.
 
 Used to tell whether a downgrade put the schema back as it was: two
 snapshots are compared, and every difference becomes one readable line.
@@ -6,6 +6,7 @@ snapshots are compared, and every difference becomes one readable line.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,53 +18,69 @@ Snapshot = dict[str, dict[str, Any]]
 """``{table: {"columns": {...}, "primary key": ..., ...}}`` for every table but Alembic's."""
 
 
-def _type(column: dict[str, Any], dialect: Any) -> str:
+def reflect(connection: Connection) -> sa.MetaData:
+    """The tables the database has now (Alembic's version table left out)."""
+    metadata = sa.MetaData()
+    with connection.begin(), warnings.catch_warnings():
+        # Reflection warns about types and expression indexes it only half
+        # understands; the checks need the tables, not those details.
+        warnings.simplefilter("ignore")
+        metadata.reflect(connection)
+    if VERSION_TABLE in metadata.tables:
+        metadata.remove(metadata.tables[VERSION_TABLE])
+    return metadata
+
+
+def _type(column: sa.Column[Any], dialect: Any) -> str:
     try:
-        return str(column["type"].compile(dialect=dialect))
+        return str(column.type.compile(dialect=dialect))
     except Exception:  # a type the dialect cannot render: its repr still tells types apart
-        return repr(column["type"])
+        return repr(column.type)
 
 
-def _table(inspector: Any, name: str, dialect: Any) -> dict[str, Any]:
-    columns = {
-        c["name"]: (_type(c, dialect), bool(c["nullable"]), str(c.get("default")))
-        for c in inspector.get_columns(name)
-    }
+def _default(column: sa.Column[Any]) -> str:
+    default = column.server_default
+    arg = getattr(default, "arg", None)
+    return str(getattr(arg, "text", arg))
+
+
+def _names(items: Any) -> tuple[str, ...]:
+    return tuple(str(getattr(item, "name", None) or item) for item in items)
+
+
+def _table(table: sa.Table, dialect: Any) -> dict[str, Any]:
     fks = sorted(
-        (
-            tuple(fk["constrained_columns"]),
-            fk["referred_table"],
-            tuple(fk["referred_columns"]),
-        )
-        for fk in inspector.get_foreign_keys(name)
+        (_names(fk.columns), fk.referred_table.name, _names(e.column for e in fk.elements))
+        for fk in table.foreign_key_constraints
     )
     indexes = sorted(
-        (ix["name"] or "", tuple(str(c) for c in ix["column_names"]), bool(ix["unique"]))
-        for ix in inspector.get_indexes(name)
+        (index.name or "", _names(index.expressions), bool(index.unique))
+        for index in table.indexes
     )
     uniques = sorted(
-        (uq["name"] or "", tuple(uq["column_names"]))
-        for uq in inspector.get_unique_constraints(name)
+        (constraint.name or "", _names(constraint.columns))
+        for constraint in table.constraints
+        if isinstance(constraint, sa.UniqueConstraint)
     )
-    pk = inspector.get_pk_constraint(name)
     return {
-        "columns": columns,
-        "primary key": tuple(pk.get("constrained_columns") or ()),
+        "columns": {
+            c.name: (_type(c, dialect), bool(c.nullable), _default(c)) for c in table.columns
+        },
+        "primary key": _names(table.primary_key.columns),
         "foreign keys": fks,
         "indexes": indexes,
         "unique constraints": uniques,
     }
 
 
+def shape(metadata: sa.MetaData, dialect: Any) -> Snapshot:
+    """The comparable form of reflected *metadata* (see :func:`reflect`)."""
+    return {name: _table(table, dialect) for name, table in metadata.tables.items()}
+
+
 def snapshot(connection: Connection) -> Snapshot:
-    """The schema of the database *connection* is on (in its own short transaction)."""
-    with connection.begin():
-        inspector = sa.inspect(connection)
-        return {
-            name: _table(inspector, name, connection.dialect)
-            for name in inspector.get_table_names()
-            if name != VERSION_TABLE
-        }
+    """The schema of the database *connection* is on, reflected now."""
+    return shape(reflect(connection), connection.dialect)
 
 
 def differences(before: Snapshot, after: Snapshot) -> list[str]:
