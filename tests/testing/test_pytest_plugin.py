@@ -16,11 +16,11 @@ from example_projects import REVISIONS
 from example_projects import write_project
 
 _CHECK_TESTS = {
-    "single head": "single head",
+    "single head": "single_head",
     "upgrade": "stairway",
     "up/down/up": "stairway",
     "data kept": "stairway",
-    "models match": "models match",
+    "models match": "models_match",
 }
 
 _USER_CONFTEST = 'pytest_plugins = ["flask_remodel.testing.fixtures"]\n'
@@ -65,8 +65,8 @@ def test_clean_project_passes_and_fixtures_work(
     result = _run(pytester, "--remodel-checks", "-v")
     result.assert_outcomes(passed=5)
     result.stdout.fnmatch_lines(
-        ["*remodel::single head PASSED*", "*remodel::stairway PASSED*",
-         "*remodel::models match PASSED*"]
+        ["*remodel::single_head PASSED*", "*remodel::stairway PASSED*",
+         "*remodel::models_match PASSED*"]
     )
 
 

@@ -10,11 +10,11 @@ are collected only with ``--remodel-checks``; the fixtures live in
 With ``--remodel-checks`` three tests run before the project's own, each on a
 scratch database of its own:
 
-``remodel::single head``   the history has ``--remodel-heads`` heads (default 1);
+``remodel::single_head``   the history has ``--remodel-heads`` heads (default 1);
 ``remodel::stairway``      from empty to head one revision at a time, with
                            generated rows, each revision upgraded, downgraded and
                            upgraded again (schema and rows compared);
-``remodel::models match``  at head, autogenerate finds no difference.
+``remodel::models_match``  at head, autogenerate finds no difference.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-CHECKS = ("single head", "stairway", "models match")
+CHECKS = ("single_head", "stairway", "models_match")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,9 +83,9 @@ class RemodelCheck(pytest.Item):
             base = url or open_session().state.model_source().engine(None).url
             with scratch_database(base) as scratch, connected_runner(scratch) as runner:
                 runs: dict[str, Callable[[], Any]] = {
-                    "single head": lambda: [check_single_head(runner, heads)],
+                    "single_head": lambda: [check_single_head(runner, heads)],
                     "stairway": lambda: _stairway(runner),
-                    "models match": lambda: [check_models_match(runner)],
+                    "models_match": lambda: [check_models_match(runner)],
                 }
                 results = runs[self.name.split("::")[-1]]()
         failed = [r for r in results if r.failed]
