@@ -99,3 +99,9 @@ def test_planted_fault_is_found_with_its_revision(
     assert revision == (expected.revision or "-")
     assert detail.startswith(f"{expected.operation}: ")
     assert expected.says in detail
+
+
+def test_expected_heads_option(pytester: pytest.Pytester, project: Path) -> None:
+    write_project(project, "two heads")
+    result = _run(pytester, "--remodel-checks", "--remodel-heads", "2", "-v")
+    result.assert_outcomes(passed=3)

@@ -17,6 +17,7 @@ from example_projects import write_project
 from flask_remodel.testing import RowGenerator
 from flask_remodel.testing import check_data_kept
 from flask_remodel.testing import check_up_down_up
+from flask_remodel.testing import check_upgrade
 from flask_remodel.testing import connected_runner
 from flask_remodel.testing import scratch_database
 from support import database_exists
@@ -157,6 +158,9 @@ def test_the_not_null_fault_needs_the_generated_rows_to_show(
     app = load_app(write_project(tmp_path, "fails on existing rows"), database_url)
     with app.app_context():
         with scratch_database(database_url) as url, connected_runner(url) as runner:
+            upgrades = check_upgrade(runner)
+            assert upgrades.ok and {r.check for r in upgrades.results} == {"upgrade"}
+            assert len(upgrades.results) == len(REVISIONS)
             assert check_up_down_up(runner).ok  # an empty database hides it
         with scratch_database(database_url) as url, connected_runner(url) as runner:
             report = check_data_kept(runner)

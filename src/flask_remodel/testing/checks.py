@@ -205,8 +205,8 @@ class Stairway:
         return not result.failed
 
     def run(self) -> CheckReport:
-        if self.runner.current():
-            self.runner.downgrade("base")
+        if self.runner.current() or reflect(self.runner.connection).tables:
+            self.runner.reset()  # a stairway starts from an empty database
         revisions = self.runner.revisions()
         state = self._reflect()
         for position, revision in enumerate(revisions):

@@ -12,6 +12,7 @@ migrated.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -128,6 +129,18 @@ class MigrationRunner:
             self.downgrade(target.revision)
         else:
             self.upgrade(target.revision)
+
+    def reset(self) -> None:
+        """Drop every table, the version table too: back to an empty database.
+
+        Unlike ``downgrade("base")`` this works past irreversible revisions;
+        meant for scratch databases only.
+        """
+        metadata = sa.MetaData()
+        with self.connection.begin(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # half-understood types, cycles between tables
+            metadata.reflect(self.connection)
+            metadata.drop_all(self.connection)
 
     def step_up(self, revision: Script) -> None:
         """Apply exactly *revision* (the revisions it builds on must be applied)."""
