@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 VENV_MIN := .venv-min
+VENV_BENCH := .venv-bench
 PY := $(VENV)/bin/python
 PY_MIN := $(VENV_MIN)/bin/python
 
@@ -11,7 +12,7 @@ PY_MIN := $(VENV_MIN)/bin/python
 # Alembic < 1.20 and has no psycopg 3 dialect, so this leg talks to PostgreSQL through psycopg2.
 MINIMUMS := "Flask==2.2.5" "Werkzeug==2.2.3" "SQLAlchemy==1.4.54" "Flask-SQLAlchemy==2.5.1" "alembic==1.18.4" "click==8.1.7"
 
-.PHONY: demo test test-main test-min lint typecheck clean chromium
+.PHONY: demo test test-main test-min bench lint typecheck clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,16 @@ $(VENV_MIN)/.installed: pyproject.toml
 	$(PY_MIN) -m pip install -q --upgrade "pip>=25.1"
 	$(PY_MIN) -m pip install -q -e . "pytest>=8" "psycopg2-binary>=2.9" $(MINIMUMS)
 	touch $@
+
+# Benchmarks compare with other tools (pytest-alembic), kept out of the test venv.
+$(VENV_BENCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_BENCH)
+	$(VENV_BENCH)/bin/python -m pip install -q --upgrade "pip>=25.1"
+	$(VENV_BENCH)/bin/python -m pip install -q -e . --group bench --group test
+	touch $@
+
+bench: $(VENV_BENCH)/.installed
+	$(VENV_BENCH)/bin/python bench/migration_tests.py
 
 demo: $(VENV)/.installed
 	$(PY) examples/demo.py
@@ -47,4 +58,4 @@ test-min: $(VENV_MIN)/.installed chromium
 	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest -m "not needs_latest"
 
 clean:
-	rm -rf $(VENV) $(VENV_MIN) build dist
+	rm -rf $(VENV) $(VENV_MIN) $(VENV_BENCH) build dist

@@ -197,6 +197,8 @@ def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> An
 
     ``command.upgrade`` builds its own ``ScriptDirectory`` (importing every
     revision); calling the same step function on ours keeps the indexed one.
+    ``flask_remodel.testing`` needs it too: it runs revisions on a scratch
+    connection it holds itself, not through ``command.upgrade`` and env.py.
     """
     return script._upgrade_revs(destination, current)
 
@@ -204,3 +206,18 @@ def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> An
 def downgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> Any:
     """The steps ``alembic downgrade`` runs: ``ScriptDirectory._downgrade_revs``."""
     return script._downgrade_revs(destination, current)
+
+
+def single_step(script: ScriptDirectory, revision: Script, is_upgrade: bool) -> list[Any]:
+    """Exactly one revision applied or undone, whatever else the database is at.
+
+    Downgrading "to the parent" with Alembic's planner also undoes every other
+    applied branch built on that parent, so a check that takes one revision
+    down and up again on a branched history (``flask_remodel.testing``) needs
+    the single ``RevisionStep`` that the planner would build for it.
+    ``RevisionStep`` and its constructor ``(revision_map, script, is_upgrade)``
+    are unchanged between 1.18 and 1.20.
+    """
+    from alembic.runtime.migration import RevisionStep
+
+    return [RevisionStep(script.revision_map, revision, is_upgrade)]

@@ -123,6 +123,17 @@ def _migrate_bind(
             leftover.commit()
 
 
+def run_on_connection(state: MigrateState, connection: Connection) -> None:
+    """Run the active migration context's revisions for the default bind on *connection*.
+
+    Used by :mod:`flask_remodel.testing`, whose connection goes to a scratch
+    database rather than the app's: everything else is what env.py does.
+    Call it inside an ``EnvironmentContext``.
+    """
+    options = configure_options(state, connection.dialect.name)
+    _migrate_bind(state.model_source(), None, options, {}, connection)
+
+
 def _with_connection(engine: Engine, run: Callable[[Connection], None]) -> None:
     with connected(engine) as connection:
         run(connection)

@@ -9,6 +9,8 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  ├─ DatabaseNotConfiguredError  Migrate(app) was given no database
     │  └─ MigrationsFolderNotFoundError
     ├─ DatabaseUnreachableError       exit 4
+    ├─ ScratchDatabaseError           exit 4 (``flask db test`` could not create or
+    │                                 drop its scratch database)
     ├─ RevisionError                  exit 5
     │  ├─ UnknownRevisionError        a name that is not in the migrations folder
     │  ├─ UnknownDatabaseRevisionError  the database is at a revision the folder lacks
@@ -25,6 +27,9 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
     ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
     │                                 would lose rows or a trigger)
+    ├─ IrreversibleMigrationError     exit 1 (raised by a revision's downgrade():
+    │                                 it cannot be undone)
+    ├─ MigrationTestFailedError       exit 1 (``flask db test`` found a fault)
     ├─ MigrationFailedError           exit 1 (a statement failed; nothing of it kept
     │  │                              where the database allows)
     │  ├─ ForeignKeyViolationError    (flask_remodel.sqlite: references left broken)
@@ -252,3 +257,51 @@ class MigrationFailedError(RemodelError):
         super().__init__(f"{where} failed: {reason}. {tail}")
         self.revision = revision
         self.reason = reason
+
+
+class ScratchDatabaseError(RemodelError):
+    """The scratch database of ``flask db test`` could not be created or dropped."""
+
+    exit_code = 4
+
+    def __init__(self, masked_url: str, action: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot {action} the scratch database at {masked_url}: {reason}. "
+            "Give a user that may create databases, or pass --url with a server URL "
+            "(for example postgresql://user@host/postgres)."
+        )
+        self.url = masked_url
+        self.action = action
+        self.reason = reason
+
+
+class IrreversibleMigrationError(RemodelError):
+    """Raise it in a revision's ``downgrade()`` that cannot be undone.
+
+    ``flask db test`` reports such a revision as irreversible instead of failing
+    it; ``flask db downgrade`` stops on it with this message.
+    """
+
+    def __init__(self, reason: str = "") -> None:
+        why = f": {reason}" if reason else ""
+        super().__init__(
+            f"This revision cannot be downgraded{why}. Restore a backup taken before "
+            "the upgrade, or write a downgrade() for it."
+        )
+        self.reason = reason
+
+
+class MigrationTestFailedError(RemodelError):
+    """``flask db test`` found at least one fault; names the first."""
+
+    def __init__(self, revision: str | None, operation: str, reason: str, failures: int) -> None:
+        where = f"at revision {revision}, {operation}" if revision else f"({operation})"
+        more = f" (and {failures - 1} more failure(s) above)" if failures > 1 else ""
+        super().__init__(
+            f"Migration test failed {where}: {reason}{more}. "
+            "Fix what it names, then run 'flask db test' again."
+        )
+        self.revision = revision
+        self.operation = operation
+        self.reason = reason
+        self.failures = failures

@@ -6,6 +6,7 @@ from . import inspecting  # noqa: F401
 from . import linting  # noqa: F401
 from . import running  # noqa: F401
 from . import squashing  # noqa: F401
+from . import testing  # noqa: F401
 from . import writing  # noqa: F401
 from .group import db
 
