@@ -39,3 +39,18 @@ def registered_implementation(op_class: type[Any]) -> Implementation:
     """
     found: Implementation = Operations._to_impl.dispatch(op_class, "default")
     return found
+
+
+def rendered_type(type_: Any, autogen_context: Any) -> str:
+    """The Python text autogenerate writes for a column type, imports included.
+
+    Our own operations (filling a new column) must spell its type exactly as
+    Alembic does in the ``add_column`` next to them, user ``render_item``
+    hooks included. Alembic's public ``render_python_code`` renders whole
+    operations only; the function it uses for types is
+    ``alembic.autogenerate.render._repr_type`` (same signature in 1.18 and 1.20).
+    """
+    from alembic.autogenerate import render
+
+    text: str = render._repr_type(type_, autogen_context)
+    return text

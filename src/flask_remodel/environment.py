@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from .autogenerate import plugin_names
 from .comparators import server_default_comparison
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
@@ -52,6 +53,8 @@ def configure_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
         options["render_as_batch"] = dialect_name == "sqlite"
     if "compare_server_default" not in user:
         options["compare_server_default"] = server_default_comparison(dialect_name)
+    if "autogenerate_plugins" not in user:
+        options["autogenerate_plugins"] = plugin_names()
     options["on_version_apply"] = with_recorder(user.get("on_version_apply"))
     if dialect_name == "sqlite" and "transactional_ddl" not in user:
         # pysqlite never opens a transaction for DDL on its own; the SQLite
@@ -102,7 +105,7 @@ def _migrate_bind(
     run_kwargs: dict[str, Any],
     connection: Connection,
 ) -> None:
-    with sqlite_migration_session(connection), current_bind(bind):
+    with sqlite_migration_session(connection), current_bind(bind), _strict_mysql(connection):
         context.configure(connection=connection, target_metadata=source.metadata(bind), **options)
         with context.begin_transaction():
             context.run_migrations(**run_kwargs)
@@ -112,6 +115,33 @@ def _migrate_bind(
         leftover = connection.get_transaction()
         if leftover is not None and leftover.is_active:
             leftover.commit()
+
+
+@contextmanager
+def _strict_mysql(connection: Connection) -> Iterator[None]:
+    """Make MySQL/MariaDB refuse, not invent, values a migration does not give.
+
+    Outside strict mode ``ALTER ... NOT NULL`` turns NULLs into ``''`` or ``0``
+    and a narrowed column cuts values with a warning; in it both fail. The
+    session's own mode is restored afterwards (the connection goes back to
+    the app's pool). Each SET is committed at once: a transaction left open
+    before ``context.configure`` would make Alembic never commit.
+    """
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        yield
+        return
+    before = connection.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
+    _set_mode(connection, f"{before},STRICT_ALL_TABLES" if before else "STRICT_ALL_TABLES")
+    try:
+        yield
+    finally:
+        _set_mode(connection, before or "")
+
+
+def _set_mode(connection: Connection, mode: str) -> None:
+    connection.exec_driver_sql("SET SESSION sql_mode = %s", (mode,))
+    if connection.in_transaction():
+        connection.commit()
 
 
 def _with_connection(engine: Engine, run: Callable[[Connection], None]) -> None:

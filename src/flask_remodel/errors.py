@@ -18,7 +18,9 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  └─ RevisionImportError         a revision file that does not import
     ├─ DatabaseNotUpToDateError       exit 6
     ├─ SchemaDiffersError             exit 1 (``check`` found differences)
-    ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
+    ├─ AutogenerateError              exit 1 (unnamed constraints, no models, bad
+    │  │                              --rename/--default)
+    │  └─ FillValueNeededError        a required column needs a value for existing rows
     ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
     │                                 would lose rows or a trigger)
     └─ MigrationFailedError           exit 1 (a statement failed; nothing of it kept
@@ -193,4 +195,19 @@ class MigrationFailedError(RemodelError):
         )
         super().__init__(f"{where} failed: {reason}. {tail}")
         self.revision = revision
+        self.reason = reason
+
+
+class FillValueNeededError(AutogenerateError):
+    """A required column needs a value for the rows already in its table."""
+
+    def __init__(self, table: str, column: str, reason: str) -> None:
+        super().__init__(
+            f"{table}.{column} is required (NOT NULL, no server default) and {reason}. "
+            f'Give a value for those rows with --default {table}.{column}="VALUE" '
+            "(defaults={...} in the API), or run without --no-input to be asked, or "
+            "give the column a server_default or make it nullable."
+        )
+        self.table = table
+        self.column = column
         self.reason = reason
