@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -27,6 +25,9 @@ from sqlalchemy.sql.elements import conv
 from .autogenerate import Decisions
 from .autogenerate import Summary
 from .autogenerate import rewrite
+from .autogenerate.naming import check_name
+from .autogenerate.naming import foreign_key_name
+from .autogenerate.naming import unique_name
 from .errors import AutogenerateError
 
 NAMING_ADVICE = (
@@ -49,26 +50,6 @@ def _walk(container: Any) -> Iterator[Any]:
     for op in getattr(container, "ops", ()):
         yield op
         yield from _walk(op)
-
-
-def _short(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
-
-
-def _joined(names: Iterable[Any]) -> str:
-    return "_".join(str(name) for name in names)
-
-
-def unique_name(table: str, columns: Iterable[Any]) -> str:
-    return f"uq_{table}_{_joined(columns)}"
-
-
-def foreign_key_name(table: str, columns: Iterable[Any], referent: str) -> str:
-    return f"fk_{table}_{_joined(columns)}_{referent}"
-
-
-def check_name(table: str, sqltext: Any) -> str:
-    return f"ck_{table}_{_short(str(sqltext))}"
 
 
 def _name_table_constraints(op: ops.CreateTableOp, report: AutogenerateReport) -> None:

@@ -132,6 +132,33 @@ class RecreateEnumOp(ops.MigrateOperation):
         )
 
 
+class ReplacePrimaryKeyOp(ops.MigrateOperation):
+    """Move a table's primary key to other columns.
+
+    Written as its own batch block (a rebuild on SQLite, plain ALTERs
+    elsewhere), so :mod:`.rewrite` lifts it out of the table's other changes.
+    """
+
+    def __init__(
+        self, table_name: str, old_name: str, old_columns: list[str],
+        new_name: str, new_columns: list[str], schema: str | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.old_name, self.old_columns = old_name, old_columns
+        self.new_name, self.new_columns = new_name, new_columns
+        self.schema = schema
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("modify_primary_key", self.schema, self.table_name,
+                tuple(self.old_columns), tuple(self.new_columns))
+
+    def reverse(self) -> ReplacePrimaryKeyOp:
+        return ReplacePrimaryKeyOp(
+            self.table_name, self.new_name, self.new_columns,
+            self.old_name, self.old_columns, self.schema,
+        )
+
+
 class CreateEnumTypeOp(ops.MigrateOperation):
     """Create a PostgreSQL enum type before a column that needs it is added."""
 
@@ -171,6 +198,21 @@ def _render_rename_table(autogen_context: Any, op: RenameTableOp) -> str:
     # Alembic writes no autogenerate renderer for table renames.
     schema = f", schema={op.schema!r}" if op.schema else ""
     return f"op.rename_table({op.table_name!r}, {op.new_table_name!r}{schema})"
+
+
+@renderers.dispatch_for(ReplacePrimaryKeyOp)
+def _render_replace_pk(autogen_context: Any, op: ReplacePrimaryKeyOp) -> list[str]:
+    args = repr(op.table_name) + (f", schema={op.schema!r}" if op.schema else "")
+    if autogen_context.dialect.name == "sqlite":
+        # SQLite reflects its key with no name; the convention gives it the
+        # name the comparison used, so the rebuild can drop it.
+        args += ", naming_convention={'pk': '%(table_name)s_pkey'}"
+    return [
+        f"with op.batch_alter_table({args}) as batch_op:",
+        f"batch_op.drop_constraint({op.old_name!r}, type_='primary')",
+        f"batch_op.create_primary_key({op.new_name!r}, {op.new_columns!r})",
+        "",
+    ]
 
 
 @renderers.dispatch_for(NoteOp)

@@ -73,6 +73,8 @@ def _typed(value: str, type_: Any) -> Any:
 def _ask(
     decisions: Decisions, table: str, column: sa.Column[Any], rows: int, dialect: Any
 ) -> Any:
+    if not rows and (table, column.name) not in decisions.fill_values:
+        return None  # nothing to fill now; the script says so (see _fill_steps)
     question = FillValue(table, column.name, str(column.type.compile(dialect=dialect)), rows)
     answer = decisions.fill_value(question)
     if answer is None:

@@ -22,6 +22,7 @@ from .enums import enums_used_in_database
 from .enums import place_enum_types
 from .enums import rename_enum_values
 from .operations import RenameTableOp
+from .operations import ReplacePrimaryKeyOp
 from .ordering import for_downgrade
 from .ordering import for_upgrade
 from .ordering import order_foreign_keys
@@ -53,6 +54,20 @@ def _target_tables(context: Any) -> list[Any]:
     return found
 
 
+def _lift_primary_keys(container: ops.OpContainer) -> None:
+    """Primary-key moves are their own batch block: out of the table's container."""
+    placed: list[Any] = []
+    for op in container.ops:
+        moves = []
+        if isinstance(op, ops.ModifyTableOps):
+            moves = [inner for inner in op.ops if isinstance(inner, ReplacePrimaryKeyOp)]
+            op.ops[:] = [inner for inner in op.ops if inner not in moves]
+        if not isinstance(op, ops.ModifyTableOps) or op.ops:
+            placed.append(op)
+        placed += moves
+    container.ops[:] = placed
+
+
 def _table_renames_first(container: ops.OpContainer) -> None:
     """Rename tables before anything else, as the upgrade does.
 
@@ -75,6 +90,7 @@ def rewrite(
     apply_renames(upgrade, dialect, decisions)
     rename_enum_values(upgrade, decisions)
     apply_required(upgrade, connection, decisions, dialect)
+    _lift_primary_keys(upgrade)
     upgrade.reverse_into(downgrade)
     _table_renames_first(downgrade)
     if dialect.name == "postgresql":

@@ -21,6 +21,7 @@ from .operations import NothingOp
 from .operations import RecreateEnumOp
 from .operations import RenameColumnOp
 from .operations import RenameTableOp
+from .operations import ReplacePrimaryKeyOp
 
 
 def data_loss(op: Any, table: str | None = None) -> str | None:
@@ -111,6 +112,10 @@ def _describe(op: Any, table: str | None) -> str | None:
         FillNullsOp: lambda o: f"fill {o.table_name}.{o.column_name} = {o.value!r} where empty",
         CreateEnumTypeOp: lambda o: f"create enum type {o.name}",
         DropEnumTypeOp: lambda o: f"drop enum type {o.name}",
+        ReplacePrimaryKeyOp: lambda o: (
+            f"move primary key of {o.table_name} from {', '.join(o.old_columns)} "
+            f"to {', '.join(o.new_columns)}"
+        ),
         RecreateEnumOp: lambda o: f"change enum {o.name} values to {', '.join(o.new_values)}",
     }
     if isinstance(op, ops.AlterColumnOp):

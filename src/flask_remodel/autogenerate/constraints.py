@@ -1,0 +1,114 @@
+"""CHECK constraints compared by their expression, and primary-key changes.
+
+Alembic compares no CHECK constraint by default (its by-name comparator is
+opt-in since 1.19.2, and never looks at the expression) and no primary key.
+Here a CHECK is matched by name (an unnamed one in the models by the name
+Flask-Remodel gives it when it is created, see :mod:`flask_remodel.directives`)
+and compared by its SQL as each database spells it back, normalised; a
+primary key is compared by its columns.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from .naming import check_name
+from .operations import ReplacePrimaryKeyOp
+
+
+def normalised_sql(text: Any) -> str:
+    """The SQL of a CHECK without the spelling each database adds when it hands it back."""
+    value = str(text).lower()
+    value = re.sub(r"::[a-z ]+(\(\d+(,\s*\d+)?\))?", "", value)  # PostgreSQL casts
+    return re.sub(r"[\s()\"`]", "", value)
+
+
+def _server_named(name: str | None, table: str) -> bool:
+    """A name the database made up (PostgreSQL, MariaDB), or none at all.
+
+    Such a CHECK was not declared by name in the models: typically one a
+    ``Boolean``/``Enum(create_constraint=True)`` column made. It is left to
+    the column's own comparison, never dropped from here.
+    """
+    if not name:
+        return True
+    return bool(re.fullmatch(rf"{re.escape(table)}_.*_check|CONSTRAINT_\d+", name))
+
+
+def _checks(table: sa.Table, reflected: bool) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for constraint in table.constraints:
+        if not isinstance(constraint, sa.CheckConstraint):
+            continue
+        name = constraint.name if isinstance(constraint.name, str) else None
+        if reflected and (
+            _server_named(name, table.name)
+            or str(constraint.sqltext).lower().startswith("json_valid")  # MariaDB's, on JSON
+        ):
+            continue
+        if not reflected and getattr(constraint, "_type_bound", False):
+            continue  # made by a Boolean/Enum type: compared with the column type
+        found[name or check_name(table.name, constraint.sqltext)] = constraint
+    return found
+
+
+def compare_checks(
+    autogen_context: Any, modify_ops: ops.ModifyTableOps, schema: str | None,
+    tname: str, conn_table: sa.Table | None, metadata_table: sa.Table | None,
+) -> Any:
+    from alembic.util import PriorityDispatchResult
+
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    have, want = _checks(conn_table, True), _checks(metadata_table, False)
+    for name, constraint in have.items():
+        wanted = want.get(name)
+        if wanted is None or normalised_sql(wanted.sqltext) != normalised_sql(
+            constraint.sqltext
+        ):
+            modify_ops.ops.append(ops.DropConstraintOp.from_constraint(_named(constraint, name)))
+    for name, constraint in want.items():
+        existing = have.get(name)
+        if existing is None or normalised_sql(existing.sqltext) != normalised_sql(
+            constraint.sqltext
+        ):
+            modify_ops.ops.append(
+                ops.CreateCheckConstraintOp(name, tname, constraint.sqltext, schema=schema)
+            )
+    return PriorityDispatchResult.CONTINUE
+
+
+def _named(constraint: sa.CheckConstraint, name: str) -> sa.CheckConstraint:
+    if constraint.name == name:
+        return constraint
+    copy = sa.CheckConstraint(sa.text(str(constraint.sqltext)), name=name)
+    sa.Table(constraint.table.name, sa.MetaData(), copy, schema=constraint.table.schema)
+    return copy
+
+
+def compare_primary_key(
+    autogen_context: Any, modify_ops: ops.ModifyTableOps, schema: str | None,
+    tname: str, conn_table: sa.Table | None, metadata_table: sa.Table | None,
+) -> Any:
+    from alembic.util import PriorityDispatchResult
+
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    have = [c.name for c in conn_table.primary_key.columns]
+    want = [c.name for c in metadata_table.primary_key.columns]
+    if not have or not want or have == want:
+        return PriorityDispatchResult.CONTINUE
+    old_name = str(conn_table.primary_key.name or f"{tname}_pkey")
+    new_name = metadata_table.primary_key.name
+    new_name = new_name if isinstance(new_name, str) else f"{tname}_pkey"
+    modify_ops.ops.append(ReplacePrimaryKeyOp(tname, old_name, have, new_name, want, schema))
+    return PriorityDispatchResult.CONTINUE
+
+
+def setup(plugin: Any) -> None:
+    plugin.add_autogenerate_comparator(compare_checks, "table", "remodel_checks")
+    plugin.add_autogenerate_comparator(compare_primary_key, "table", "remodel_primary_key")
