@@ -136,11 +136,17 @@ def test_a_value_that_does_not_fit_the_column_is_refused() -> None:
         _ask(decisions, "user", column, 3, sa.create_engine("sqlite://").dialect)
 
 
-@pytest.mark.backends("sqlite")
-def test_on_a_terminal_migrate_asks_and_keeps_the_rows(
-    make_app: AppFactory, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI believes it runs on a terminal (click's test runner has none)."""
     monkeypatch.setattr("flask_remodel.cli.writing._interactive", lambda no_input: not no_input)
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.usefixtures("terminal")
+def test_on_a_terminal_migrate_asks_and_keeps_the_rows(
+    make_app: AppFactory, database_url: str
+) -> None:
     _old_with_rows(make_app, database_url)
     new = make_app(declare(_seeds_models))
     result = new.cli("migrate", "-m", "Add user email", input="y\nunknown@example.com\n")
@@ -155,10 +161,8 @@ def test_on_a_terminal_migrate_asks_and_keeps_the_rows(
 
 
 @pytest.mark.backends("sqlite")
-def test_no_input_never_asks(
-    make_app: AppFactory, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("flask_remodel.cli.writing._interactive", lambda no_input: not no_input)
+@pytest.mark.usefixtures("terminal")
+def test_no_input_never_asks(make_app: AppFactory, database_url: str) -> None:
     _old_with_rows(make_app, database_url)
     new = make_app(declare(lambda: {"user": [pk(), col("fullname")]}))
     result = new.cli("migrate", "-m", "change", "--no-input", input="y\n")

@@ -11,6 +11,7 @@ primary key is compared by its columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,30 +57,24 @@ def _checks(table: sa.Table, reflected: bool) -> dict[str, Any]:
     return found
 
 
-def compare_checks(
-    autogen_context: Any, modify_ops: ops.ModifyTableOps, schema: str | None,
-    tname: str, conn_table: sa.Table | None, metadata_table: sa.Table | None,
-) -> Any:
-    from alembic.util import PriorityDispatchResult
-
-    if conn_table is None or metadata_table is None:
-        return PriorityDispatchResult.CONTINUE
+def _check_changes(
+    modify_ops: ops.ModifyTableOps, schema: str | None, tname: str,
+    conn_table: sa.Table, metadata_table: sa.Table,
+) -> None:
     have, want = _checks(conn_table, True), _checks(metadata_table, False)
+
+    def differs(name: str, mine: Any, others: dict[str, Any]) -> bool:
+        other = others.get(name)
+        return other is None or normalised_sql(other.sqltext) != normalised_sql(mine.sqltext)
+
     for name, constraint in have.items():
-        wanted = want.get(name)
-        if wanted is None or normalised_sql(wanted.sqltext) != normalised_sql(
-            constraint.sqltext
-        ):
+        if differs(name, constraint, want):
             modify_ops.ops.append(ops.DropConstraintOp.from_constraint(_named(constraint, name)))
     for name, constraint in want.items():
-        existing = have.get(name)
-        if existing is None or normalised_sql(existing.sqltext) != normalised_sql(
-            constraint.sqltext
-        ):
+        if differs(name, constraint, have):
             modify_ops.ops.append(
                 ops.CreateCheckConstraintOp(name, tname, constraint.sqltext, schema=schema)
             )
-    return PriorityDispatchResult.CONTINUE
 
 
 def _named(constraint: sa.CheckConstraint, name: str) -> sa.CheckConstraint:
@@ -90,23 +85,40 @@ def _named(constraint: sa.CheckConstraint, name: str) -> sa.CheckConstraint:
     return copy
 
 
-def compare_primary_key(
-    autogen_context: Any, modify_ops: ops.ModifyTableOps, schema: str | None,
-    tname: str, conn_table: sa.Table | None, metadata_table: sa.Table | None,
-) -> Any:
-    from alembic.util import PriorityDispatchResult
-
-    if conn_table is None or metadata_table is None:
-        return PriorityDispatchResult.CONTINUE
+def _primary_key_change(
+    modify_ops: ops.ModifyTableOps, schema: str | None, tname: str,
+    conn_table: sa.Table, metadata_table: sa.Table,
+) -> None:
     have = [c.name for c in conn_table.primary_key.columns]
     want = [c.name for c in metadata_table.primary_key.columns]
     if not have or not want or have == want:
-        return PriorityDispatchResult.CONTINUE
+        return
     old_name = str(conn_table.primary_key.name or f"{tname}_pkey")
     new_name = metadata_table.primary_key.name
     new_name = new_name if isinstance(new_name, str) else f"{tname}_pkey"
     modify_ops.ops.append(ReplacePrimaryKeyOp(tname, old_name, have, new_name, want, schema))
-    return PriorityDispatchResult.CONTINUE
+
+
+def _table_comparator(
+    compare: Callable[[ops.ModifyTableOps, str | None, str, sa.Table, sa.Table], None],
+) -> Callable[..., Any]:
+    """An Alembic table comparator running *compare* on tables both sides have."""
+
+    def comparator(
+        autogen_context: Any, modify_ops: ops.ModifyTableOps, schema: str | None,
+        tname: str, conn_table: sa.Table | None, metadata_table: sa.Table | None,
+    ) -> Any:
+        from alembic.util import PriorityDispatchResult
+
+        if conn_table is not None and metadata_table is not None:
+            compare(modify_ops, schema, tname, conn_table, metadata_table)
+        return PriorityDispatchResult.CONTINUE
+
+    return comparator
+
+
+compare_checks = _table_comparator(_check_changes)
+compare_primary_key = _table_comparator(_primary_key_change)
 
 
 def setup(plugin: Any) -> None:
