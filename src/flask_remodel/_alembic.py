@@ -54,3 +54,14 @@ def rendered_type(type_: Any, autogen_context: Any) -> str:
 
     text: str = render._repr_type(type_, autogen_context)
     return text
+
+
+def copied_column(column: Any) -> Any:
+    """A copy of a ``Column`` not attached to any table.
+
+    SQLAlchemy has no public copy (``Column.copy()`` is deprecated since 1.4
+    in favour of ``_copy()``); Alembic's own operations copy columns the same
+    way (``alembic.util.sqla_compat._copy``). Used to change a column in a
+    generated operation without touching the app's models.
+    """
+    return column._copy()

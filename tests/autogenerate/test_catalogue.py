@@ -227,6 +227,10 @@ CASES = [
     # SQLite stores a non-native enum as VARCHAR(longest value): same length, no change.
     Case("enum_table_added", lambda: users(),
          lambda: {**users(), "feeling": moods(*MOOD)["user"]}, rows=USERS),
+    Case("enum_shared_by_a_new_table", lambda: moods(*MOOD),
+         lambda: {**moods(*MOOD),
+                  "feeling": [pk(), sa.Column("mood", sa.Enum(*MOOD, name="mood"))]},
+         rows=MOOD_ROWS),
     Case("enum_value_added", lambda: moods(*MOOD), lambda: moods(*MOOD, "calm"), rows=MOOD_ROWS,
          empty_on=("sqlite",)),
     Case("enum_value_removed_unused", lambda: moods(*MOOD, "calm"), lambda: moods(*MOOD),

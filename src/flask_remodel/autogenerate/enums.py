@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy import inspect
 
+from .._alembic import copied_column
 from .decisions import ColumnRename
 from .decisions import Decisions
 from .operations import CreateEnumTypeOp
@@ -53,6 +54,11 @@ def enums_in_tables(tables: Iterable[sa.Table]) -> dict[str, tuple[str, ...]]:
             if enum is not None:
                 found[enum[0]] = enum[1]
     return found
+
+
+def enums_in_database(connection: Any) -> set[str]:
+    """Names of every enum type of the database's default schema."""
+    return {e["name"] for e in inspect(connection).get_enums()}
 
 
 def enums_used_in_database(connection: Any) -> set[str]:
@@ -130,23 +136,54 @@ def _dropped_enums(op: Any) -> Iterator[tuple[str, tuple[str, ...]]]:
                     yield enum
 
 
-def place_enum_types(container: ops.OpContainer, used_after: set[str]) -> None:
+def _existing_type(column: Any, values: tuple[str, ...], name: str) -> Any:
+    """*column* typed with the enum already in the database: created by nobody."""
+    from sqlalchemy.dialects import postgresql
+
+    copy = copied_column(column)
+    copy.type = postgresql.ENUM(*values, name=name, create_type=False)
+    return copy
+
+
+def _reuse_existing_types(op: ops.CreateTableOp, existing: set[str]) -> set[str]:
+    """Make *op* use enum types that exist; return the ones it creates itself."""
+    creates: set[str] = set()
+    for position, item in enumerate(op.columns):
+        enum = native_enum(getattr(item, "type", None))
+        if not isinstance(item, sa.Column) or enum is None:
+            continue
+        if enum[0] in existing:
+            op.columns[position] = _existing_type(item, enum[1], enum[0])
+        else:
+            creates.add(enum[0])
+    return creates
+
+
+def place_enum_types(
+    container: ops.OpContainer, used_after: set[str], existing: set[str]
+) -> set[str]:
     """Add CREATE TYPE before and DROP TYPE after the operations needing them.
 
     :param used_after: enum names still used by some table once this list of
         operations has run (the models for an upgrade, the database as it is
         now for a downgrade); a type in it is never dropped.
+    :param existing: enum types in the database when the list starts; a new
+        table using one of them must not create it again.
+    :return: the enum types in the database once the list has run.
     """
     placed: list[Any] = []
-    created: set[str] = set()
+    existing = set(existing)
     for op in container.ops:
+        if isinstance(op, ops.CreateTableOp):
+            existing |= _reuse_existing_types(op, existing)
         for name, values in _added_enums(op):
-            if name not in created:
+            if name not in existing:
                 placed.append(CreateEnumTypeOp(name, values))
-                created.add(name)
+                existing.add(name)
         placed.append(op)
         for name, values in _dropped_enums(op):
-            if name not in used_after:
+            if name not in used_after and name in existing:
                 placed.append(DropEnumTypeOp(name, values))
-                used_after = used_after | {name}  # once is enough
+                existing.discard(name)
     container.ops[:] = placed
+    return existing

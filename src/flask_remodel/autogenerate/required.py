@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
+from .._alembic import copied_column
 from ..errors import FillValueNeededError
 from .decisions import Decisions
 from .decisions import FillValue
@@ -118,7 +119,7 @@ def _split_add(
             column = op.column
             rows = _count(connection, table, schema)
             value = _ask(decisions, table, column, rows, dialect)
-            nullable = column._copy()
+            nullable = copied_column(column)
             nullable.nullable = True
             op.column = nullable
             after += [*_fill_steps(table, column, value, schema), _not_null(table, column, schema)]

@@ -17,6 +17,7 @@ from typing import Any
 from alembic.operations import ops
 
 from .decisions import Decisions
+from .enums import enums_in_database
 from .enums import enums_in_tables
 from .enums import enums_used_in_database
 from .enums import place_enum_types
@@ -93,10 +94,10 @@ def rewrite(
     _lift_primary_keys(upgrade)
     upgrade.reverse_into(downgrade)
     _table_renames_first(downgrade)
-    if dialect.name == "postgresql":
-        place_enum_types(upgrade, set(enums_in_tables(_target_tables(context))))
-        used_now = enums_used_in_database(connection) if connection is not None else set()
-        place_enum_types(downgrade, used_now)
+    if dialect.name == "postgresql" and connection is not None:
+        now = enums_in_database(connection)
+        after = place_enum_types(upgrade, set(enums_in_tables(_target_tables(context))), now)
+        place_enum_types(downgrade, enums_used_in_database(connection), after)
     order_foreign_keys(upgrade)
     order_foreign_keys(downgrade)
     if dialect.name in ("mysql", "mariadb") and connection is not None:
