@@ -148,14 +148,16 @@ def _existing_type(column: Any, values: tuple[str, ...], name: str) -> Any:
 def _reuse_existing_types(op: ops.CreateTableOp, existing: set[str]) -> set[str]:
     """Make *op* use enum types that exist; return the ones it creates itself."""
     creates: set[str] = set()
-    for position, item in enumerate(op.columns):
+    items = list(op.columns)
+    for position, item in enumerate(items):
         enum = native_enum(getattr(item, "type", None))
         if not isinstance(item, sa.Column) or enum is None:
             continue
         if enum[0] in existing:
-            op.columns[position] = _existing_type(item, enum[1], enum[0])
+            items[position] = _existing_type(item, enum[1], enum[0])
         else:
             creates.add(enum[0])
+    op.columns = items
     return creates
 
 
