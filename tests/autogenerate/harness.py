@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from support import AppFactory
 from support import MadeApp
 from support import engine_for
+from support import execute
 from support import insert_rows
 from support import table_names
 from support import table_rows
@@ -45,6 +46,8 @@ class Case:
     """Whether the downgrade brings every row and value back."""
     empty: bool = False
     """The change must produce no migration at all (no spurious difference)."""
+    then_insert: Rows = field(default_factory=dict)
+    """Rows only the new schema accepts, inserted after the upgrade (and deleted again)."""
     empty_on: tuple[str, ...] = ()
     """Backends on which the change is no change (nothing to migrate)."""
     backends: tuple[str, ...] = ALL
@@ -110,6 +113,11 @@ def schema_diffs(made: MadeApp, url: str) -> list[object]:
         return list(compare_metadata(context, metadata))
 
 
+def quoted(url: str, name: str) -> str:
+    with engine_for(url) as engine:
+        return str(engine.dialect.identifier_preparer.quote_identifier(name))
+
+
 def run_case(case: Case, make_app: AppFactory, url: str, backend: str) -> None:
     old = make_app(declare(case.old))
     _ok(old, "init")
@@ -136,6 +144,10 @@ def run_case(case: Case, make_app: AppFactory, url: str, backend: str) -> None:
         t: v for t, v in case.rows.items() if t in new_tables
     }
     _check_rows(url, after)
+    for table, values in case.then_insert.items():
+        insert_rows(url, table, *values)
+        ids = ", ".join(str(row["id"]) for row in values)
+        execute(url, f"DELETE FROM {quoted(url, table)} WHERE id IN ({ids})")
 
     _ok(new, "downgrade")
     assert schema_diffs(old, url) == []

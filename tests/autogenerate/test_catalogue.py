@@ -127,7 +127,7 @@ CASES = [
                          for r in USERS["user"]]},
          summary_has=("rename column user.username to fullname",
                       "fill user.email = 'unknown@example.com' where empty")),
-    Case("reorder_nothing_changed", lambda: users(col("email")), lambda: users(col("email")),
+    Case("unchanged_models_write_nothing", lambda: users(col("email")), lambda: users(col("email")),
          rows=USERS, empty=True),
     # --- types --------------------------------------------------------------
     Case("string_widened", lambda: users(), lambda: users(length=100), rows=USERS,
@@ -246,6 +246,14 @@ CASES = [
          after={"user": [{"id": 1, "username": "ada"}, {"id": 2, "username": "grace"}]}),
     Case("non_native_enum_value_added", lambda: moods(*MOOD, native=False),
          lambda: moods(*MOOD, "content", native=False), rows=MOOD_ROWS),
+    Case("non_native_enum_with_check_value_added",
+         lambda: {"user": [pk(), sa.Column("mood", sa.Enum(*MOOD, native_enum=False,
+                                                          create_constraint=True))]},
+         lambda: {"user": [pk(), sa.Column("mood", sa.Enum(*MOOD, "content", native_enum=False,
+                                                          create_constraint=True))]},
+         rows={"user": [{"id": 1, "mood": "happy"}, {"id": 2, "mood": "sad"}]},
+         then_insert={"user": [{"id": 3, "mood": "content"}]},
+         backends=("postgresql", "mariadb")),
     # --- constraints and indexes --------------------------------------------
     Case("unique_added", lambda: users(col("email")),
          lambda: users(col("email"), sa.UniqueConstraint("email")),

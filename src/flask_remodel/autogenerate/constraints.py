@@ -117,10 +117,57 @@ def _table_comparator(
     return comparator
 
 
+def _enum_check_values(sqltext: Any, column: str) -> set[str] | None:
+    """The values an ``IN``-list CHECK on *column* allows, as the database spells it."""
+    text = str(sqltext)
+    if not re.search(rf"(?<![\w]){re.escape(column)}(?![\w])", text):
+        return None
+    return set(re.findall(r"'((?:[^']|'')*)'", text))
+
+
+def _enum_check_changes(
+    modify_ops: ops.ModifyTableOps, schema: str | None, tname: str,
+    conn_table: sa.Table, metadata_table: sa.Table,
+) -> None:
+    """Non-native enums with ``create_constraint=True``: their CHECK follows the values.
+
+    The CHECK keeps the name the database gave it (PostgreSQL
+    ``<table>_<column>_check``, MariaDB ``CONSTRAINT_<n>``). SQLite's has
+    none and cannot be dropped: it is left alone there.
+    """
+    reflected = [
+        c for c in conn_table.constraints
+        if isinstance(c, sa.CheckConstraint) and isinstance(c.name, str)
+    ]
+    for column in metadata_table.columns:
+        type_ = column.type
+        if not isinstance(type_, sa.Enum) or type_.native_enum or not type_.create_constraint:
+            continue
+        wanted = set(type_.enums)
+        for constraint in reflected:
+            found = _enum_check_values(constraint.sqltext, column.name)
+            if not found or found == wanted:
+                continue
+            name = str(constraint.name)
+            values = ", ".join("'" + v.replace("'", "''") + "'" for v in type_.enums)
+            modify_ops.ops.insert(0, ops.DropConstraintOp.from_constraint(constraint))
+            for op in modify_ops.ops:
+                if isinstance(op, ops.AlterColumnOp) and op.column_name == column.name:
+                    # Given the Enum, alter_column would create its unnamed CHECK
+                    # (and the downgrade try to drop one with no name): the
+                    # column changes as a string, the CHECK by name below.
+                    op.modify_type = sa.String(type_.length)
+            modify_ops.ops.append(ops.CreateCheckConstraintOp(
+                name, tname, sa.text(f"{column.name} IN ({values})"), schema=schema
+            ))
+
+
 compare_checks = _table_comparator(_check_changes)
+compare_enum_checks = _table_comparator(_enum_check_changes)
 compare_primary_key = _table_comparator(_primary_key_change)
 
 
 def setup(plugin: Any) -> None:
     plugin.add_autogenerate_comparator(compare_checks, "table", "remodel_checks")
     plugin.add_autogenerate_comparator(compare_primary_key, "table", "remodel_primary_key")
+    plugin.add_autogenerate_comparator(compare_enum_checks, "table", "remodel_enum_checks")
