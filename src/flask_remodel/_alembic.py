@@ -65,3 +65,13 @@ def copied_column(column: Any) -> Any:
     generated operation without touching the app's models.
     """
     return column._copy()
+
+
+def renders_in_batch(autogen_context: Any) -> bool:
+    """Whether autogenerate is rendering inside a ``batch_alter_table`` block.
+
+    Needed only to write ``create_check_constraint`` for Alembic 1.18, which
+    has no renderer for it (1.19 added one); the flag is
+    ``AutogenContext._has_batch``, which Alembic's own renderers read.
+    """
+    return bool(autogen_context._has_batch)

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from .autogenerate import plugin_names
+from .autogenerate.enums import render_item_with_existing_enums
 from .comparators import server_default_comparison
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
@@ -55,6 +56,7 @@ def configure_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
         options["compare_server_default"] = server_default_comparison(dialect_name)
     if "autogenerate_plugins" not in user:
         options["autogenerate_plugins"] = plugin_names()
+    options["render_item"] = render_item_with_existing_enums(user.get("render_item"))
     options["on_version_apply"] = with_recorder(user.get("on_version_apply"))
     if dialect_name == "sqlite" and "transactional_ddl" not in user:
         # pysqlite never opens a transaction for DDL on its own; the SQLite

@@ -145,6 +145,24 @@ def _existing_type(column: Any, values: tuple[str, ...], name: str) -> Any:
     return copy
 
 
+def render_item_with_existing_enums(user_hook: Any = None) -> Any:
+    """A ``render_item`` hook that writes ``create_type=False`` on reused enum types.
+
+    SQLAlchemy 1.4's ``ENUM.__repr__`` leaves the flag out, so the script
+    would create the type again. Anything else goes to the app's own hook.
+    """
+    from sqlalchemy.dialects import postgresql
+
+    def render(type_: str, obj: Any, autogen_context: Any) -> Any:
+        if type_ == "type" and isinstance(obj, postgresql.ENUM) and not obj.create_type:
+            autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+            values = ", ".join(repr(v) for v in obj.enums)
+            return f"postgresql.ENUM({values}, name={obj.name!r}, create_type=False)"
+        return user_hook(type_, obj, autogen_context) if user_hook is not None else False
+
+    return render
+
+
 def _reuse_existing_types(op: ops.CreateTableOp, existing: set[str]) -> set[str]:
     """Make *op* use enum types that exist; return the ones it creates itself."""
     creates: set[str] = set()

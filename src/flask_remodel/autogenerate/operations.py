@@ -11,8 +11,10 @@ from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.operations import ops
+from sqlalchemy.sql.elements import TextClause
 
 from .._alembic import rendered_type
+from .._alembic import renders_in_batch
 
 
 class RenameColumnOp(ops.AlterColumnOp):
@@ -273,3 +275,26 @@ def _render_create_enum(autogen_context: Any, op: CreateEnumTypeOp) -> str:
 def _render_drop_enum(autogen_context: Any, op: DropEnumTypeOp) -> str:
     _postgresql_import(autogen_context)
     return f"{_enum_call(op.name, op.values, op.schema)}.drop(op.get_bind(), checkfirst=True)"
+
+
+def _alembic_renders_checks() -> bool:
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("alembic").split(".")[:2])
+    return (major, minor) >= (1, 19)
+
+
+def _render_check(autogen_context: Any, op: ops.CreateCheckConstraintOp) -> str:
+    """``create_check_constraint`` as Alembic 1.19+ writes it, for Alembic 1.18."""
+    condition = op.condition
+    sql = str(condition.text if isinstance(condition, TextClause) else condition)
+    if renders_in_batch(autogen_context):
+        return f"batch_op.create_check_constraint({op.constraint_name!r}, {sql!r})"
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    return (
+        f"op.create_check_constraint({op.constraint_name!r}, {op.table_name!r}, {sql!r}{schema})"
+    )
+
+
+if not _alembic_renders_checks():
+    renderers.dispatch_for(ops.CreateCheckConstraintOp, replace=True)(_render_check)
