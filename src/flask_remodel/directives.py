@@ -155,9 +155,9 @@ def remodel_directives(
             )
         if autogenerate and complete and decisions is not None and decisions.unused():
             raise AutogenerateError(
-                f"{', '.join(decisions.unused())} matched no dropped and added pair of "
-                "columns or tables, so nothing was written: check the names against "
-                "the models and the database."
+                f"{', '.join(decisions.unused())} matched no change (a dropped and an "
+                "added column or table, or a new required column), so nothing was "
+                "written: check the names against the models and the database."
             )
         if autogenerate and complete and all(up.is_empty() for up in ops_lists):
             directives[:] = []

@@ -58,6 +58,7 @@ def test_required_column_without_value_fails_and_writes_nothing(
         ("--rename-table", "user", "is not of the form OLD=NEW"),
         ("--default", "email=x", "is not of the form TABLE.COLUMN=VALUE"),
         ("--rename", "user.usrname=fullname", "--rename user.usrname=fullname matched no"),
+        ("--default", "user.emial=x", "--default user.emial=x matched no change"),
     ],
 )
 def test_bad_decisions_are_one_clear_error_and_write_nothing(

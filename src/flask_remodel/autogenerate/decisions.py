@@ -158,6 +158,10 @@ class Decisions:
             f"--rename-table {o}={n}" for o, n in self.table_renames.items()
             if ("table", o) not in self.used
         ]
+        left += [
+            f"--default {t}.{c}={v}" for (t, c), v in self.fill_values.items()
+            if ("default", (t, c)) not in self.used
+        ]
         return left
 
 
