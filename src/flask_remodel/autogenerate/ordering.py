@@ -5,6 +5,7 @@ index of its own (named after the foreign key) when a new foreign key has
 none. So within each table:
 
 * foreign keys are dropped first and created last (after the indexes they can use);
+* renamed columns are renamed next, before anything names them by their new name;
 * when a foreign key is dropped on MySQL/MariaDB, the index the server made
   for it is dropped too, unless the models keep an index of that name;
   otherwise ``check`` would find an index nobody declared.
@@ -18,13 +19,19 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
+from .operations import RenameColumnOp
+
 
 def _rank(op: Any) -> int:
     if isinstance(op, ops.DropConstraintOp) and op.constraint_type == "foreignkey":
         return 0
+    if isinstance(op, RenameColumnOp):
+        # Before indexes and constraints that name the column by its new name
+        # (those naming the old one drop by their own name, which still works).
+        return 1
     if isinstance(op, ops.CreateForeignKeyOp):
-        return 2
-    return 1
+        return 3
+    return 2
 
 
 def order_foreign_keys(container: ops.OpContainer) -> None:
@@ -107,3 +114,28 @@ def for_downgrade(connection: Any, tables: list[sa.Table]) -> Any:
         return not any(_leading(found, columns) for found in covering)
 
     return made
+
+
+def split_after_renames(container: ops.OpContainer) -> None:
+    """End a table's block after its column renames; the rest follows in a second one.
+
+    In one batch block Alembic cannot create an index on a column renamed in
+    that same block (its rebuild looks the new name up among the old
+    columns); two blocks run one after the other. Elsewhere this changes
+    nothing but the grouping.
+    """
+    placed: list[Any] = []
+    for op in container.ops:
+        if not isinstance(op, ops.ModifyTableOps):
+            placed.append(op)
+            continue
+        last = max(
+            (i for i, inner in enumerate(op.ops) if isinstance(inner, RenameColumnOp)),
+            default=None,
+        )
+        if last is None or last == len(op.ops) - 1:
+            placed.append(op)
+            continue
+        placed.append(ops.ModifyTableOps(op.table_name, op.ops[: last + 1], schema=op.schema))
+        placed.append(ops.ModifyTableOps(op.table_name, op.ops[last + 1:], schema=op.schema))
+    container.ops[:] = placed

@@ -28,6 +28,7 @@ from .ordering import for_downgrade
 from .ordering import for_upgrade
 from .ordering import order_foreign_keys
 from .ordering import server_made_indexes
+from .ordering import split_after_renames
 from .renames import apply_renames
 from .required import apply_required
 from .summary import annotate
@@ -98,8 +99,9 @@ def rewrite(
         now = enums_in_database(connection)
         after = place_enum_types(upgrade, set(enums_in_tables(_target_tables(context))), now)
         place_enum_types(downgrade, enums_used_in_database(connection), after)
-    order_foreign_keys(upgrade)
-    order_foreign_keys(downgrade)
+    for direction in (upgrade, downgrade):
+        order_foreign_keys(direction)
+        split_after_renames(direction)
     if dialect.name in ("mysql", "mariadb") and connection is not None:
         tables = _target_tables(context)
         server_made_indexes(upgrade, for_upgrade(connection, tables))
