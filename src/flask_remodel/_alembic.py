@@ -221,3 +221,24 @@ def single_step(script: ScriptDirectory, revision: Script, is_upgrade: bool) -> 
     from alembic.runtime.migration import RevisionStep
 
     return [RevisionStep(script.revision_map, revision, is_upgrade)]
+
+
+def copied_column(column: Any) -> Any:
+    """A copy of a ``Column`` not attached to any table.
+
+    SQLAlchemy has no public copy (``Column.copy()`` is deprecated since 1.4
+    in favour of ``_copy()``); Alembic's own operations copy columns the same
+    way (``alembic.util.sqla_compat._copy``). Used to change a column in a
+    generated operation without touching the app's models.
+    """
+    return column._copy()
+
+
+def renders_in_batch(autogen_context: Any) -> bool:
+    """Whether autogenerate is rendering inside a ``batch_alter_table`` block.
+
+    Needed only to write ``create_check_constraint`` for Alembic 1.18, which
+    has no renderer for it (1.19 added one); the flag is
+    ``AutogenContext._has_batch``, which Alembic's own renderers read.
+    """
+    return bool(autogen_context._has_batch)

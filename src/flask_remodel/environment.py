@@ -30,6 +30,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from .autogenerate import plugin_names
+from .autogenerate.enums import render_item_with_existing_enums
 from .comparators import server_default_comparison
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
@@ -57,6 +59,9 @@ def configure_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
         options["render_as_batch"] = dialect_name == "sqlite"
     if "compare_server_default" not in user:
         options["compare_server_default"] = server_default_comparison(dialect_name)
+    if "autogenerate_plugins" not in user:
+        options["autogenerate_plugins"] = plugin_names()
+    options["render_item"] = render_item_with_existing_enums(user.get("render_item"))
     options["on_version_apply"] = with_recorder(user.get("on_version_apply"))
     if dialect_name == "sqlite" and "transactional_ddl" not in user:
         # pysqlite never opens a transaction for DDL on its own; the SQLite
@@ -108,9 +113,9 @@ def _migrate_bind(
     connection: Connection,
 ) -> None:
     policy = LockPolicy.from_config(current_app.config)
-    with sqlite_migration_session(connection), current_bind(bind), lock_timeouts(
-        connection, policy
-    ) as attach_lock_timeouts:
+    with sqlite_migration_session(connection), current_bind(bind), _strict_mysql(
+        connection
+    ), lock_timeouts(connection, policy) as attach_lock_timeouts:
         context.configure(connection=connection, target_metadata=source.metadata(bind), **options)
         attach_lock_timeouts(context.get_context())
         with context.begin_transaction():
@@ -132,6 +137,33 @@ def run_on_connection(state: MigrateState, connection: Connection) -> None:
     """
     options = configure_options(state, connection.dialect.name)
     _migrate_bind(state.model_source(), None, options, {}, connection)
+
+
+@contextmanager
+def _strict_mysql(connection: Connection) -> Iterator[None]:
+    """Make MySQL/MariaDB refuse, not invent, values a migration does not give.
+
+    Outside strict mode ``ALTER ... NOT NULL`` turns NULLs into ``''`` or ``0``
+    and a narrowed column cuts values with a warning; in it both fail. The
+    session's own mode is restored afterwards (the connection goes back to
+    the app's pool). Each SET is committed at once: a transaction left open
+    before ``context.configure`` would make Alembic never commit.
+    """
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        yield
+        return
+    before = connection.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
+    _set_mode(connection, f"{before},STRICT_ALL_TABLES" if before else "STRICT_ALL_TABLES")
+    try:
+        yield
+    finally:
+        _set_mode(connection, before or "")
+
+
+def _set_mode(connection: Connection, mode: str) -> None:
+    connection.exec_driver_sql("SET SESSION sql_mode = %s", (mode,))
+    if connection.in_transaction():
+        connection.commit()
 
 
 def _with_connection(engine: Engine, run: Callable[[Connection], None]) -> None:

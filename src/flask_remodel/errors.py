@@ -24,7 +24,9 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ GraphFormatError               exit 2 (``graph`` was given an unknown format)
     ├─ SchemaDiffersError             exit 1 (``check`` found differences)
     ├─ SeveralHeadsError              exit 1 (``heads --check`` found more than one)
-    ├─ AutogenerateError              exit 1 (unnamed constraints, no models)
+    ├─ AutogenerateError              exit 1 (unnamed constraints, no models, bad
+    │  │                              --rename/--default)
+    │  └─ FillValueNeededError        a required column needs a value for existing rows
     ├─ SQLiteRebuildError             exit 1 (flask_remodel.sqlite: a rebuild that
     │                                 would lose rows or a trigger)
     ├─ IrreversibleMigrationError     exit 1 (raised by a revision's downgrade():
@@ -305,3 +307,18 @@ class MigrationTestFailedError(RemodelError):
         self.operation = operation
         self.reason = reason
         self.failures = failures
+
+
+class FillValueNeededError(AutogenerateError):
+    """A required column needs a value for the rows already in its table."""
+
+    def __init__(self, table: str, column: str, reason: str) -> None:
+        super().__init__(
+            f"{table}.{column} is required (NOT NULL, no server default) and {reason}. "
+            f'Give a value for those rows with --default {table}.{column}="VALUE" '
+            "(defaults={...} in the API), or run without --no-input to be asked, or "
+            "give the column a server_default or make it nullable."
+        )
+        self.table = table
+        self.column = column
+        self.reason = reason

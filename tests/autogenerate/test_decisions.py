@@ -1,0 +1,172 @@
+"""How migrate takes decisions: options, the API's decide callback, and bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from flask_remodel import api
+from flask_remodel.autogenerate import ColumnRename
+from flask_remodel.autogenerate import Decisions
+from flask_remodel.autogenerate import FillValue
+from flask_remodel.autogenerate import TableRename
+from flask_remodel.errors import AutogenerateError
+from flask_remodel.errors import FillValueNeededError
+from support import AppFactory
+from support import MadeApp
+from support import insert_rows
+from support import table_rows
+
+from .harness import col
+from .harness import declare
+from .harness import pk
+
+
+def _old_with_rows(make_app: AppFactory, url: str) -> MadeApp:
+    old = make_app(declare(lambda: {"user": [pk(), col("username")]}))
+    for args in (("init",), ("migrate", "-m", "old"), ("upgrade",)):
+        assert old.cli(*args).exit_code == 0
+    insert_rows(url, "user", {"id": 1, "username": "ada"}, {"id": 2, "username": "grace"})
+    return old
+
+
+def _seeds_models() -> dict[str, list[Any]]:
+    return {"user": [pk(), col("fullname"), col("email", sa.String(120), nullable=False)]}
+
+
+def test_required_column_without_value_fails_and_writes_nothing(
+    make_app: AppFactory, database_url: str
+) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(_seeds_models))
+    result = new.cli("migrate", "-m", "change", "--no-input", "--rename", "user.username=fullname")
+    assert result.exit_code == 1
+    message = result.output.strip().splitlines()[-1]
+    assert message.startswith("Error: user.email is required")
+    assert "2 row(s) have no value" in message
+    assert '--default user.email="VALUE"' in message
+    assert [p.name for p in new.scripts() if "change" in p.name] == []
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        ("--rename", "user.username", "is not of the form TABLE.OLD=NEW"),
+        ("--rename", "username=fullname", "is not of the form TABLE.OLD=NEW"),
+        ("--rename-table", "user", "is not of the form OLD=NEW"),
+        ("--default", "email=x", "is not of the form TABLE.COLUMN=VALUE"),
+        ("--rename", "user.usrname=fullname", "--rename user.usrname=fullname matched no"),
+        ("--default", "user.emial=x", "--default user.emial=x matched no change"),
+    ],
+)
+def test_bad_decisions_are_one_clear_error_and_write_nothing(
+    make_app: AppFactory, database_url: str, option: str, value: str, fragment: str
+) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(lambda: {"user": [pk(), col("fullname")]}))
+    result = new.cli("migrate", "-m", "change", "--no-input", option, value)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and fragment in lines[0], result.output
+    assert [p.name for p in new.scripts() if "change" in p.name] == []
+    assert table_rows(database_url, "user", "id", "username") == [(1, "ada"), (2, "grace")]
+
+
+@pytest.mark.backends("sqlite")
+def test_the_api_asks_decide_about_each_undecided_change(
+    make_app: AppFactory, database_url: str
+) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(_seeds_models))
+    asked: list[object] = []
+
+    def decide(question: object) -> bool | str | None:
+        asked.append(question)
+        if isinstance(question, ColumnRename):
+            return True
+        return "someone@example.com"
+
+    with new.app.app_context():
+        result = api.migrate(message="change", decide=decide)
+    assert asked == [
+        ColumnRename("user", "username", "fullname"),
+        FillValue("user", "email", "VARCHAR(120)", 2),
+    ]
+    assert str(asked[0]) == "Did you rename user.username to user.fullname?"
+    assert "rename column user.username to fullname" in result.summary.operations
+    assert result.summary.warnings == []
+    assert new.cli("upgrade").exit_code == 0
+    assert table_rows(database_url, "user", "id", "fullname", "email") == [
+        (1, "ada", "someone@example.com"), (2, "grace", "someone@example.com"),
+    ]
+
+
+@pytest.mark.backends("sqlite")
+def test_a_refused_rename_is_a_drop_with_a_warning(make_app: AppFactory, database_url: str) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(lambda: {"user": [pk(), col("fullname")]}))
+    with new.app.app_context():
+        result = api.migrate(message="change", decide=lambda question: False)
+    assert result.summary.warnings == ["drops column user.username and its values"]
+    assert result.summary.lines()[0] == (
+        "WARNING data loss: drops column user.username and its values"
+    )
+
+
+def test_decisions_accept_mappings_and_option_texts() -> None:
+    from_mapping = Decisions.build({"user.username": "fullname"}, {"tag": "label"},
+                                   {"user.email": "x"})
+    from_texts = Decisions.build(["user.username=fullname"], ["tag=label"], ['user.email="x"'])
+    for made in (from_mapping, from_texts):
+        assert made.column_renames == {("user", "username"): "fullname"}
+        assert made.table_renames == {"tag": "label"}
+        assert made.fill_values == {("user", "email"): "x"}
+    assert str(TableRename("tag", "label")) == "Did you rename table tag to label?"
+    with pytest.raises(AutogenerateError, match="--rename-table 'tag=' is not of the form"):
+        Decisions.build(table_renames=["tag="])
+
+
+def test_a_value_that_does_not_fit_the_column_is_refused() -> None:
+    from flask_remodel.autogenerate.required import _ask
+
+    decisions = Decisions.build(defaults={"user.age": "old"})
+    column = sa.Column("age", sa.Integer, nullable=False)
+    with pytest.raises(FillValueNeededError, match="the value 'old' is not a int"):
+        _ask(decisions, "user", column, 3, sa.create_engine("sqlite://").dialect)
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI believes it runs on a terminal (click's test runner has none)."""
+    monkeypatch.setattr("flask_remodel.cli.writing._interactive", lambda no_input: not no_input)
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.usefixtures("terminal")
+def test_on_a_terminal_migrate_asks_and_keeps_the_rows(
+    make_app: AppFactory, database_url: str
+) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(_seeds_models))
+    result = new.cli("migrate", "-m", "Add user email", input="y\nunknown@example.com\n")
+    assert result.exit_code == 0, result.output
+    assert "Did you rename user.username to user.fullname? [y/N]" in result.output
+    assert "2 existing row(s) need a value" in result.output
+    assert "  rename column user.username to fullname" in result.output
+    assert new.cli("upgrade").exit_code == 0
+    assert table_rows(database_url, "user", "id", "fullname", "email") == [
+        (1, "ada", "unknown@example.com"), (2, "grace", "unknown@example.com"),
+    ]
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.usefixtures("terminal")
+def test_no_input_never_asks(make_app: AppFactory, database_url: str) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(lambda: {"user": [pk(), col("fullname")]}))
+    result = new.cli("migrate", "-m", "change", "--no-input", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Did you rename" not in result.output
+    assert "WARNING data loss: drops column user.username and its values" in result.output
