@@ -98,6 +98,7 @@ def schema_diffs(made: MadeApp, url: str) -> list[object]:
 
     from flask_remodel.autogenerate import plugin_names
     from flask_remodel.comparators import server_default_comparison
+    from flask_remodel.deploy.tables import exclude_own_tables
 
     metadata = made.db.metadata
     with engine_for(url) as engine, engine.connect() as connection:
@@ -108,6 +109,8 @@ def schema_diffs(made: MadeApp, url: str) -> list[object]:
                 "compare_server_default": server_default_comparison(engine.dialect.name),
                 "target_metadata": metadata,
                 "autogenerate_plugins": plugin_names(),
+                # as the environment does: the deploy ledger and lock are not the app's
+                "include_name": exclude_own_tables(None),
             },
         )
         return list(compare_metadata(context, metadata))
