@@ -58,6 +58,24 @@ def test_plan_changes_nothing(project: Project, backend: str) -> None:
     assert rows(project.url, "SELECT version_num FROM alembic_version") == [("r1",)]
 
 
+def test_plan_shows_the_linters_findings(project: Project) -> None:
+    project.add_tables(1, sleep=0)
+    project.add("op.drop_table('t_1')", down_body="raise NotImplementedError", sleep=0)
+    project.made.ok("upgrade", "r1")
+    project.made.app.config["REMODEL_LINT"] = "warn"
+    text = project.made.ok("upgrade", "--plan").output
+    linter = text[text.index("  Linter:"):].splitlines()[1:]
+    assert any("r2_step.py:" in line and "t_1" in line for line in linter), text
+    planned = json.loads(
+        project.made.ok("upgrade", "--plan", "--format", "json").output.splitlines()[-1]
+    )
+    assert planned["revision"] == "r2"
+    assert planned["findings"] == [line.strip() for line in linter if line.strip()]
+    project.made.app.config["REMODEL_LINT"] = "off"
+    assert "Linter:" not in project.made.ok("upgrade", "--plan").output
+    assert rows(project.url, "SELECT version_num FROM alembic_version") == [("r1",)]
+
+
 def test_phases(project: Project) -> None:
     project.add_tables(1, sleep=0)
     project.add("op.drop_table('t_1')", phase="post", sleep=0)

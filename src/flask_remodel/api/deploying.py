@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from alembic import command
@@ -32,6 +33,7 @@ from ..deploy.status import DeployStatus
 from ..deploy.status import status as read_status
 from ..deploy.status import validate as read_validate
 from ..errors import ConfigurationError
+from ..lint import Finding
 from ..steps import AppliedStep
 from ..steps import recording
 from ._moving import move
@@ -40,6 +42,7 @@ from ._session import Session
 from ._session import XArg
 from ._session import guarded
 from ._session import open_session
+from .linting import findings_by_revision
 
 DEFAULT_LOCK_WAIT = 600.0
 
@@ -190,7 +193,19 @@ def plan(
                 command.upgrade(session.config, f"{down}:{step.revision}", sql=True)
             return buffer.getvalue()
 
-        return make_plan(steps, "downgrade" if downgrade else "upgrade", offline_sql)
+        planned = make_plan(steps, "downgrade" if downgrade else "upgrade", offline_sql)
+        if downgrade:
+            return planned
+        found = findings_by_revision(session, target.script, [p.revision for p in planned])
+        return [
+            replace(entry, findings=tuple(_finding_line(f) for f in found.get(entry.revision, ())))
+            for entry in planned
+        ]
+
+
+def _finding_line(finding: Finding) -> str:
+    where = f"{os.path.basename(finding.path)}:{finding.line}"
+    return f"{finding.rule_id} {finding.severity.label}: {finding.message} ({where})"
 
 
 def status(directory: PathArg = None) -> DeployStatus:

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 
 from ..errors import DatabaseUnreachableError
+from ..lint import Finding
 from ..lint import LintReport
 from ..lint import LintUsageError
 from ..lint import RuleSelection
@@ -199,3 +200,19 @@ def lint_pending(
         # Nothing will run: a no-op upgrade (every container start) stays cheap.
         return None
     return _run(script, _target(session, None), pending, None)
+
+
+def findings_by_revision(
+    session: Session, script: ScriptDirectory, revisions: Sequence[str]
+) -> dict[str, list[Finding]]:
+    """What the linter finds in each of *revisions* (none when ``REMODEL_LINT="off"``).
+
+    For ``upgrade --plan``, which shows them beside the operations.
+    """
+    if lint_mode() == "off" or not revisions:
+        return {}
+    report = _run(script, _target(session, None), list(revisions), None)
+    found: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        found.setdefault(finding.revision, []).append(finding)
+    return found

@@ -98,6 +98,10 @@ def print_plan(planned: list[PlannedRevision], output_format: str) -> None:
                 click.echo(f"    {line}")
         else:
             click.echo(f"  SQL: not available offline ({entry.sql_note})")
+        if entry.findings:
+            click.echo("  Linter:")
+            for line in entry.findings:
+                click.echo(f"    {line}")
 
 
 def _when(entry: Any) -> str:

@@ -30,10 +30,13 @@ class PlannedRevision:
     """Why ``sql`` is missing, if it is."""
     reversible: bool
     loses_data: bool
+    findings: tuple[str, ...] = ()
+    """The linter's findings for this revision, one line each (upgrades only)."""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["operations"] = list(self.operations)
+        data["findings"] = list(self.findings)
         return data
 
     def rollback_note(self) -> str:
