@@ -41,6 +41,13 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
                                       BackupError (1); BackupToolMissingError and
                                       BadPhaseError are ConfigurationErrors (3)
 
+Packages that do not import Flask keep their own errors, all RemodelErrors:
+``flask_remodel.lint`` LintUsageError (2) and LintFindingsError (1);
+``flask_remodel.online`` LockPolicyError (a ConfigurationError, 3) and the
+MigrationFailedErrors LockTimeoutError (7), TableCopyRefusedError,
+ConstraintValidationError and BackfillError. Exit 7 always means a lock wait
+was given up (a table lock here, the deploy lock in ``flask_remodel.deploy``).
+
 Each message ends with what to type or change instead.
 """
 
