@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +69,7 @@ class Demo:
         return "\n".join(line for line in output.splitlines() if not line.startswith("INFO  ["))
 
     def change_models(self, new_version: str) -> None:
-        self.header("Change the models: User gets a nullable email column")
+        self.header("Change the models: username becomes fullname, and email is required")
         old = (RUN / "models.py").read_text()
         new = (EXAMPLE / new_version).read_text()
         (RUN / "models.py").write_text(new)
@@ -83,6 +84,32 @@ class Demo:
         if len(found) != 1:
             raise DemoFailed(f"expected one migration script named *_{slug}.py, found {found}")
         print(f"--- migrations/versions/{found[0].name}\n{found[0].read_text().rstrip()}")
+
+
+DATABASE = RUN / "instance" / "notes.db"  # where app.py puts it (the app's instance folder)
+
+
+def add_users(demo: Demo) -> None:
+    demo.header("Put two users in the table (the data the next migration must keep)")
+    with sqlite3.connect(DATABASE) as connection:
+        connection.executemany(
+            "INSERT INTO user (username) VALUES (?)", [("ada",), ("grace",)]
+        )
+    show_users(demo, header=False)
+
+
+def show_users(demo: Demo, header: bool = True) -> None:
+    if header:
+        demo.header("The users are all still there")
+    with sqlite3.connect(DATABASE) as connection:
+        cursor = connection.execute("SELECT * FROM user ORDER BY id")
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    print(" | ".join(names))
+    for row in rows:
+        print(" | ".join(str(value) for value in row))
+    if len(rows) != 2:
+        raise DemoFailed(f"expected the 2 users, found {len(rows)}")
 
 
 def fresh_copy() -> None:
@@ -100,12 +127,19 @@ def main() -> int:
         demo.flask_db("Create the migrations folder", "init")
         demo.flask_db("First migration: the User model", "migrate", "-m", "Create users")
         demo.flask_db("Apply it", "upgrade")
+        add_users(demo)
         demo.change_models("models_with_email.py")
-        demo.flask_db("Generate a migration for the change", "migrate", "-m", "Add user email")
+        # On a terminal, migrate asks both questions; here they are answered up front.
+        demo.flask_db(
+            "Generate a migration for the change", "migrate", "-m", "Add user email",
+            "--rename", "user.username=fullname", "--default", "user.email=unknown@example.com",
+        )
         demo.show_script("add_user_email")
         demo.flask_db("Apply it", "upgrade")
+        show_users(demo)
         demo.flask_db("Where the database stands", "current")
         demo.flask_db("Roll back one revision", "downgrade")
+        show_users(demo)
         demo.flask_db("Where the database stands now", "current")
         demo.flask_db("Upgrade again", "upgrade")
         demo.flask_db("The history", "history")

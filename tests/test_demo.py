@@ -17,4 +17,8 @@ def test_demo_walks_the_whole_workflow() -> None:
     output = done.stdout
     assert "Running upgrade" in output and "Running downgrade" in output
     assert "add_column(sa.Column('email'" in output
+    # the seeds' scenario: a rename and a required column on a table with rows, nothing lost
+    assert "new_column_name='fullname'" in output
+    assert "1 | ada | unknown@example.com" in output and "2 | grace | unknown@example.com" in output
+    assert output.count("1 | ada\n") == 2  # before the upgrade and after the downgrade
     assert output.rstrip().endswith("(No new upgrade operations detected.).")

@@ -1,4 +1,4 @@
-"""The notes app's models, second version: a user also has an (optional) email.
+"""The notes app's models, second version: username is now fullname, and email is required.
 
 ``demo.py`` copies this over ``models.py`` to show a change of models becoming a migration.
 """
@@ -10,5 +10,5 @@ db = SQLAlchemy()
 
 class User(db.Model):  # type: ignore[name-defined]
     id = db.Column(db.Integer, primary_key=True)
-    username = db.Column(db.String(64), nullable=False)
-    email = db.Column(db.String(120))
+    fullname = db.Column(db.String(64), nullable=False)
+    email = db.Column(db.String(120), nullable=False)
