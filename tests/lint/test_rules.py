@@ -227,7 +227,13 @@ CASES.update({
                'op.create_unique_constraint("uq_a", "t", ["a"])')],
     "RM402": [(ALL, 'op.alter_column("account", "email", nullable=False, '
                "existing_type=sa.String(50))",
-               'op.alter_column("account", "name", nullable=False, existing_type=sa.String(50))')],
+               'op.alter_column("account", "name", nullable=False, existing_type=sa.String(50))'),
+              # a fill of only some NULLs is still flagged; the fill migrate writes is not
+              (ALL, "op.execute(\"UPDATE account SET email = 'x' WHERE email IS NULL AND id<9\")\n"
+               'op.alter_column("account", "email", nullable=False, existing_type=sa.String(50))',
+               '_t = sa.table("account", sa.column("email", sa.String(50)))\n'
+               'op.execute(_t.update().where(_t.c["email"].is_(None)).values({"email": "x"}))\n'
+               'op.alter_column("account", "email", nullable=False, existing_type=sa.String(50))')],
     "RM403": [(ALL, 'op.alter_column("orders", "ref", type_=sa.Integer(), '
                "existing_type=sa.String(20))",
                'op.alter_column("orders", "ref", type_=sa.String(40), '

@@ -8,15 +8,22 @@ Safe alternative: backfill in an earlier revision, then check::
     SELECT 1 FROM account WHERE email IS NULL LIMIT 1
 
 Flagged: ``op.alter_column("account", "email", nullable=False)``
+
+Not flagged when an earlier statement of the same revision fills every NULL
+(``UPDATE account SET email = ... WHERE email IS NULL``, or with no WHERE), as
+``flask db migrate`` writes for a new required column.
 """
 
 from __future__ import annotations
+
+import re
 
 from alembic.operations import ops
 
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
+from ..sqltext import SqlStatement
 from ._common import becomes_not_null
 from .set_not_null import proven_by_check
 
@@ -26,6 +33,8 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
     table, column = op.table_name, op.column_name
     if not becomes_not_null(op, ctx) or proven_by_check(ctx, table, column):
         return  # a validated CHECK (col IS NOT NULL) already rules NULLs out
+    if filled_here(ctx, table, column):
+        return  # this revision fills the NULLs first
     ctx.report(
         f"NOT NULL on {table}.{column} fails at deploy if any row is NULL. Backfill first "
         "and check.",
@@ -33,3 +42,21 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
              f"  # earlier revision, in batches\n"
              f"# check: SELECT 1 FROM {table} WHERE {column} IS NULL LIMIT 1"),
     )
+
+
+def filled_here(ctx: LintContext, table: str, column: str) -> bool:
+    """An earlier UPDATE of this revision sets *column* on every row where it is NULL."""
+    name = rf'["`\[]?{re.escape(column)}["`\]]?'
+    sets = re.compile(rf"\bSET\b.*?(?:^|[\s,.]){name}\s*=", re.I | re.S)
+    # Only "WHERE col IS NULL" (qualified or quoted) or no WHERE at all fills every NULL.
+    only_nulls = re.compile(rf'^(?:["`\[]?\w+["`\]]?\.)?{name}\s+IS\s+NULL\s*;?$', re.I)
+    for recorded in ctx.before():
+        statement = recorded.operation
+        if not (isinstance(statement, SqlStatement) and statement.kind == "dml"
+                and statement.details.get("verb") == "UPDATE" and statement.table == table):
+            continue
+        parts = re.split(r"\bWHERE\b", statement.text, maxsplit=1, flags=re.I)
+        condition = parts[1].strip() if len(parts) > 1 else ""
+        if sets.search(parts[0]) and (not condition or only_nulls.match(condition)):
+            return True
+    return False
