@@ -255,6 +255,10 @@ class AutogenerateError(RemodelError):
 
 
 class MigrationFailedError(RemodelError):
+    resumable_table: str | None = None
+    """Set when the failed step can simply run again from where it stopped (a batched
+    backfill that only updates the rows still to do): the table it was updating."""
+
     def __init__(self, revision: str | None, reason: str, kept: bool) -> None:
         where = f"Migration {revision}" if revision else "The migration"
         tail = (

@@ -11,9 +11,11 @@ from alembic.script import ScriptDirectory
 from flask_remodel.deploy.errors import BadPhaseError
 from flask_remodel.deploy.runner import DeployOptions
 from flask_remodel.deploy.runner import Target
+from flask_remodel.deploy.runner import _resumes
 from flask_remodel.deploy.runner import upgrade
 from flask_remodel.deploy.scripts import revision_facts
 from flask_remodel.errors import MigrationFailedError
+from flask_remodel.online.errors import BackfillError
 
 SCRIPT = '''
 import sqlalchemy as sa
@@ -71,3 +73,20 @@ def test_a_run_that_does_not_move_the_version_table_fails(tmp_path: Path) -> Non
     with pytest.raises(MigrationFailedError, match="version table does not show it applied"):
         upgrade(target, "head", DeployOptions(lock_wait=1))
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("committed", "resumes"),
+    [
+        (["UPDATE item SET n=id WHERE item.id >= 1", "UPDATE `item` SET n=id WHERE id > 9"], True),
+        (["ALTER TABLE item ADD COLUMN n INTEGER", "UPDATE item SET n=id WHERE id >= 1"], False),
+        (["UPDATE other SET n=1"], False),
+    ],
+)
+def test_only_a_stopped_backfill_is_run_again_without_resolve(
+    committed: list[str], resumes: bool
+) -> None:
+    assert _resumes(BackfillError("item", 20, "boom"), committed) is resumes
+    # a failure that is not a resumable backfill is always held back
+    assert _resumes(MigrationFailedError("r1", "boom", kept=True), committed) is False
+    assert _resumes(BackfillError("item", 0, "boom", kept=False), committed) is False

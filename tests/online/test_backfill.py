@@ -6,7 +6,6 @@ import pytest
 
 from support.online import OnlineProject
 from support.online import ok
-from support.online import resolve_stop
 
 ADD_N = "op.execute('ALTER TABLE item ADD COLUMN n INTEGER CHECK (n < 30)')"
 
@@ -54,7 +53,7 @@ def test_a_failed_backfill_keeps_its_batches_and_resumes(project: OnlineProject)
     assert project.scalar("SELECT COUNT(*) FROM item WHERE n IS NOT NULL") == 20
     assert project.scalar("SELECT version_num FROM alembic_version") == "n"
     # The cause fixed (row 30 left out), the run starts from the rows still to do.
-    resolve_stop(project, 'bf')
+    # Only backfill batches were committed, so no 'resolve' is needed on MariaDB either.
     path = project.made.migrations_dir / "versions" / "bf_bf.py"
     path.write_text(path.read_text().replace("where='n IS NULL'", "where='n IS NULL AND id < 30'"))
     result = ok(project.upgrade())

@@ -17,6 +17,7 @@ refuses to run that revision again until ``resolve`` says what was done.
 from __future__ import annotations
 
 import linecache
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -250,6 +251,20 @@ def failing_operation(exc: BaseException, path: str) -> str | None:
     return found
 
 
+def _resumes(exc: BaseException, committed: list[str]) -> bool:
+    """Whether running the revision again simply carries on, so it is not held back.
+
+    True when everything committed was the batches of a backfill that only
+    updates the rows still to do (a backfill in a revision of its own, as
+    recommended); anything else committed needs a person to look.
+    """
+    table = exc.resumable_table if isinstance(exc, MigrationFailedError) else None
+    if table is None:
+        return False
+    update = re.compile(rf'UPDATE\s+["`]?{re.escape(table)}["`]?\s', re.I)
+    return all(update.match(statement) for statement in committed)
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, MigrationFailedError):
         # Its own advice on what to do next would repeat (or contradict) ours.
@@ -309,7 +324,10 @@ def _run_step(
             target.apply(command, revision_arg)
     except Exception as exc:
         seconds = time.monotonic() - began
-        kept = bool(statements.seen) and not target.transactional
+        kept = (
+            bool(statements.seen) and not target.transactional
+            and not _resumes(exc, statements.seen)
+        )
         ledger.finish(
             entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
             error=_reason(exc), failed_operation=failing_operation(exc, step.path),

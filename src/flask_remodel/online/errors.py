@@ -112,6 +112,7 @@ class BackfillError(MigrationFailedError):
     def __init__(self, table: str, updated: int, reason: str, kept: bool = True) -> None:
         self.table = table
         self.updated = updated
+        self.resumable_table = table if kept else None
         then = (
             "The rows already updated stay updated; once the cause is fixed, run the upgrade "
             "again to continue where it stopped"
