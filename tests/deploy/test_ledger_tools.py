@@ -55,6 +55,7 @@ def test_plan_changes_nothing(project: Project, backend: str) -> None:
     back = project.made.ok("downgrade", "--plan", "--format", "json").output.splitlines()
     planned = json.loads(back[-1])
     assert planned["revision"] == "r1" and planned["direction"] == "downgrade"
+    assert "DROP TABLE t_1" in planned["sql"]  # r1's downgrade, rendered offline
     assert rows(project.url, "SELECT version_num FROM alembic_version") == [("r1",)]
 
 

@@ -185,12 +185,14 @@ def plan(
             down = step.down_revision
             if isinstance(down, (tuple, list)):
                 raise ValueError("a merge revision changes only the version table")
+            # On the session's indexed folder: Alembic's command functions would
+            # load (import) every revision file again for each planned revision.
             if downgrade:
-                command.downgrade(session.config, f"{step.revision}:{down or 'base'}", sql=True)
-            elif down is None:
-                command.upgrade(session.config, step.revision, sql=True)
+                move(session, target.script, "downgrade", down or "base", sql=True,
+                     starting_rev=step.revision)
             else:
-                command.upgrade(session.config, f"{down}:{step.revision}", sql=True)
+                move(session, target.script, "upgrade", step.revision, sql=True,
+                     starting_rev=down)
             return buffer.getvalue()
 
         planned = make_plan(steps, "downgrade" if downgrade else "upgrade", offline_sql)
