@@ -53,10 +53,16 @@ class History:
 
 
 def draw(
-    n: int, seed: int, odd: bool = True, subdirs: bool = False, upgradable: bool = True
+    n: int,
+    seed: int,
+    odd: bool = True,
+    subdirs: bool = False,
+    upgradable: bool = True,
+    plain: bool = False,
 ) -> list[Revision]:
     """*n* revisions; with ``upgradable=False`` dependencies may also point at
-    ancestors and heads, shapes whose graph Alembic loads but cannot upgrade through."""
+    ancestors and heads, shapes whose graph Alembic loads but cannot upgrade through;
+    with ``plain=True`` no revision has ``depends_on`` or a branch label."""
     rng = random.Random(seed)
     revisions: list[Revision] = []
     heads: list[str] = []
@@ -80,10 +86,12 @@ def draw(
             r.id for r in revisions
             if not upgradable or (r.id not in lineage and r.id not in heads)
         ]
-        if others and rng.random() < 0.15:
+        if others and rng.random() < 0.15 and not plain:
             depends = (rng.choice(others),)
         ancestors[rid] = lineage | set(depends).union(*(ancestors[d] for d in depends))
         label = f"lbl{i}" if (not down or rng.random() < 0.05) and rng.random() < 0.5 else None
+        if plain:
+            label = None
         styles = STATIC_STYLES + (IMPORTED_STYLES if odd else ())
         style = rng.choice(styles)
         subdir = rng.choice(["", "", "older", "older/deep"]) if subdirs else ""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import api
-from .._alembic import mark_current
+from ..api import listing
 from ._boundary import options
 from ._options import directory_option
 from ._options import verbose_option
@@ -17,8 +16,8 @@ from .group import db
 @click.argument("revision", default="head")
 def show(directory: str | None, revision: str) -> None:
     """Show a revision (default: head)."""
-    for script in api.show(options().directory_for(directory), revision):
-        click.echo(script.log_entry)
+    for record in listing.list_show(options().directory_for(directory), revision):
+        click.echo(record.log_entry())
 
 
 @db.command()
@@ -30,13 +29,10 @@ def history(
     directory: str | None, rev_range: str | None, verbose: bool, indicate_current: bool
 ) -> None:
     """List the revisions, newest first."""
-    entries = api.history(options().directory_for(directory), rev_range, verbose, indicate_current)
-    for entry in entries:
-        mark_current(entry.script, entry.is_current)
+    records = listing.list_history(options().directory_for(directory), rev_range, indicate_current)
+    for record in records:
         click.echo(
-            entry.script.cmd_format(
-                verbose, include_branches=True, include_doc=True, include_parents=True
-            )
+            record.format(verbose, include_branches=True, include_doc=True, include_parents=True)
         )
 
 
@@ -47,9 +43,9 @@ def history(
 @click.option("--check", is_flag=True, help="Fail (exit 1) when there is more than one head.")
 def heads(directory: str | None, verbose: bool, resolve_dependencies: bool, check: bool) -> None:
     """List the head revisions."""
-    found = api.heads(options().directory_for(directory), verbose, resolve_dependencies, check)
-    for script in found:
-        click.echo(script.cmd_format(verbose, include_branches=True, tree_indicators=False))
+    found = listing.list_heads(options().directory_for(directory), resolve_dependencies, check)
+    for record in found:
+        click.echo(record.format(verbose, include_branches=True, tree_indicators=False))
 
 
 @db.command()
@@ -57,10 +53,10 @@ def heads(directory: str | None, verbose: bool, resolve_dependencies: bool, chec
 @verbose_option
 def branches(directory: str | None, verbose: bool) -> None:
     """List the branch points."""
-    for script in api.branches(options().directory_for(directory), verbose):
-        click.echo(script.cmd_format(verbose, include_branches=True))
-        for child in sorted(script.nextrev):
-            click.echo(f"{' ' * len(script.revision)} -> {child}")
+    for record in listing.list_branches(options().directory_for(directory)):
+        click.echo(record.format(verbose, include_branches=True))
+        for child in sorted(record.children):
+            click.echo(f"{' ' * len(record.revision)} -> {child}")
 
 
 @db.command()
@@ -69,5 +65,7 @@ def branches(directory: str | None, verbose: bool) -> None:
 @click.option("--check-heads", is_flag=True, help="Fail unless the database is at every head.")
 def current(directory: str | None, verbose: bool, check_heads: bool) -> None:
     """Show the revision the database is at."""
+    from .. import api  # current reads the database through env.py: Alembic's runtime
+
     for script in api.current(options().directory_for(directory), verbose, check_heads):
         click.echo(script.cmd_format(verbose))

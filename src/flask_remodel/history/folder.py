@@ -1,0 +1,89 @@
+"""A migrations folder's revision graph from the index, when Alembic's settings allow it.
+
+:func:`plain_folder_graph` lists the revision files as Alembic lists them in
+the default layout (one ``versions/`` folder, not recursive, sources only),
+reads their headers through the index and builds a :class:`~.graph.PlainGraph`.
+It answers ``None`` whenever anything would make Alembic's view differ from
+that simple picture (settings in ``alembic.ini`` that move or widen the
+listing, a file the index must import, a history that is not plain), and the
+caller then loads the folder through Alembic. It imports neither Alembic nor
+SQLAlchemy: that is its reason to exist.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from pathlib import Path
+
+from .cache import HeaderCache
+from .graph import NotPlainHistory
+from .graph import PlainGraph
+from .header import Header
+from .index import read_headers
+
+# The file names Alembic's listing takes as revision sources (``_only_source_rev_file``).
+_REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+# alembic.ini settings that change which files are revisions, or where they live.
+_LISTING_SETTINGS = ("version_locations", "recursive_version_locations", "sourceless")
+
+
+def plain_folder_graph(folder: str) -> PlainGraph | None:
+    """The graph of *folder* (a ``script_location``), or ``None``: ask Alembic."""
+    if ":" in folder and not os.path.isabs(folder):
+        return None  # "package:path", a location Alembic finds inside a package
+    if not os.path.isfile(os.path.join(folder, "env.py")) or not _default_listing(folder):
+        return None
+    versions = Path(folder, "versions").absolute()
+    try:
+        paths = revision_files(versions) if versions.exists() else []
+        if len(set(paths)) != len(paths):
+            return None  # two names for one file: Alembic warns and skips one
+        headers = read_headers(paths, HeaderCache(folder, [str(versions)]))
+    except OSError:
+        return None  # an unreadable or vanished file: Alembic reports it
+    pairs: list[tuple[str, Header]] = []
+    for path in paths:
+        header = headers[path]
+        if header is None:
+            return None  # this file must be imported to be known
+        pairs.append((path, header))
+    try:
+        return PlainGraph.from_headers(pairs)
+    except NotPlainHistory:
+        return None
+
+
+def _default_listing(folder: str) -> bool:
+    """Whether ``alembic.ini`` leaves the revision listing at Alembic's defaults."""
+    ini = os.path.join(folder, "alembic.ini")
+    if not os.path.isfile(ini):
+        return False  # Alembic's behaviour without the file is left to Alembic
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return False
+    if not parser.has_section("alembic"):
+        return True
+    return not any(parser.has_option("alembic", name) for name in _LISTING_SETTINGS)
+
+
+def revision_files(versions: Path) -> list[str]:
+    """The revision sources directly in *versions*, as Alembic lists them, paths resolved.
+
+    Alembic sorts the folder's file names, skips anything that is not a
+    ``.py`` source (``__init__.py``, editor lock files ``.#name.py``) and
+    resolves each path (so ``show`` prints a symlink's target).
+    """
+    names = sorted(entry.name for entry in os.scandir(versions) if not entry.is_dir())
+    real_versions = str(versions.resolve())
+    found = []
+    for name in names:
+        if not _REVISION_FILE.match(name):
+            continue
+        path = versions / name
+        real = str(path.resolve()) if path.is_symlink() else os.path.join(real_versions, name)
+        found.append(real)
+    return found
