@@ -159,7 +159,7 @@ def test_cli_listings_from_the_index_match_alembics(
         raise AssertionError("Alembic loaded the folder")
 
     expected = _sorted_children(_through_alembic(monkeypatch, made, *args))
-    monkeypatch.setattr("flask_remodel.revisions.load_script_directory", fail)
+    monkeypatch.setattr("alembic.script.ScriptDirectory.from_config", fail)
     assert _sorted_children(made.ok(*args).output) == expected
 
 

@@ -1,0 +1,64 @@
+"""Whether an ``upgrade`` has nothing to do, decided without importing Alembic.
+
+The upgrade that runs at every container start usually finds the database
+already at the heads. The deploy runner takes that decision from the version
+table alone: it reads the table directly (never through ``env.py``) and takes
+no lock when nothing is pending. :func:`database_at_heads` takes the same
+decision before Alembic is imported, when the history is plain (see
+:func:`flask_remodel.api.listing.indexed_graph`) and the app has one database.
+Whenever it cannot be sure (another target, several binds, a version table it
+cannot read, a database anywhere but at every head), it answers ``False`` and
+the full upgrade runs exactly as before, errors included.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..extension import current_state
+from .listing import indexed_graph
+
+if TYPE_CHECKING:
+    from ._session import PathArg
+
+#: The targets that mean "every head" when the history has one head or several.
+_HEAD_TARGETS = ("head", "heads")
+
+
+def database_at_heads(directory: PathArg = None, revision: str = "head") -> bool:
+    """``True`` when upgrading to *revision* would run nothing: the database is there."""
+    if revision not in _HEAD_TARGETS:
+        return False
+    graph = indexed_graph(directory)
+    if graph is None:
+        return False
+    heads = graph.heads()
+    if not heads or (revision == "head" and len(heads) > 1):
+        return False  # nothing to be at, or Alembic's "several heads" error to give
+    state = current_state()
+    source = state.model_source()
+    if len(source.bind_keys()) > 1:
+        return False  # each bind has its own version table, read through env.py
+    args = state.user_configure_args
+    found = _version_rows(
+        source.engine(None), args.get("version_table") or "alembic_version",
+        args.get("version_table_schema"),
+    )
+    return found is not None and sorted(found) == sorted(heads)
+
+
+def _version_rows(engine: Engine, table_name: str, schema: str | None) -> list[str] | None:
+    """The version table's revisions, or ``None`` when they cannot be read here."""
+    table = sa.Table(
+        table_name, sa.MetaData(), sa.Column("version_num", sa.String(32)), schema=schema
+    )
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(table_name, schema=schema):
+                return None
+            return [row[0] for row in connection.execute(sa.select(table.c.version_num))]
+    except sa.exc.SQLAlchemyError:
+        return None  # unreachable, no permission ...: the full path reports it properly
