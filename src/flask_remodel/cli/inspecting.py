@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from .. import api
-from .._alembic import mark_current
 from ._boundary import options
 from ._options import directory_option
 from ._options import verbose_option
@@ -30,6 +29,8 @@ def history(
     directory: str | None, rev_range: str | None, verbose: bool, indicate_current: bool
 ) -> None:
     """List the revisions, newest first."""
+    from .._alembic import mark_current
+
     entries = api.history(options().directory_for(directory), rev_range, verbose, indicate_current)
     for entry in entries:
         mark_current(entry.script, entry.is_current)

@@ -6,21 +6,51 @@ fixtures. A revision that cannot be undone says so by raising
 :class:`~flask_remodel.errors.IrreversibleMigrationError` in ``downgrade()``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 from ..errors import IrreversibleMigrationError
-from .checks import CheckReport
-from .checks import CheckResult
-from .checks import check_data_kept
-from .checks import check_models_match
-from .checks import check_single_head
-from .checks import check_up_down_up
-from .checks import check_upgrade
-from .checks import run_checks
-from .rows import RowGenerator
-from .rows import SeedResult
-from .runner import MigrationRunner
-from .runner import connected_runner
-from .scratch import scratch_database
-from .suite import check_migrations
+
+if TYPE_CHECKING:
+    from .checks import CheckReport as CheckReport
+    from .checks import CheckResult as CheckResult
+    from .checks import check_data_kept as check_data_kept
+    from .checks import check_models_match as check_models_match
+    from .checks import check_single_head as check_single_head
+    from .checks import check_up_down_up as check_up_down_up
+    from .checks import check_upgrade as check_upgrade
+    from .checks import run_checks as run_checks
+    from .rows import RowGenerator as RowGenerator
+    from .rows import SeedResult as SeedResult
+    from .runner import MigrationRunner as MigrationRunner
+    from .runner import connected_runner as connected_runner
+    from .scratch import scratch_database as scratch_database
+    from .suite import check_migrations as check_migrations
+
+# Hidden from type checkers, which see the imports above; a misspelt name
+# then stays an error instead of becoming Any.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "CheckReport": ".checks",
+            "CheckResult": ".checks",
+            "check_data_kept": ".checks",
+            "check_models_match": ".checks",
+            "check_single_head": ".checks",
+            "check_up_down_up": ".checks",
+            "check_upgrade": ".checks",
+            "run_checks": ".checks",
+            "RowGenerator": ".rows",
+            "SeedResult": ".rows",
+            "MigrationRunner": ".runner",
+            "connected_runner": ".runner",
+            "scratch_database": ".scratch",
+            "check_migrations": ".suite",
+        },
+    )
 
 __all__ = [
     "CheckReport",
