@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from importlib import import_module
 from types import ModuleType
@@ -18,15 +19,16 @@ from typing import Any
 
 def lazy_exports(
     package: str,
-    exports: Mapping[str, str],
+    modules: Mapping[str, Iterable[str]],
     computed: Mapping[str, Callable[[], Any]] | None = None,
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``__getattr__`` and ``__dir__`` for *package*.
 
-    :param exports: each public name and the module (relative to *package*,
-        e.g. ``".running"``) that defines it under the same name.
+    :param modules: each module (relative to *package*, e.g. ``".running"``)
+        and the names it defines that *package* exports under the same name.
     :param computed: names whose value a function computes on first read.
     """
+    exports = {name: source for source, names in modules.items() for name in names}
     module = sys.modules[package]
     module.__class__ = _exports_guard(exports)
     computed = dict(computed or {})

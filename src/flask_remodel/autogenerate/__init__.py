@@ -29,15 +29,11 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
-            "ColumnRename": ".decisions",
-            "Decide": ".decisions",
-            "Decisions": ".decisions",
-            "FillValue": ".decisions",
-            "Question": ".decisions",
-            "TableRename": ".decisions",
-            "plugin_names": ".plugin",
-            "Summary": ".rewrite",
-            "rewrite": ".rewrite",
+            ".decisions": (
+                "ColumnRename", "Decide", "Decisions", "FillValue", "Question", "TableRename",
+            ),
+            ".plugin": ("plugin_names",),
+            ".rewrite": ("Summary", "rewrite"),
         },
     )
 

@@ -29,16 +29,12 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
-            "Backup": ".backup",
-            "Entry": ".ledger",
-            "Holder": ".locks",
-            "PlannedRevision": ".plan",
-            "DeployOptions": ".runner",
-            "DeployReport": ".runner",
-            "Event": ".runner",
-            "StepResult": ".runner",
-            "DeployStatus": ".status",
-            "RevisionState": ".status",
+            ".backup": ("Backup",),
+            ".ledger": ("Entry",),
+            ".locks": ("Holder",),
+            ".plan": ("PlannedRevision",),
+            ".runner": ("DeployOptions", "DeployReport", "Event", "StepResult"),
+            ".status": ("DeployStatus", "RevisionState"),
         },
     )
 

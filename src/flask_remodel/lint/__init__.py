@@ -33,17 +33,11 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
-            "RuleSelection": ".engine",
-            "LintFindingsError": ".errors",
-            "LintUsageError": ".errors",
-            "lint_directory": ".folders",
-            "lint_script_directory": ".folders",
-            "Finding": ".model",
-            "LintReport": ".model",
-            "Severity": ".model",
-            "Target": ".model",
-            "RuleInfo": ".registry",
-            "all_rules": ".registry",
+            ".engine": ("RuleSelection",),
+            ".errors": ("LintFindingsError", "LintUsageError"),
+            ".folders": ("lint_directory", "lint_script_directory"),
+            ".model": ("Finding", "LintReport", "Severity", "Target"),
+            ".registry": ("RuleInfo", "all_rules"),
         },
     )
 

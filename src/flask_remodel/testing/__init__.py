@@ -35,20 +35,14 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
-            "CheckReport": ".checks",
-            "CheckResult": ".checks",
-            "check_data_kept": ".checks",
-            "check_models_match": ".checks",
-            "check_single_head": ".checks",
-            "check_up_down_up": ".checks",
-            "check_upgrade": ".checks",
-            "run_checks": ".checks",
-            "RowGenerator": ".rows",
-            "SeedResult": ".rows",
-            "MigrationRunner": ".runner",
-            "connected_runner": ".runner",
-            "scratch_database": ".scratch",
-            "check_migrations": ".suite",
+            ".checks": (
+                "CheckReport", "CheckResult", "check_data_kept", "check_models_match",
+                "check_single_head", "check_up_down_up", "check_upgrade", "run_checks",
+            ),
+            ".rows": ("RowGenerator", "SeedResult"),
+            ".runner": ("MigrationRunner", "connected_runner"),
+            ".scratch": ("scratch_database",),
+            ".suite": ("check_migrations",),
         },
     )
 
