@@ -9,7 +9,6 @@ Flask-Migrate ever generated reads (``migrate``, ``db``, ``directory``,
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -131,6 +130,8 @@ class Migrate:
         Every command gets its config here, so this is also where Flask-Remodel's
         operations are registered with Alembic, before any script runs.
         """
+        import argparse
+
         from ._runtime import ensure_runtime
         from .config import Config
 
