@@ -9,8 +9,6 @@ from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
 
-from alembic.util import CommandError
-
 from .errors import RemodelError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,7 +27,12 @@ def catch_errors(f: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except (RemodelError, CommandError, RuntimeError) as exc:
+        except Exception as exc:
+            # Imported here: only a failing call needs Alembic's error class.
+            from alembic.util import CommandError
+
+            if not isinstance(exc, (RemodelError, CommandError, RuntimeError)):
+                raise
             log.error("Error: %s", exc)
             sys.exit(1)
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from ._runtime import ensure_runtime
 from .autogenerate import plugin_names
 from .autogenerate.enums import render_item_with_existing_enums
 from .comparators import server_default_comparison
@@ -199,6 +200,9 @@ def run_migrations(multidb: bool = False) -> None:
     :param multidb: run every bind of the app (the ``flask-multidb``
         template), each revision holding an ``upgrade_<bind>()`` per bind.
     """
+    # Already done when a Flask-Remodel command runs this env.py; not when
+    # Alembic's own command line does.
+    ensure_runtime()
     state = current_state()
     source = state.model_source()
     binds: list[BindKey] = source.bind_keys() if multidb else [None]

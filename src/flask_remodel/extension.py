@@ -9,27 +9,29 @@ Flask-Migrate ever generated reads (``migrate``, ``db``, ``directory``,
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Flask
 from flask import current_app
 
 from .comparators import server_default_comparison
-from .config import Config
-from .deploy.tables import exclude_own_tables
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
-from .legacy import LegacyDatabaseView
 from .sources import FlaskSQLAlchemy3Source
 from .sources import ModelSource
 from .sources import model_source
 from .steps import with_recorder
 
-ConfigureCallback = Callable[[Config], Config]
+if TYPE_CHECKING:
+    # Alembic is imported when a command first needs a Config, not with the
+    # extension (see flask_remodel._lazy).
+    from .config import Config
+
+ConfigureCallback = Callable[["Config"], "Config"]
 
 # Configure arguments that are Flask-Remodel's own choices rather than
 # Alembic's defaults; explicit user arguments always win over them.
@@ -123,7 +125,17 @@ class Migrate:
         x_arg: str | Iterable[str] | None = None,
         opts: Iterable[str] | None = None,
     ) -> Config:
-        """The Alembic ``Config`` for the migrations folder *directory*."""
+        """The Alembic ``Config`` for the migrations folder *directory*.
+
+        Every command gets its config here, so this is also where Flask-Remodel's
+        operations are registered with Alembic, before any script runs.
+        """
+        import argparse
+
+        from ._runtime import ensure_runtime
+        from .config import Config
+
+        ensure_runtime()
         folder = str(directory) if directory is not None else self.directory
         config = Config(os.path.join(folder, "alembic.ini"))
         # configparser interpolates '%', so a literal one must be doubled.
@@ -157,6 +169,8 @@ class MigrateState:
         """
         if self.raw_db is None or not isinstance(self._model_source(), FlaskSQLAlchemy3Source):
             return self.raw_db
+        from .legacy import LegacyDatabaseView
+
         return LegacyDatabaseView(self.raw_db, self.model_source())
 
     @property
@@ -167,6 +181,8 @@ class MigrateState:
         shared dict would carry the first run's hook into later runs
         (Flask-Migrate bug B1).
         """
+        from .deploy.tables import exclude_own_tables
+
         args = dict(_REMODEL_DEFAULTS)
         args.update(self._configure_args)
         # Always set, so an old env.py does not install its own empty-migration

@@ -6,15 +6,36 @@ Everything here works through Alembic's public hooks: a comparator plugin
 (:mod:`.rewrite`), which ``flask_remodel.directives`` runs for ``migrate``.
 """
 
-from .decisions import ColumnRename
-from .decisions import Decide
-from .decisions import Decisions
-from .decisions import FillValue
-from .decisions import Question
-from .decisions import TableRename
-from .plugin import plugin_names
-from .rewrite import Summary
-from .rewrite import rewrite
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .decisions import ColumnRename as ColumnRename
+    from .decisions import Decide as Decide
+    from .decisions import Decisions as Decisions
+    from .decisions import FillValue as FillValue
+    from .decisions import Question as Question
+    from .decisions import TableRename as TableRename
+    from .plugin import plugin_names as plugin_names
+    from .rewrite import Summary as Summary
+    from .rewrite import rewrite as rewrite
+
+# Hidden from type checkers, which see the imports above; a misspelt name
+# then stays an error instead of becoming Any.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            ".decisions": (
+                "ColumnRename", "Decide", "Decisions", "FillValue", "Question", "TableRename",
+            ),
+            ".plugin": ("plugin_names",),
+            ".rewrite": ("Summary", "rewrite"),
+        },
+    )
 
 __all__ = [
     "ColumnRename",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
-from ..api import MigrationRun
-from ..deploy import DeployStatus
-from ..deploy import Event
-from ..deploy import PlannedRevision
-from ..deploy.runner import Progress
+if TYPE_CHECKING:
+    from ..api import MigrationRun
+    from ..deploy import DeployStatus
+    from ..deploy import Event
+    from ..deploy import PlannedRevision
+    from ..deploy.runner import Progress
 
 
 def _json(data: dict[str, Any]) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
-from alembic.script import Script
 
 from .. import api
 from ..lint import LintFindingsError
@@ -17,6 +17,9 @@ from ..lint.reporters import text
 from ._boundary import options
 from ._options import directory_option
 from .group import db
+
+if TYPE_CHECKING:
+    from alembic.script import Script
 
 
 @db.command()

@@ -7,12 +7,6 @@ import logging
 import click
 
 from ..errors import MigrationTestFailedError
-from ..testing import check_migrations
-from ..testing.checks import FAILED
-from ..testing.checks import IRREVERSIBLE
-from ..testing.checks import PASSED
-from ..testing.checks import SKIPPED
-from ..testing.checks import describe
 from ._boundary import options
 from ._options import directory_option
 from .group import db
@@ -33,6 +27,14 @@ from .group import db
 )
 def test(directory: str | None, url: str | None, expected_heads: int, seed: int) -> None:
     """Check the migrations on a scratch database (upgrade, downgrade, data, models)."""
+    # Imported here: the checks need Alembic, building the ``flask db`` group must not.
+    from ..testing import check_migrations
+    from ..testing.checks import FAILED
+    from ..testing.checks import IRREVERSIBLE
+    from ..testing.checks import PASSED
+    from ..testing.checks import SKIPPED
+    from ..testing.checks import describe
+
     # Alembic's "Running upgrade ..." lines would repeat every revision three
     # times between the result lines, which already name each one; its
     # autogenerate notes would repeat the models-match line.

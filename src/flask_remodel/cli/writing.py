@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from alembic.script import Script
 
 from .. import api
 from ..autogenerate import FillValue
@@ -19,6 +19,9 @@ from ._options import rev_id_option
 from ._options import x_arg_option
 from .group import db
 from .linting import lint_written
+
+if TYPE_CHECKING:
+    from alembic.script import Script
 
 
 def _generated(script: Script | None) -> None:

@@ -5,16 +5,38 @@ Flask-free: everything here works on a SQLAlchemy engine and an Alembic
 app. See ``docs/deploys.md``.
 """
 
-from .backup import Backup
-from .ledger import Entry
-from .locks import Holder
-from .plan import PlannedRevision
-from .runner import DeployOptions
-from .runner import DeployReport
-from .runner import Event
-from .runner import StepResult
-from .status import DeployStatus
-from .status import RevisionState
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .backup import Backup as Backup
+    from .ledger import Entry as Entry
+    from .locks import Holder as Holder
+    from .plan import PlannedRevision as PlannedRevision
+    from .runner import DeployOptions as DeployOptions
+    from .runner import DeployReport as DeployReport
+    from .runner import Event as Event
+    from .runner import StepResult as StepResult
+    from .status import DeployStatus as DeployStatus
+    from .status import RevisionState as RevisionState
+
+# Hidden from type checkers, which see the imports above; a misspelt name
+# then stays an error instead of becoming Any.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            ".backup": ("Backup",),
+            ".ledger": ("Entry",),
+            ".locks": ("Holder",),
+            ".plan": ("PlannedRevision",),
+            ".runner": ("DeployOptions", "DeployReport", "Event", "StepResult"),
+            ".status": ("DeployStatus", "RevisionState"),
+        },
+    )
 
 __all__ = [
     "Backup",

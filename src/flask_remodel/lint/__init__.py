@@ -10,24 +10,36 @@ It does not import Flask, so plain Alembic projects can use it too::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from os import PathLike
+from typing import TYPE_CHECKING
 
-from alembic.script import ScriptDirectory
+from .._lazy import lazy_exports
 
-from .engine import RuleSelection
-from .engine import lint_sources
-from .errors import LintFindingsError
-from .errors import LintUsageError
-from .history import before_baseline
-from .history import lint_directory_sources
-from .history import select_range
-from .model import Finding
-from .model import LintReport
-from .model import Severity
-from .model import Target
-from .registry import RuleInfo
-from .registry import all_rules
+if TYPE_CHECKING:
+    from .engine import RuleSelection as RuleSelection
+    from .errors import LintFindingsError as LintFindingsError
+    from .errors import LintUsageError as LintUsageError
+    from .folders import lint_directory as lint_directory
+    from .folders import lint_script_directory as lint_script_directory
+    from .model import Finding as Finding
+    from .model import LintReport as LintReport
+    from .model import Severity as Severity
+    from .model import Target as Target
+    from .registry import RuleInfo as RuleInfo
+    from .registry import all_rules as all_rules
+
+# Hidden from type checkers, which see the imports above; a misspelt name
+# then stays an error instead of becoming Any.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            ".engine": ("RuleSelection",),
+            ".errors": ("LintFindingsError", "LintUsageError"),
+            ".folders": ("lint_directory", "lint_script_directory"),
+            ".model": ("Finding", "LintReport", "Severity", "Target"),
+            ".registry": ("RuleInfo", "all_rules"),
+        },
+    )
 
 __all__ = [
     "Finding",
@@ -43,45 +55,3 @@ __all__ = [
     "lint_script_directory",
 ]
 
-
-def lint_script_directory(
-    script_dir: ScriptDirectory,
-    target: Target,
-    revisions: Iterable[str] | None = None,
-    *,
-    baseline: str | None = None,
-    selection: RuleSelection | None = None,
-) -> LintReport:
-    """Lint *revisions* (ids; default: all) of *script_dir* for *target*.
-
-    Every revision is replayed offline so the schema before the linted ones is
-    known; revisions up to and including *baseline* are never reported on.
-    """
-    try:
-        wanted = list(revisions) if revisions is not None else select_range(script_dir, None)
-        exempt = before_baseline(script_dir, baseline)
-    except Exception as exc:  # Alembic's ResolutionError / CommandError for a bad name
-        raise LintUsageError(f"{exc}. Run 'flask db history' to list the revisions.") from exc
-    wanted = [rev for rev in wanted if rev not in exempt]
-    heads = tuple(script_dir.get_heads())
-    return lint_sources(
-        lint_directory_sources(script_dir, wanted),
-        target,
-        lint=wanted,
-        selection=selection,
-        heads=heads,
-    )
-
-
-def lint_directory(
-    directory: str | PathLike[str],
-    target: Target,
-    revision_range: str | None = None,
-    *,
-    baseline: str | None = None,
-    selection: RuleSelection | None = None,
-) -> LintReport:
-    """Lint the migrations folder *directory*; *revision_range* as for ``flask db lint``."""
-    script_dir = ScriptDirectory(str(directory))
-    wanted = select_range(script_dir, revision_range)
-    return lint_script_directory(script_dir, target, wanted, baseline=baseline, selection=selection)

@@ -31,6 +31,7 @@ from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
 
+from .._runtime import ensure_runtime
 from .model import RecordedOp
 from .model import Target
 from .sqltext import SqlStatement
@@ -246,6 +247,9 @@ def record(
     recorded = RecordedRevision(source)
     if source.upgrade is None:
         return recorded
+    # The linter can be used without the rest of Flask-Remodel; the scripts
+    # may still call its operations (op.create_index_online ...).
+    ensure_runtime()
     context, buffer = offline or offline_context(target)
     if buffer is None:  # an online context (--verify): nothing is rendered
         buffer = io.StringIO()

@@ -6,21 +6,45 @@ fixtures. A revision that cannot be undone says so by raising
 :class:`~flask_remodel.errors.IrreversibleMigrationError` in ``downgrade()``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 from ..errors import IrreversibleMigrationError
-from .checks import CheckReport
-from .checks import CheckResult
-from .checks import check_data_kept
-from .checks import check_models_match
-from .checks import check_single_head
-from .checks import check_up_down_up
-from .checks import check_upgrade
-from .checks import run_checks
-from .rows import RowGenerator
-from .rows import SeedResult
-from .runner import MigrationRunner
-from .runner import connected_runner
-from .scratch import scratch_database
-from .suite import check_migrations
+
+if TYPE_CHECKING:
+    from .checks import CheckReport as CheckReport
+    from .checks import CheckResult as CheckResult
+    from .checks import check_data_kept as check_data_kept
+    from .checks import check_models_match as check_models_match
+    from .checks import check_single_head as check_single_head
+    from .checks import check_up_down_up as check_up_down_up
+    from .checks import check_upgrade as check_upgrade
+    from .checks import run_checks as run_checks
+    from .rows import RowGenerator as RowGenerator
+    from .rows import SeedResult as SeedResult
+    from .runner import MigrationRunner as MigrationRunner
+    from .runner import connected_runner as connected_runner
+    from .scratch import scratch_database as scratch_database
+    from .suite import check_migrations as check_migrations
+
+# Hidden from type checkers, which see the imports above; a misspelt name
+# then stays an error instead of becoming Any.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            ".checks": (
+                "CheckReport", "CheckResult", "check_data_kept", "check_models_match",
+                "check_single_head", "check_up_down_up", "check_upgrade", "run_checks",
+            ),
+            ".rows": ("RowGenerator", "SeedResult"),
+            ".runner": ("MigrationRunner", "connected_runner"),
+            ".scratch": ("scratch_database",),
+            ".suite": ("check_migrations",),
+        },
+    )
 
 __all__ = [
     "CheckReport",

@@ -18,16 +18,20 @@ The checks are plain functions in :mod:`flask_remodel.testing`::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import URL
 
-from ..api._session import open_session
 from .pytest_plugin import load_app
-from .runner import MigrationRunner
-from .runner import connected_runner
-from .scratch import scratch_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from .runner import MigrationRunner
+
+# Alembic and the runner are imported by the fixtures that use them, so a
+# conftest that loads this module costs nothing to tests that do not.
 
 
 @pytest.fixture
@@ -39,6 +43,9 @@ def remodel_app(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture
 def remodel_scratch_url(request: pytest.FixtureRequest, remodel_app: Any) -> Iterator[URL]:
     """The URL of a scratch database, created for this test and dropped after it."""
+    from ..api._session import open_session
+    from .scratch import scratch_database
+
     with remodel_app.app_context():
         url = request.config.getoption("remodel_url", None)
         base = url or open_session().state.model_source().engine(None).url
@@ -49,5 +56,7 @@ def remodel_scratch_url(request: pytest.FixtureRequest, remodel_app: Any) -> Ite
 @pytest.fixture
 def remodel_runner(remodel_app: Any, remodel_scratch_url: URL) -> Iterator[MigrationRunner]:
     """A migration runner on the scratch database, at base; the app's context is pushed."""
+    from .runner import connected_runner
+
     with remodel_app.app_context(), connected_runner(remodel_scratch_url) as runner:
         yield runner

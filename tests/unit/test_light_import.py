@@ -1,0 +1,145 @@
+"""Importing Flask-Remodel and building ``flask db`` does not import Alembic.
+
+Each test runs in a fresh interpreter: this one has long imported Alembic and
+registered every operation.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+APP = """
+import sys
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_remodel import Migrate
+
+app = Flask("light")
+app.config["SQLALCHEMY_DATABASE_URI"] = {url!r}
+db = SQLAlchemy(app)
+migrate = Migrate(app, db, directory={folder!r})
+"""
+
+
+def _run(code: str, cwd: Path | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=cwd
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_building_the_db_group_does_not_import_alembic(tmp_path: Path) -> None:
+    out = _run(APP.format(url="sqlite://", folder=str(tmp_path / "migrations")) + """
+runner = app.test_cli_runner()
+for args in (["db", "--help"], ["db", "heads", "--help"], ["db", "upgrade", "--help"]):
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+print(sorted(app.cli.get_command(None, "db").commands))
+print("alembic" in sys.modules)
+""")
+    commands, alembic_loaded = out.splitlines()
+    assert "heads" in commands and "upgrade" in commands
+    assert alembic_loaded == "False"
+
+
+def test_every_public_name_resolves_to_its_definition() -> None:
+    _run("""
+import sys
+import flask_remodel
+assert "alembic" not in sys.modules
+# Subpackages of the same name must not hide the API functions, whichever
+# is imported first.
+import flask_remodel.history.index, flask_remodel.lint.model
+from flask_remodel import history, lint
+from flask_remodel.api.inspecting import history as defined_history
+from flask_remodel.api.linting import lint as defined_lint
+assert history is defined_history and lint is defined_lint
+from flask_remodel import upgrade, Config, Migrate, catch_errors
+from flask_remodel.api.running import upgrade as defined_upgrade
+from flask_remodel.config import Config as defined_config
+assert upgrade is defined_upgrade and Config is defined_config
+assert set(flask_remodel.__all__) <= set(dir(flask_remodel))
+for name in flask_remodel.__all__:
+    getattr(flask_remodel, name)
+""")
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    import flask_remodel
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        flask_remodel.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_python_api_registers_rebuilds_and_online_operations_first(tmp_path: Path) -> None:
+    # Flask-Migrate's own env.py imports nothing from Flask-Remodel, so only the
+    # command function can have registered what the revision below uses.
+    flask_migrate = pytest.importorskip("flask_migrate")
+    template = Path(flask_migrate.__file__).parent / "templates" / "flask"
+    folder = tmp_path / "migrations"
+    (folder / "versions").mkdir(parents=True)
+    shutil.copy(template / "env.py", folder / "env.py")
+    shutil.copy(template / "script.py.mako", folder / "script.py.mako")
+    shutil.copy(template / "alembic.ini.mako", folder / "alembic.ini")
+    (folder / "versions" / "a1_items.py").write_text(textwrap.dedent('''
+        """items"""
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "a1"
+        down_revision = None
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade():
+            op.create_table("item", sa.Column("id", sa.Integer, primary_key=True),
+                            sa.Column("name", sa.String(20), nullable=True))
+            # Outside a batch block: SQLite needs Flask-Remodel's table rebuild.
+            op.alter_column("item", "name", existing_type=sa.String(20), nullable=False)
+            op.create_index_online("ix_item_name", "item", ["name"])
+
+
+        def downgrade():
+            op.drop_table("item")
+    '''))
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    out = _run(APP.format(url=url, folder=str(folder)) + """
+import flask_remodel
+import sqlalchemy as sa
+with app.app_context():
+    flask_remodel.upgrade()
+    found = sa.inspect(db.engine)
+    print([c["nullable"] for c in found.get_columns("item") if c["name"] == "name"])
+    print([i["name"] for i in found.get_indexes("item")])
+""", cwd=tmp_path)
+    assert out.splitlines() == ["[False]", "['ix_item_name']"]
+
+
+def test_pytest_plugin_loads_without_alembic(tmp_path: Path) -> None:
+    # The plugin comes through its pytest11 entry point; the fixtures as a
+    # project loads them. Neither may cost a test that uses no fixture of theirs.
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["flask_remodel.testing.fixtures"]\n')
+    (tmp_path / "test_probe.py").write_text(textwrap.dedent("""
+        import sys
+
+        def test_probe():
+            assert "flask_remodel.testing.pytest_plugin" in sys.modules
+            assert "flask_remodel.testing.fixtures" in sys.modules
+            assert "alembic" not in sys.modules
+    """))
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_probe.py"],
+        capture_output=True, text=True, cwd=tmp_path, env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
