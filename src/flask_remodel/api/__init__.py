@@ -4,6 +4,7 @@ Each needs an app context, returns data and raises
 :class:`~flask_remodel.errors.RemodelError` subclasses; none prints or exits.
 """
 
+from ._session import shared_sessions
 from .deploying import plan
 from .deploying import resolve
 from .deploying import status
@@ -66,6 +67,7 @@ __all__ = [
     "resolve",
     "revision",
     "revision_graph",
+    "shared_sessions",
     "show",
     "squash",
     "stamp",
