@@ -6,6 +6,7 @@ was checked on (1.18.4 and 1.20.1), so an Alembic upgrade has one file to review
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -257,3 +258,42 @@ def renders_in_batch(autogen_context: Any) -> bool:
     ``AutogenContext._has_batch``, which Alembic's own renderers read.
     """
     return bool(autogen_context._has_batch)
+
+
+def commits_each_step(context: Any) -> bool:
+    """Whether the configured ``MigrationContext`` commits after every revision it runs.
+
+    The deploy runner runs all pending revisions in one Alembic run only when
+    each still gets a transaction of its own; otherwise (an env.py that
+    begins its own transaction, or one without ``transaction_per_migration``
+    where DDL is transactional) it runs them one Alembic run each, as before.
+    Alembic keeps both facts private: ``MigrationContext._in_external_transaction``
+    and ``_transaction_per_migration``, read by ``begin_transaction``
+    (unchanged between 1.18 and 1.20).
+    """
+    if context.as_sql or context._in_external_transaction:
+        return False
+    return bool(context._transaction_per_migration or not context.impl.transactional_ddl)
+
+
+def hooked_step(
+    script: ScriptDirectory, revision: Script, is_upgrade: bool, after: Callable[[], None]
+) -> Any:
+    """:func:`single_step`'s step, calling *after* once the revision's own function returned.
+
+    *after* runs inside the revision's transaction, before Alembic moves the
+    version table in the same transaction. ``RevisionStep.migration_fn`` is
+    the attribute ``MigrationContext.run_migrations`` calls (set in the
+    constructor in 1.18 and 1.20); its ``__name__`` names the step in logs.
+    """
+    [step] = single_step(script, revision, is_upgrade)
+    original = step.migration_fn
+
+    @functools.wraps(original)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        after()
+        return result
+
+    step.migration_fn = run
+    return step

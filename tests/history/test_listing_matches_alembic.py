@@ -44,7 +44,9 @@ _BRANCHES_INTO = re.compile(r"Branches into: (.*)")
 
 def _sorted_children(text: str) -> str:
     """*text* with the "Branches into:" list sorted: Alembic prints a set, in its order."""
-    return _BRANCHES_INTO.sub(lambda m: "Branches into: " + ", ".join(sorted(m[1].split(", "))), text)
+    return _BRANCHES_INTO.sub(
+        lambda m: "Branches into: " + ", ".join(sorted(m[1].split(", "))), text
+    )
 
 
 def _alembic(folder: Path) -> ScriptDirectory:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._session import shared_sessions as shared_sessions
     from .deploying import plan as plan
     from .deploying import resolve as resolve
     from .deploying import status as status
@@ -51,6 +52,7 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "._session": ("shared_sessions",),
             ".deploying": ("plan", "resolve", "status", "validate"),
             ".graphing": ("Graph", "graph", "revision_graph"),
             ".inspecting": ("HistoryEntry", "branches", "current", "heads", "history", "show"),
@@ -94,6 +96,7 @@ __all__ = [
     "resolve",
     "revision",
     "revision_graph",
+    "shared_sessions",
     "show",
     "squash",
     "stamp",

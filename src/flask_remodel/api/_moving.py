@@ -9,13 +9,19 @@ the plain path (``--sql``) and the deploy runner's per-revision steps use it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
+from alembic.script import Script
 from alembic.script import ScriptDirectory
 
+from .._alembic import commits_each_step
 from .._alembic import downgrade_steps
+from .._alembic import hooked_step
 from .._alembic import upgrade_steps
+from ..deploy.runner import StepHooks
 from ._session import Session
 
 
@@ -40,3 +46,52 @@ def move(
         destination_rev=revision, tag=tag,
     ):
         script.run_env()
+
+
+def move_each(
+    session: Session,
+    script: ScriptDirectory,
+    direction: str,
+    revisions: list[Script],
+    hooks: StepHooks,
+    *,
+    tag: str | None = None,
+) -> bool:
+    """Apply (or undo) exactly *revisions*, in order, in one run of ``env.py``.
+
+    One connection, one set of session settings and one ``env.py`` run for
+    the lot, but still one transaction per revision, with *hooks* called
+    around each (see :class:`~flask_remodel.deploy.runner.StepHooks`).
+    Returns False, having run none of them, when ``env.py`` configures a
+    context that would not commit each revision on its own.
+    """
+    is_upgrade = direction == "upgrade"
+    ran = False
+
+    def each(context: Any) -> Iterator[Any]:
+        for revision in revisions:
+            hooks.before(revision)
+            yield hooked_step(script, revision, is_upgrade, partial(hooks.inside, revision,
+                                                                    context.connection))
+            # Alembic asks for the next step once this one's transaction ended.
+            hooks.committed(revision)
+
+    def steps(current: Any, context: Any) -> Any:
+        nonlocal ran
+        if not commits_each_step(context):
+            return []
+        ran = True
+        return each(context)
+
+    last = revisions[-1]
+    destination = last.revision if is_upgrade else _below(last)
+    with EnvironmentContext(
+        session.config, script, fn=steps, destination_rev=destination, tag=tag
+    ):
+        script.run_env()
+    return ran
+
+
+def _below(revision: Script) -> str:
+    down = revision.down_revision
+    return str(down) if down else "base"

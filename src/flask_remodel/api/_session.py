@@ -8,7 +8,9 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +47,20 @@ class Session:
 
     state: MigrateState
     config: Config
+    shared: bool = False
+    """Opened inside :func:`shared_sessions`: the folder is loaded once, for every user."""
+    _script: ScriptDirectory | None = field(default=None, repr=False)
 
     @property
     def folder(self) -> Path:
         return Path(self.config.get_main_option("script_location") or "migrations")
 
     def script_directory(self) -> ScriptDirectory:
-        return load_script_directory(self.config)
+        if not self.shared:
+            return load_script_directory(self.config)
+        if self._script is None:
+            self._script = load_script_directory(self.config)
+        return self._script
 
     def run_env(self, script: ScriptDirectory, fn: Callable[[Any, Any], Any], **kw: Any) -> None:
         """Run the folder's env.py with *fn* as the migration function."""
@@ -101,17 +110,49 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
     return True
 
 
+_SessionKey = tuple[int, str, tuple[str, ...], tuple[str, ...]]
+_shared: ContextVar[dict[_SessionKey, Session] | None] = ContextVar(
+    "remodel_shared_sessions", default=None
+)
+
+
+@contextmanager
+def shared_sessions() -> Iterator[None]:
+    """Commands called in the block with the same arguments share one session.
+
+    For a command that runs another first on the same folder (``upgrade``
+    lints what it is about to run): the revision files are then read and
+    imported once, not once per command. Only for a block in which the folder
+    does not change.
+    """
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def open_session(
     directory: PathArg = None, x_arg: XArg = None, opts: Iterable[str] | None = None
 ) -> Session:
     state = current_state()
     if state.raw_db is None:
         raise DatabaseNotConfiguredError()
+    sessions = _shared.get()
+    key: _SessionKey | None = None
+    if sessions is not None:
+        x_args = (x_arg,) if isinstance(x_arg, str) else tuple(x_arg or ())
+        key = (id(state), str(directory or ""), x_args, tuple(opts or ()))
+        if key in sessions:
+            return sessions[key]
     config = state.migrate.get_config(directory, x_arg, opts)
     # The Python API never prints: Alembic's own messages go nowhere.
     config.cmd_opts.quiet = True  # type: ignore[union-attr]
     config.stdout = io.StringIO()
-    return Session(state, config)
+    session = Session(state, config, shared=key is not None)
+    if sessions is not None and key is not None:
+        sessions[key] = session
+    return session
 
 
 def _failing_revision(exc: BaseException, script: ScriptDirectory | None) -> str | None:

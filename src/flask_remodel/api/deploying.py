@@ -26,6 +26,7 @@ from ..deploy.plan import plan as make_plan
 from ..deploy.runner import DeployOptions
 from ..deploy.runner import DeployReport
 from ..deploy.runner import Progress
+from ..deploy.runner import StepHooks
 from ..deploy.runner import Target
 from ..deploy.scripts import PHASES
 from ..deploy.scripts import checksum
@@ -37,6 +38,7 @@ from ..lint import Finding
 from ..steps import AppliedStep
 from ..steps import recording
 from ._moving import move
+from ._moving import move_each
 from ._session import PathArg
 from ._session import Session
 from ._session import XArg
@@ -109,9 +111,13 @@ def _target(session: Session, tag: str | None = None) -> Target:
             # One revision at a time: on the indexed folder, not reloaded per step.
             move(session, script, name, revision, tag=tag)
 
+    def apply_steps(name: str, scripts: list[Script], hooks: StepHooks) -> bool:
+        return move_each(session, script, name, scripts, hooks, tag=tag)
+
     return Target(
         engine, script, apply,
         args.get("version_table") or "alembic_version", args.get("version_table_schema"),
+        apply_steps,
     )
 
 

@@ -53,12 +53,13 @@ def upgrade(
     if plan:
         print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
         return
-    if not sql:
-        lint_before_upgrade(directory, revision, strict, x_arg)
-    run = api.upgrade(
-        folder, revision, sql, tag, x_args, lock_wait=lock_wait, phase=phase, backup=backup,
-        backup_dir=backup_dir, progress=progress_printer(output_format),
-    )
+    with api.shared_sessions():  # the lint's imported revisions are the ones that run
+        if not sql:
+            lint_before_upgrade(directory, revision, strict, x_arg)
+        run = api.upgrade(
+            folder, revision, sql, tag, x_args, lock_wait=lock_wait, phase=phase, backup=backup,
+            backup_dir=backup_dir, progress=progress_printer(output_format),
+        )
     _print_sql(run)
     print_summary(run, output_format)
 

@@ -1,9 +1,12 @@
 """The ledger: what ran on this database, when, from which file, and how it ended.
 
-Every write is its own short transaction on a connection of its own, never
-on the migration connection: the row saying a revision *started* must
-survive the revision failing or the process being killed, and a ledger write
-must not become part of the revision's transaction.
+A write is its own short transaction on a connection of its own by default:
+the row saying a revision *started* must survive the revision failing or the
+process being killed. The one exception is the runner's, where DDL is
+transactional: it closes a revision's row and opens the next one's on the
+migration connection, inside the revision's transaction, so they commit (or
+roll back) with the revision itself instead of costing two more commits per
+revision (see :mod:`flask_remodel.deploy.runner`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -108,19 +112,24 @@ class Ledger:
             self.table.create(connection)
         return True
 
-    def _write(self, statement: Any) -> Any:
-        with self.engine.begin() as connection:
+    def _write(self, statement: Any, connection: Connection | None = None) -> Any:
+        if connection is not None:  # part of the caller's transaction
             return connection.execute(statement)
+        with self.engine.begin() as own:
+            return own.execute(statement)
 
     def start(
-        self, revision: str, direction: str, checksum: str | None, outcome: str = RUNNING
+        self, revision: str, direction: str, checksum: str | None, outcome: str = RUNNING,
+        connection: Connection | None = None,
     ) -> int:
+        """A new row; *connection*: written in that connection's open transaction."""
         result = self._write(
             self.table.insert().values(
                 revision=revision, direction=direction, outcome=outcome, checksum=checksum,
                 started_at=_now(), host=socket.gethostname(), pid=os.getpid(),
                 username=_user(),
-            )
+            ),
+            connection,
         )
         return int(result.inserted_primary_key[0])
 
@@ -139,6 +148,7 @@ class Ledger:
         error: str | None = None,
         failed_operation: str | None = None,
         executed: Iterable[str] | None = None,
+        connection: Connection | None = None,
     ) -> None:
         values: dict[str, Any] = {"outcome": outcome, "finished_at": _now()}
         if seconds is not None:
@@ -149,7 +159,9 @@ class Ledger:
             values["failed_operation"] = failed_operation[:2000]
         if executed is not None:
             values["executed"] = "\n;\n".join(executed)
-        self._write(self.table.update().where(self.table.c.id == entry_id).values(**values))
+        self._write(
+            self.table.update().where(self.table.c.id == entry_id).values(**values), connection
+        )
 
     def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:
         """A row that starts and ends at once (stamp, resolve, adoption)."""

@@ -5,13 +5,22 @@ engine, the migrations folder and a function that runs *one* Alembic command
 step. This module decides which steps to run, in which order, under which
 lock, and writes down each one's start and end.
 
-Each step is a separate Alembic command, hence a separate transaction where
-the database can roll DDL back (PostgreSQL, and SQLite inside Flask-Remodel's
-SQLite session): a failure keeps the revisions before it and nothing of its
-own. On MySQL/MariaDB, where every DDL statement commits, the statements of
-the running revision are written to the ledger as they succeed, so a failure
-(or a killed process) leaves a record of exactly what ran, and ``upgrade``
-refuses to run that revision again until ``resolve`` says what was done.
+Each step is a separate transaction where the database can roll DDL back
+(PostgreSQL, and SQLite inside Flask-Remodel's SQLite session): a failure
+keeps the revisions before it and nothing of its own. On MySQL/MariaDB, where
+every DDL statement commits, the statements of the running revision are
+written to the ledger as they succeed, so a failure (or a killed process)
+leaves a record of exactly what ran, and ``upgrade`` refuses to run that
+revision again until ``resolve`` says what was done.
+
+When the target offers it (``Target.apply_steps``), all steps run in one
+Alembic run (one connection, one ``env.py`` run), still one transaction per
+revision. Where DDL is transactional, the ledger row of a revision is then
+closed, and the next revision's row opened, inside the revision's own
+transaction: one commit per revision, as ``psql`` running the ``--sql``
+script does, and the row still exists before its revision starts. Elsewhere,
+and when ``env.py`` would not commit each revision on its own, every ledger
+write keeps a connection of its own.
 """
 
 from __future__ import annotations
@@ -27,11 +36,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from typing import NoReturn
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
 from ..errors import MigrationFailedError
@@ -72,6 +83,18 @@ class Event:
 Progress = Callable[[Event], None]
 
 
+@dataclass(frozen=True)
+class StepHooks:
+    """What ``Target.apply_steps`` calls around each revision it runs."""
+
+    before: Callable[[Script], None]
+    """Before the revision's transaction begins (none is open on the migration connection)."""
+    inside: Callable[[Script, Connection], None]
+    """In the revision's transaction, once its work is done, with the migration connection."""
+    committed: Callable[[Script], None]
+    """Once the revision's transaction has committed."""
+
+
 @dataclass
 class Target:
     """One database, seen by the runner."""
@@ -82,6 +105,10 @@ class Target:
     """``apply(command, revision)`` runs one Alembic ``upgrade``/``downgrade``/``stamp``."""
     version_table: str = "alembic_version"
     schema: str | None = None
+    apply_steps: Callable[[str, list[Script], StepHooks], bool] | None = None
+    """``apply_steps(command, scripts, hooks)`` runs exactly *scripts* in one Alembic run,
+    one transaction each; False (having run none) when env.py would not commit each
+    on its own."""
 
     @property
     def transactional(self) -> bool:
@@ -311,37 +338,169 @@ class _Statements:
 
 def _run_step(
     target: Target, ledger: Ledger, step: Script, command: str, revision_arg: str,
-    index: int, total: int, options: DeployOptions,
+    index: int, total: int, options: DeployOptions, entry_id: int | None = None,
 ) -> StepResult:
+    """One revision in an Alembic run of its own (*entry_id*: its ledger row, if started)."""
     direction = "upgrade" if command == "upgrade" else "downgrade"
     message = step.doc or ""
-    entry_id = ledger.start(step.revision, direction, _checksum(step))
-    options.emit(Event("started", step.revision, message, index, total))
+    if entry_id is None:
+        entry_id = ledger.start(step.revision, direction, _checksum(step))
+        options.emit(Event("started", step.revision, message, index, total))
     statements = _Statements(target, ledger, entry_id)
     began = time.monotonic()
     try:
         with statements.listening():
             target.apply(command, revision_arg)
     except Exception as exc:
-        seconds = time.monotonic() - began
-        kept = (
-            bool(statements.seen) and not target.transactional
-            and not _resumes(exc, statements.seen)
-        )
-        ledger.finish(
-            entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
-            error=_reason(exc), failed_operation=failing_operation(exc, step.path),
-            executed=statements.seen if kept else None,  # else rolled back with it
-        )
-        options.emit(Event("failed", step.revision, message, index, total, seconds, _reason(exc)))
-        if kept:
-            raise PartiallyAppliedError(step.revision, _reason(exc), statements.seen) from exc
-        raise
+        _failed(target, ledger, step, entry_id, statements.seen, exc, began, index, total, options)
     seconds = time.monotonic() - began
     outcome = outcomes.APPLIED if direction == "upgrade" else outcomes.ROLLED_BACK
     ledger.finish(entry_id, outcome, seconds=seconds)
     options.emit(Event(outcome, step.revision, message, index, total, seconds))
     return StepResult(step.revision, direction, seconds, message)
+
+
+def _failed(
+    target: Target, ledger: Ledger, step: Script, entry_id: int, seen: list[str],
+    exc: Exception, began: float, index: int, total: int, options: DeployOptions,
+) -> NoReturn:
+    """Close the failed revision's row (on a connection of its own) and raise."""
+    seconds = time.monotonic() - began
+    kept = bool(seen) and not target.transactional and not _resumes(exc, seen)
+    ledger.finish(
+        entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
+        error=_reason(exc), failed_operation=failing_operation(exc, step.path),
+        executed=seen if kept else None,  # else rolled back with it
+    )
+    options.emit(
+        Event("failed", step.revision, step.doc or "", index, total, seconds, _reason(exc))
+    )
+    if kept:
+        raise PartiallyAppliedError(step.revision, _reason(exc), seen) from exc
+    raise exc
+
+
+class _OneRun:
+    """Every step in one Alembic run (``Target.apply_steps``), with the ledger kept per step.
+
+    The first step's row is written before the run opens its connection (on
+    SQLite a second connection could not write while the run holds the
+    database). Then, where DDL is transactional, each step's row is closed
+    and the next step's opened inside the step's transaction; elsewhere each
+    write has a connection of its own, between the steps' transactions.
+    """
+
+    def __init__(
+        self, target: Target, ledger: Ledger, steps: list[Script], command: str,
+        options: DeployOptions,
+    ) -> None:
+        self.target, self.ledger, self.steps, self.options = target, ledger, steps, options
+        self.command = command
+        self.direction = "upgrade" if command == "upgrade" else "downgrade"
+        self.outcome = outcomes.APPLIED if self.direction == "upgrade" else outcomes.ROLLED_BACK
+        self.results: list[StepResult] = []
+        self.index = 0  # of the step running now, from 1; 0 between steps
+        self.entry_id: int | None = None
+        self.next_entry: int | None = None  # the next step's row, written already
+        self.closed = False  # the running step's row was closed in its transaction
+        self.began = 0.0
+        self.seconds = 0.0
+        self.statements = _Statements(target, ledger, 0)
+
+    def _start(self, step: Script, connection: Connection | None = None) -> int:
+        return self.ledger.start(
+            step.revision, self.direction, _checksum(step), connection=connection
+        )
+
+    def run(self) -> tuple[list[StepResult], int | None]:
+        """The steps' results; or none and the first step's row when nothing ran."""
+        assert self.target.apply_steps is not None
+        first = self.steps[0]
+        self.next_entry = self._start(first)
+        self.options.emit(
+            Event("started", first.revision, first.doc or "", 1, len(self.steps))
+        )
+        hooks = StepHooks(self.before, self.inside, self.committed)
+        self.began = time.monotonic()
+        try:
+            with self.statements.listening():
+                ran = self.target.apply_steps(self.command, self.steps, hooks)
+        except Exception as exc:
+            if self.index:  # in a step
+                entry_id = self.entry_id
+            elif self.next_entry is not None:  # before the next step began (or the first)
+                entry_id = self.next_entry
+            else:
+                raise  # after the last step committed: nothing of a step to record
+            position = self.index or len(self.results) + 1
+            assert entry_id is not None
+            _failed(
+                self.target, self.ledger, self.steps[position - 1], entry_id,
+                self.statements.seen, exc, self.began, position, len(self.steps), self.options,
+            )
+        if not ran:
+            return [], self.next_entry
+        return self.results, None
+
+    def before(self, step: Script) -> None:
+        self.index = len(self.results) + 1
+        assert self.steps[self.index - 1] is step, "steps run out of order"
+        if self.next_entry is None:
+            self.next_entry = self._start(step)
+        if self.index > 1:
+            self.options.emit(
+                Event("started", step.revision, step.doc or "", self.index, len(self.steps))
+            )
+        self.entry_id, self.next_entry, self.closed = self.next_entry, None, False
+        self.statements.entry_id, self.statements.seen = self.entry_id, []
+        self.began = time.monotonic()
+
+    def inside(self, step: Script, connection: Connection) -> None:
+        if not self.target.transactional:
+            return
+        assert self.entry_id is not None
+        self.seconds = time.monotonic() - self.began
+        self.ledger.finish(
+            self.entry_id, self.outcome, seconds=self.seconds, connection=connection
+        )
+        if self.index < len(self.steps):
+            self.next_entry = self._start(self.steps[self.index], connection)
+        self.closed = True
+
+    def committed(self, step: Script) -> None:
+        assert self.entry_id is not None
+        if not self.closed:
+            self.seconds = time.monotonic() - self.began
+            self.ledger.finish(self.entry_id, self.outcome, seconds=self.seconds)
+        message = step.doc or ""
+        self.options.emit(
+            Event(self.outcome, step.revision, message, self.index, len(self.steps), self.seconds)
+        )
+        self.results.append(StepResult(step.revision, self.direction, self.seconds, message))
+        self.index = 0
+
+
+def _run_steps(
+    target: Target, ledger: Ledger, steps: list[Script], command: str, options: DeployOptions,
+) -> list[StepResult]:
+    """Run *steps* in order: in one Alembic run if the target can, else one run each."""
+    first_entry = None
+    if steps and target.apply_steps is not None:
+        results, first_entry = _OneRun(target, ledger, steps, command, options).run()
+        if first_entry is None:
+            return results
+    done = []
+    for index, step in enumerate(steps, 1):
+        if command == "upgrade":
+            revision_arg = step.revision
+        else:
+            down = step.down_revision
+            revision_arg = str(down) if down else "base"
+        done.append(
+            _run_step(target, ledger, step, command, revision_arg, index, len(steps), options,
+                      first_entry if index == 1 else None)
+        )
+    return done
 
 
 def upgrade(target: Target, revision: str, options: DeployOptions) -> DeployReport:
@@ -389,11 +548,7 @@ def _upgrade_locked(
     if steps and options.backup_dir is not None:
         report.backup = take_backup(target.engine, options.backup_dir, steps[0].revision)
         options.emit(Event("backup", detail=report.backup.describe()))
-    for index, step in enumerate(steps, 1):
-        report.steps.append(
-            _run_step(target, ledger, step, "upgrade", step.revision, index, len(steps),
-                      options)
-        )
+    report.steps.extend(_run_steps(target, ledger, steps, "upgrade", options))
     if steps:
         verify_applied(target, steps[-1])
 
@@ -433,10 +588,5 @@ def downgrade(target: Target, revision: str, options: DeployOptions) -> DeployRe
             seconds = time.monotonic() - began
             report.steps = [StepResult(s.revision, "downgrade", seconds) for s in steps]
             return report
-        for index, step in enumerate(steps, 1):
-            down = step.down_revision
-            report.steps.append(
-                _run_step(target, ledger, step, "downgrade", str(down) if down else "base",
-                          index, len(steps), options)
-            )
+        report.steps.extend(_run_steps(target, ledger, steps, "downgrade", options))
     return report

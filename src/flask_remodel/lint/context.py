@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from typing import Any
 
 from alembic.operations import ops as alembic_ops
@@ -41,6 +43,15 @@ class LintContext:
     heads: tuple[str, ...] = ()
     findings: list[Finding] = field(default_factory=list)
     stopped: tuple[int, str] | None = None
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """The revision file's syntax tree (None if it does not parse), parsed once
+        per revision for every rule that reads the source."""
+        try:
+            return ast.parse(self.source)
+        except SyntaxError:
+            return None
 
     @property
     def transactional(self) -> bool:

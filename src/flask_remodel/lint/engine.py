@@ -104,7 +104,8 @@ def _acknowledge(
     enabled = {r.id for r in run.rules} | {r.slug.upper() for r in run.rules}
     unused = "RM001" in enabled
     acks = ignore.acknowledgements(source.source)
-    spans = ignore.statement_spans(source.source)
+    # Parsing the file for statement spans is only needed to match an acknowledgement.
+    spans = ignore.statement_spans(source.source) if acks else []
     for finding in findings:
         ack = ignore.match(finding, acks, spans) if acks else None
         if ack is not None:

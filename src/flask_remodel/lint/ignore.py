@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from .model import Finding
 
 _ALLOW = re.compile(r"#\s*remodel:\s*allow\[([^\]]*)\]\s*(.*)$", re.I)
+# Any acknowledgement contains this: a file without it needs no tokenizing.
+_ANY_ALLOW = re.compile(r"#\s*remodel:\s*allow\[", re.I)
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Acknowledgement:
 
 def acknowledgements(source: str) -> list[Acknowledgement]:
     found: list[Acknowledgement] = []
+    if not _ANY_ALLOW.search(source):
+        return found
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):

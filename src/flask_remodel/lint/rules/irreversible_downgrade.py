@@ -30,9 +30,8 @@ def _empty(body: list[ast.stmt]) -> bool:
 
 @rule("RM506", "irreversible-downgrade", Severity.INFO, on="revision")
 def check(ctx: LintContext) -> None:
-    try:
-        tree = ast.parse(ctx.source)
-    except SyntaxError:
+    tree = ctx.tree
+    if tree is None:
         return
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("downgrade") and _empty(

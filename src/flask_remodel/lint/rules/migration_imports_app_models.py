@@ -41,9 +41,8 @@ def _app_module(name: str) -> bool:
 
 @rule("RM505", "migration-imports-app-models", Severity.WARNING, on="revision")
 def check(ctx: LintContext) -> None:
-    try:
-        tree = ast.parse(ctx.source)
-    except SyntaxError:
+    tree = ctx.tree
+    if tree is None:
         return
     for node in ast.walk(tree):
         names: list[str] = []
