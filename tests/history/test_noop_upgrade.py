@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import flask_remodel
 import flask_remodel.api.at_heads
 from flask_remodel.api.at_heads import database_at_heads
+from flask_remodel.api.deploy_settings import BadOptionError
 from support.apps import MadeApp
 
 from .histories import draw
@@ -36,10 +38,17 @@ def _at_heads(made: MadeApp, revision: str = "head") -> bool:
         return database_at_heads(revision=revision)
 
 
+def _printed(output: str) -> str:
+    """*output* without Alembic's log lines (the fast path never configures Alembic's logging)."""
+    return "".join(
+        line for line in output.splitlines(keepends=True) if not line.startswith("INFO  [alembic")
+    )
+
+
 def _full_upgrade(monkeypatch: pytest.MonkeyPatch, made: MadeApp, *args: str) -> str:
     with monkeypatch.context() as patched:
         patched.setattr(flask_remodel.api.at_heads, "database_at_heads", lambda *a, **k: False)
-        return made.ok("upgrade", *args).output
+        return _printed(made.ok("upgrade", *args).output)
 
 
 def test_only_a_database_at_every_head_needs_nothing(make_app: Callable[..., MadeApp]) -> None:
@@ -111,8 +120,27 @@ def test_the_command_prints_what_the_full_upgrade_prints(
 
     monkeypatch.setattr("alembic.script.ScriptDirectory.from_config", fail)
     output = made.ok("upgrade", "heads", "--format", output_format).output
+    assert "INFO  [alembic" not in output
     assert output == expected
     if output_format == "json":
         assert json.loads(output.splitlines()[-1])["steps"] == 0
     else:
         assert "Nothing to do" in output
+
+
+@pytest.mark.backends("sqlite")
+def test_bad_settings_fail_even_with_nothing_to_do(
+    make_app: Callable[..., MadeApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _project(make_app, tmp_path)
+    made.ok("upgrade", "heads")
+    assert _at_heads(made, "heads")
+    monkeypatch.setenv("REMODEL_LOCK_WAIT", "soon")
+    result = made.cli("upgrade", "heads")
+    assert result.exit_code == 3 and "REMODEL_LOCK_WAIT" in result.output
+    monkeypatch.delenv("REMODEL_LOCK_WAIT")
+    with made.app.app_context(), pytest.raises(BadOptionError, match="phase"):
+        flask_remodel.upgrade(revision="heads", phase="later")
+    with made.app.app_context():
+        run = flask_remodel.upgrade(revision="heads")
+    assert run.deploy is not None and run.deploy.steps == [] and not run.deploy.locked

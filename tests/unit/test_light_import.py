@@ -143,3 +143,32 @@ def test_pytest_plugin_loads_without_alembic(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_listing_a_plain_history_and_a_no_op_upgrade_do_not_import_alembic(
+    tmp_path: Path,
+) -> None:
+    app = APP.format(url=f"sqlite:///{tmp_path / 'app.db'}", folder=str(tmp_path / "migrations"))
+    _run(app + """
+import flask_remodel
+with app.app_context():
+    flask_remodel.init()
+    flask_remodel.revision(message="first", rev_id="aaa001")
+    flask_remodel.revision(message="second", rev_id="bbb002")
+    flask_remodel.upgrade()
+""", cwd=tmp_path)
+    out = _run(app + """
+runner = app.test_cli_runner()
+for args in (["heads"], ["history"], ["branches"], ["show", "head"], ["upgrade"]):
+    result = runner.invoke(args=["db", *args])
+    assert result.exit_code == 0, (args, result.output)
+    print(repr(result.output), "alembic" in sys.modules)
+""", cwd=tmp_path)
+    lines = out.splitlines()
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["False"] * 5, out
+    heads, history, branches, show, upgrade = (line.rsplit(" ", 1)[0] for line in lines)
+    assert heads == repr("bbb002 (head)\n")
+    assert history.startswith(repr("aaa001 -> bbb002 (head), second\n")[:-1])
+    assert branches == repr("")
+    assert show.startswith(repr("Rev: bbb002 (head)\n")[:-1])
+    assert upgrade == repr("Nothing to do: the database is already there.\n")

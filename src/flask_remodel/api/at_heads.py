@@ -18,14 +18,31 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ..deploy.report import DeployReport
 from ..extension import current_state
+from .deploy_settings import DeploySettings
 from .listing import indexed_graph
+from .migration_run import MigrationRun
 
 if TYPE_CHECKING:
     from ._session import PathArg
 
 #: The targets that mean "every head" when the history has one head or several.
 _HEAD_TARGETS = ("head", "heads")
+
+
+def nothing_to_upgrade(
+    directory: PathArg, revision: str, settings: DeploySettings
+) -> MigrationRun | None:
+    """What ``upgrade`` returns when the database is at the heads already, else ``None``.
+
+    The settings are checked as the full upgrade checks them, so a bad one
+    fails the same way whether or not there was work to do.
+    """
+    if not database_at_heads(directory, revision):
+        return None
+    settings.check()
+    return MigrationRun(deploy=DeployReport())
 
 
 def database_at_heads(directory: PathArg = None, revision: str = "head") -> bool:

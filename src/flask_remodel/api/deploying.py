@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
 from dataclasses import replace
-from pathlib import Path
 
 from alembic import command
 from alembic.script import Script
-from flask import current_app
 
 from ..deploy import ledger as outcomes
 from ..deploy import runner
@@ -23,17 +20,14 @@ from ..deploy.errors import NothingToResolveError
 from ..deploy.locks import Holder
 from ..deploy.plan import PlannedRevision
 from ..deploy.plan import plan as make_plan
+from ..deploy.report import DeployReport
 from ..deploy.runner import DeployOptions
-from ..deploy.runner import DeployReport
-from ..deploy.runner import Progress
 from ..deploy.runner import StepHooks
 from ..deploy.runner import Target
-from ..deploy.scripts import PHASES
 from ..deploy.scripts import checksum
 from ..deploy.status import DeployStatus
 from ..deploy.status import status as read_status
 from ..deploy.status import validate as read_validate
-from ..errors import ConfigurationError
 from ..lint import Finding
 from ..steps import AppliedStep
 from ..steps import recording
@@ -44,58 +38,10 @@ from ._session import Session
 from ._session import XArg
 from ._session import guarded
 from ._session import open_session
+from .deploy_settings import BadOptionError as BadOptionError
+from .deploy_settings import DeploySettings as DeploySettings
+from .deploy_settings import lock_wait_setting
 from .linting import findings_by_revision
-
-DEFAULT_LOCK_WAIT = 600.0
-
-
-class BadOptionError(ConfigurationError):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what}.")
-
-
-def lock_wait_setting(given: float | None) -> float:
-    """``--lock-wait``, else ``REMODEL_LOCK_WAIT`` (app config, then environment), else 600 s."""
-    if given is not None:
-        value: object = given
-    else:
-        value = current_app.config.get("REMODEL_LOCK_WAIT", os.environ.get("REMODEL_LOCK_WAIT"))
-    if value is None or value == "":
-        return DEFAULT_LOCK_WAIT
-    try:
-        seconds = float(str(value))
-    except ValueError:
-        seconds = -1.0
-    if seconds < 0:
-        raise BadOptionError(
-            f"REMODEL_LOCK_WAIT / --lock-wait must be a number of seconds (0 or more), "
-            f"not {value!r}: fix the setting"
-        )
-    return seconds
-
-
-@dataclass
-class DeploySettings:
-    """The deploy options of ``upgrade``/``downgrade``, as the API takes them."""
-
-    lock_wait: float | None = None
-    phase: str | None = None
-    backup: bool = False
-    backup_dir: str | os.PathLike[str] | None = None
-    progress: Progress | None = None
-
-    def options(self) -> DeployOptions:
-        if self.phase is not None and self.phase not in PHASES:
-            raise BadOptionError(f"phase must be 'pre' or 'post', not {self.phase!r}")
-        folder = None
-        if self.backup:
-            folder = Path(
-                self.backup_dir
-                or current_app.config.get("REMODEL_BACKUP_DIR")
-                or os.environ.get("REMODEL_BACKUP_DIR")
-                or "backups"
-            )
-        return DeployOptions(lock_wait_setting(self.lock_wait), self.phase, folder, self.progress)
 
 
 def _target(session: Session, tag: str | None = None) -> Target:

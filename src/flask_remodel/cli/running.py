@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import api
+from ..api.at_heads import nothing_to_upgrade
+from ..api.deploy_settings import DeploySettings
 from ..errors import SchemaDiffersError
 from ._boundary import options
 from ._deploy_output import print_plan
@@ -53,6 +55,13 @@ def upgrade(
     if plan:
         print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
         return
+    if not sql:
+        # At the heads already (every container start): decided without Alembic.
+        settings = DeploySettings(lock_wait, phase, backup, backup_dir)
+        done = nothing_to_upgrade(folder, revision, settings)
+        if done is not None:
+            print_summary(done, output_format)
+            return
     with api.shared_sessions():  # the lint's imported revisions are the ones that run
         if not sql:
             lint_before_upgrade(directory, revision, strict, x_arg)

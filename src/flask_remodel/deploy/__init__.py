@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from .ledger import Entry as Entry
     from .locks import Holder as Holder
     from .plan import PlannedRevision as PlannedRevision
+    from .report import DeployReport as DeployReport
+    from .report import StepResult as StepResult
     from .runner import DeployOptions as DeployOptions
-    from .runner import DeployReport as DeployReport
     from .runner import Event as Event
-    from .runner import StepResult as StepResult
     from .status import DeployStatus as DeployStatus
     from .status import RevisionState as RevisionState
 
@@ -33,7 +33,8 @@ if not TYPE_CHECKING:
             ".ledger": ("Entry",),
             ".locks": ("Holder",),
             ".plan": ("PlannedRevision",),
-            ".runner": ("DeployOptions", "DeployReport", "Event", "StepResult"),
+            ".report": ("DeployReport", "StepResult"),
+            ".runner": ("DeployOptions", "Event"),
             ".status": ("DeployStatus", "RevisionState"),
         },
     )

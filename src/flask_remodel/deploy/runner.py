@@ -33,7 +33,6 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 from typing import NoReturn
@@ -48,7 +47,6 @@ from sqlalchemy.engine import Engine
 from ..errors import MigrationFailedError
 from ..urls import mask_passwords
 from . import ledger as outcomes
-from .backup import Backup
 from .backup import take_backup
 from .errors import BadPhaseError
 from .errors import PartiallyAppliedError
@@ -58,6 +56,8 @@ from .locks import Holder
 from .locks import NoLongerNeeded
 from .locks import OnWait
 from .locks import deploy_lock
+from .report import DeployReport
+from .report import StepResult
 from .scripts import checksum
 from .scripts import revision_facts
 from .tables import OWN_TABLES
@@ -144,27 +144,6 @@ class DeployOptions:
     def emit(self, event: Event) -> None:
         if self.progress is not None:
             self.progress(event)
-
-
-@dataclass
-class StepResult:
-    revision: str
-    direction: str
-    seconds: float
-    message: str = ""
-
-
-@dataclass
-class DeployReport:
-    """What ``upgrade``/``downgrade`` did under the lock."""
-
-    steps: list[StepResult] = field(default_factory=list)
-    locked: bool = False
-    """False when there was nothing to do, so no lock was taken."""
-    waited: float = 0.0
-    backup: Backup | None = None
-    held_back: list[str] = field(default_factory=list)
-    """Pending revisions left for ``--phase post``."""
 
 
 def pending_upgrades(script: ScriptDirectory, heads: tuple[str, ...], target: str) -> list[Script]:
