@@ -77,13 +77,16 @@ def revision_files(versions: Path) -> list[str]:
     ``.py`` source (``__init__.py``, editor lock files ``.#name.py``) and
     resolves each path (so ``show`` prints a symlink's target).
     """
-    names = sorted(entry.name for entry in os.scandir(versions) if not entry.is_dir())
+    # The directory entries already say which names are links: no extra stat per file.
+    with os.scandir(versions) as entries:
+        files = sorted((e.name, e.is_symlink()) for e in entries if not e.is_dir())
     real_versions = str(versions.resolve())
     found = []
-    for name in names:
+    for name, is_link in files:
         if not _REVISION_FILE.match(name):
             continue
-        path = versions / name
-        real = str(path.resolve()) if path.is_symlink() else os.path.join(real_versions, name)
-        found.append(real)
+        if is_link:
+            found.append(str((versions / name).resolve()))
+        else:
+            found.append(os.path.join(real_versions, name))
     return found
