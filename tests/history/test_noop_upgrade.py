@@ -68,7 +68,6 @@ def test_only_a_database_at_every_head_needs_nothing(make_app: Callable[..., Mad
     assert not _at_heads(made), "a new revision in the folder"
 
 
-@pytest.mark.backends("sqlite", "postgresql")
 def test_a_custom_version_table_is_the_one_read(
     make_app: Callable[..., MadeApp], tmp_path: Path
 ) -> None:

@@ -93,6 +93,14 @@ def upgrade(
     settings = DeploySettings(lock_wait, phase, backup, backup_dir, progress)
     if not sql and (done := nothing_to_upgrade(directory, revision, settings)) is not None:
         return done
+    return upgrade_with_alembic(directory, revision, sql, tag, x_arg, settings)
+
+
+def upgrade_with_alembic(
+    directory: PathArg, revision: str, sql: bool, tag: str | None, x_arg: XArg,
+    settings: DeploySettings,
+) -> MigrationRun:
+    """:func:`upgrade` without the no-op shortcut, for a caller that already took it."""
     session = open_session(directory, x_arg)
     if sql:
         return _move_offline(session, "upgrade", revision, tag)

@@ -55,20 +55,20 @@ def upgrade(
     if plan:
         print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
         return
-    if not sql:
-        # At the heads already (every container start): decided without Alembic.
-        settings = DeploySettings(lock_wait, phase, backup, backup_dir)
-        done = nothing_to_upgrade(folder, revision, settings)
-        if done is not None:
-            print_summary(done, output_format)
-            return
+    settings = DeploySettings(
+        lock_wait, phase, backup, backup_dir, progress=progress_printer(output_format)
+    )
+    # At the heads already (every container start): decided without Alembic.
+    done = None if sql else nothing_to_upgrade(folder, revision, settings)
+    if done is not None:
+        print_summary(done, output_format)
+        return
+    from ..api.running import upgrade_with_alembic  # there is work: Alembic is needed now
+
     with api.shared_sessions():  # the lint's imported revisions are the ones that run
         if not sql:
             lint_before_upgrade(directory, revision, strict, x_arg)
-        run = api.upgrade(
-            folder, revision, sql, tag, x_args, lock_wait=lock_wait, phase=phase, backup=backup,
-            backup_dir=backup_dir, progress=progress_printer(output_format),
-        )
+        run = upgrade_with_alembic(folder, revision, sql, tag, x_args, settings)
     _print_sql(run)
     print_summary(run, output_format)
 
