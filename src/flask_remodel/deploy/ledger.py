@@ -11,6 +11,7 @@ revision (see :mod:`flask_remodel.deploy.runner`).
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import socket
@@ -45,11 +46,19 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _user() -> str:
+@functools.cache
+def _host_and_user() -> tuple[str, str]:
     try:
-        return getpass.getuser()
+        user = getpass.getuser()
     except Exception:  # no login name (containers without a passwd entry)
-        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+        user = str(os.getuid()) if hasattr(os, "getuid") else "?"
+    return socket.gethostname(), user
+
+
+def _origin() -> dict[str, Any]:
+    """Who writes a row. The pid is read each time: a forked worker is another process."""
+    host, user = _host_and_user()
+    return {"host": host, "pid": os.getpid(), "username": user}
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,12 @@ class Ledger:
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
         self.engine = engine
         self.table = ledger_table(schema)
+        # Built once: a runner writes two rows per revision, and SQLAlchemy's
+        # compiled cache then serves every write from these two statements.
+        self._insert = self.table.insert()
+        self._update = self.table.update().where(
+            self.table.c.id == sa.bindparam("entry_id_", type_=sa.Integer)
+        )
 
     def exists(self) -> bool:
         with self.engine.connect() as connection:
@@ -112,11 +127,13 @@ class Ledger:
             self.table.create(connection)
         return True
 
-    def _write(self, statement: Any, connection: Connection | None = None) -> Any:
+    def _write(
+        self, statement: Any, values: dict[str, Any], connection: Connection | None = None
+    ) -> Any:
         if connection is not None:  # part of the caller's transaction
-            return connection.execute(statement)
+            return connection.execute(statement, values)
         with self.engine.begin() as own:
-            return own.execute(statement)
+            return own.execute(statement, values)
 
     def start(
         self, revision: str, direction: str, checksum: str | None, outcome: str = RUNNING,
@@ -124,20 +141,17 @@ class Ledger:
     ) -> int:
         """A new row; *connection*: written in that connection's open transaction."""
         result = self._write(
-            self.table.insert().values(
-                revision=revision, direction=direction, outcome=outcome, checksum=checksum,
-                started_at=_now(), host=socket.gethostname(), pid=os.getpid(),
-                username=_user(),
-            ),
+            self._insert,
+            {
+                "revision": revision, "direction": direction, "outcome": outcome,
+                "checksum": checksum, "started_at": _now(), **_origin(),
+            },
             connection,
         )
         return int(result.inserted_primary_key[0])
 
     def record_executed(self, entry_id: int, statements: Iterable[str]) -> None:
-        self._write(
-            self.table.update().where(self.table.c.id == entry_id)
-            .values(executed="\n;\n".join(statements))
-        )
+        self._write(self._update, {"entry_id_": entry_id, "executed": "\n;\n".join(statements)})
 
     def finish(
         self,
@@ -150,7 +164,7 @@ class Ledger:
         executed: Iterable[str] | None = None,
         connection: Connection | None = None,
     ) -> None:
-        values: dict[str, Any] = {"outcome": outcome, "finished_at": _now()}
+        values: dict[str, Any] = {"entry_id_": entry_id, "outcome": outcome, "finished_at": _now()}
         if seconds is not None:
             values["duration_ms"] = round(seconds * 1000)
         if error is not None:
@@ -159,9 +173,7 @@ class Ledger:
             values["failed_operation"] = failed_operation[:2000]
         if executed is not None:
             values["executed"] = "\n;\n".join(executed)
-        self._write(
-            self.table.update().where(self.table.c.id == entry_id).values(**values), connection
-        )
+        self._write(self._update, values, connection)
 
     def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:
         """A row that starts and ends at once (stamp, resolve, adoption)."""

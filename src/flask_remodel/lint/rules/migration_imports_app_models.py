@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import metadata
 
@@ -39,12 +40,31 @@ def _app_module(name: str) -> bool:
     return "models" in name.split(".") or top not in _installed()
 
 
+# Nodes whose list fields hold statements: imports are statements, so the search
+# never needs to enter an expression (most of a revision's nodes are the
+# arguments of its op.* calls, which ast.walk would visit one by one).
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement, at module level or nested in any block."""
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+            continue
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                pending.extend(item for item in value if isinstance(item, _BLOCKS))
+
+
 @rule("RM505", "migration-imports-app-models", Severity.WARNING, on="revision")
 def check(ctx: LintContext) -> None:
     tree = ctx.tree
     if tree is None:
         return
-    for node in ast.walk(tree):
+    for node in sorted(_import_statements(tree), key=lambda found: found.lineno):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
