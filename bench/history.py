@@ -2,7 +2,8 @@
 """Big histories: Flask-Remodel vs Flask-Migrate on the same generated revisions.
 
 Usage:
-    python bench/history.py [SIZES] [--repeat N] [--workdir DIR] [--no-postgresql]
+    python bench/history.py [SIZES] [--repeat N] [--workdir DIR] [--clock wall|cpu]
+                            [--no-postgresql | --postgresql-only]
                             [--pg-url URL] [--pg-revisions N]
 
 SIZES is a comma list of history lengths (default 100,1000,3000; 10000 works,
@@ -29,7 +30,9 @@ With PostgreSQL reachable (default ``postgresql://postgres@127.0.0.1:5432``),
 it also times ``flask db upgrade`` of ``--pg-revisions`` revisions (default
 300) from an empty database, with each tool, against ``psql`` applying the SQL
 that ``flask db upgrade --sql`` writes for the same revisions (target: within
-1.5 times). Database creation is outside the timed part.
+1.5 times), and with Flask-Remodel's upgrade-time linting and lock timeouts
+switched off in turn, to show what each costs. Database creation is outside
+the timed part.
 
 Import floors are printed first: what the app itself costs before any
 command runs. Needs the project's test dependency group (Flask-Migrate 4.1,
@@ -39,6 +42,7 @@ Flask-SQLAlchemy, psycopg), as ``make .venv/.installed`` installs it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -56,6 +60,7 @@ TOOLS = {"remodel": "flask_remodel", "migrate": "flask_migrate"}
 COMMANDS = ["heads", "history", "current", "upgrade"]
 
 APP = """\
+import json
 import os
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -63,6 +68,7 @@ from {module} import Migrate
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("BENCH_URL", "sqlite:///bench.db")
+app.config.update(json.loads(os.environ.get("BENCH_CONFIG", "{{}}")))
 db = SQLAlchemy(app)
 migrate = Migrate(app, db)
 """
@@ -121,11 +127,13 @@ def compile_packages() -> None:
 
 def run(
     cwd: Path, *args: str, url: str | None = None, out: int | None = None,
-    clock: str | None = None,
+    clock: str | None = None, config: dict[str, object] | None = None,
 ) -> float:
     env = child_env(FLASK_APP="app.py")
     if url:
         env["BENCH_URL"] = url
+    if config:
+        env["BENCH_CONFIG"] = json.dumps(config)
     elapsed, done = timed_process(
         [flask_bin(), "db", *args], clock, cwd=cwd, env=env,
         stdout=out if out is not None else subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -230,6 +238,14 @@ def bench_size(
     return rows
 
 
+#: Flask-Remodel with one safety feature off, to show what each costs per upgrade.
+PG_VARIANTS: dict[str, dict[str, object]] = {
+    "remodel, REMODEL_LINT=off": {"REMODEL_LINT": "off"},
+    "remodel, REMODEL_LOCK_TIMEOUT=0": {"REMODEL_LOCK_TIMEOUT": 0},
+    "remodel, both off": {"REMODEL_LINT": "off", "REMODEL_LOCK_TIMEOUT": 0},
+}
+
+
 def psql(url: str, *args: str) -> None:  # notices (DROP ... IF EXISTS) stay quiet
     subprocess.run(
         ["psql", url, "-q", "-v", "ON_ERROR_STOP=1", *args],
@@ -265,6 +281,14 @@ def bench_postgresql(workdir: Path, base_url: str, n: int, repeat: int) -> None:
         figures[tool] = median_of(
             repeat, reset, lambda root=root: run(root, "upgrade", url=sa_url, clock="wall")
         )
+    # What Flask-Remodel's safety features cost here, each switched off in turn.
+    for label, config in PG_VARIANTS.items():
+        figures[label] = median_of(
+            repeat, reset,
+            lambda config=config: run(
+                roots["remodel"], "upgrade", url=sa_url, clock="wall", config=config
+            ),
+        )
     sql = workdir / "upgrade.sql"
     with open(sql, "w") as out:
         run(roots["remodel"], "upgrade", "--sql", url=sa_url, out=out.fileno())
@@ -277,10 +301,27 @@ def bench_postgresql(workdir: Path, base_url: str, n: int, repeat: int) -> None:
 
     figures["psql"] = median_of(repeat, reset, apply_sql)
     psql(admin, "-c", f"DROP DATABASE IF EXISTS {name}")
-    for tool in ("remodel", "migrate", "psql"):
-        print(f"  {tool:<8} {figures[tool]:7.3f}   {figures[tool] / figures['psql']:5.2f} x psql")
+    for label in ("remodel", *PG_VARIANTS, "migrate", "psql"):
+        ratio = figures[label] / figures["psql"]
+        print(f"  {label:<32} {figures[label]:7.3f}   {ratio:5.2f} x psql")
     for root in roots.values():
         shutil.rmtree(root)
+
+
+def bench_commands(workdir: Path, sizes: list[int], repeat: int) -> None:
+    floor = import_floors(repeat)
+    print(f"Commands (median {CLOCK} s of the whole flask process; ratio = remodel / migrate;")
+    print(f"over floor = the same ratio after taking the app's own {floor:.3f} s off both):")
+    print(
+        f"  {'N':>6} {'command':<8} {'mode':<5} {'remodel':>8} {'migrate':>8} {'ratio':>7} "
+        f"{'over floor':>11}"
+    )
+    warm_at: dict[int, list[float]] = {}
+    for n in sizes:
+        rows = bench_size(workdir, n, repeat, floor)
+        warm_at[n] = [remodel / migrate for _, mode, remodel, migrate in rows if mode == "warm"]
+    for n, ratios in warm_at.items():
+        print(f"  worst warm ratio at {n}: {max(ratios):.2f} (target at 3000: <= 0.25)")
 
 
 def main(argv: list[str]) -> int:
@@ -289,6 +330,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument(
+        "--postgresql-only", action="store_true", help="only the PostgreSQL upgrade comparison"
+    )
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--pg-revisions", type=int, default=300)
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
@@ -302,19 +346,8 @@ def main(argv: list[str]) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
 
     compile_packages()
-    floor = import_floors(args.repeat)
-    print(f"Commands (median {CLOCK} s of the whole flask process; ratio = remodel / migrate;")
-    print(f"over floor = the same ratio after taking the app's own {floor:.3f} s off both):")
-    print(
-        f"  {'N':>6} {'command':<8} {'mode':<5} {'remodel':>8} {'migrate':>8} {'ratio':>7} "
-        f"{'over floor':>11}"
-    )
-    warm_at: dict[int, list[float]] = {}
-    for n in sizes:
-        rows = bench_size(workdir, n, args.repeat, floor)
-        warm_at[n] = [remodel / migrate for _, mode, remodel, migrate in rows if mode == "warm"]
-    for n, ratios in warm_at.items():
-        print(f"  worst warm ratio at {n}: {max(ratios):.2f} (target at 3000: <= 0.25)")
+    if not args.postgresql_only:
+        bench_commands(workdir, sizes, args.repeat)
     if not args.no_postgresql:
         bench_postgresql(workdir, args.pg_url, args.pg_revisions, args.repeat)
     if args.workdir is None:
