@@ -50,6 +50,26 @@ print("alembic" in sys.modules)
     assert alembic_loaded == "False"
 
 
+def test_commands_are_imported_when_first_asked_for(tmp_path: Path) -> None:
+    # A web worker imports the app and so runs Migrate(app, db): it must not pay
+    # for the modules that define the commands. The first lookup loads them all,
+    # whichever command module was imported on its own before.
+    out = _run(APP.format(url="sqlite://", folder=str(tmp_path / "migrations")) + """
+import click
+loaded = lambda: sorted(m for m in sys.modules if m.startswith("flask_remodel.cli."))
+print(loaded())
+import flask_remodel.cli.writing  # imports linting, which running imports in turn
+group = app.cli.get_command(click.Context(app.cli), "db")
+print(len(group.commands), "upgrade" in group.commands, "flask_remodel.cli.running" in sys.modules)
+print(group.get_command(click.Context(group), "heads").name)
+""")
+    before, counts, found = out.splitlines()
+    assert before == str(["flask_remodel.cli._boundary", "flask_remodel.cli._options",
+                          "flask_remodel.cli.group"])
+    assert counts.split()[1:] == ["True", "True"] and int(counts.split()[0]) >= 20
+    assert found == "heads"
+
+
 def test_every_public_name_resolves_to_its_definition() -> None:
     _run("""
 import sys

@@ -1,13 +1,9 @@
-"""The ``flask db`` command group; each command is a thin adapter over :mod:`flask_remodel.api`."""
+"""The ``flask db`` command group; each command is a thin adapter over :mod:`flask_remodel.api`.
 
-from . import deploying  # noqa: F401 - registers the commands on the group
-from . import graphing  # noqa: F401
-from . import inspecting  # noqa: F401
-from . import linting  # noqa: F401
-from . import running  # noqa: F401
-from . import squashing  # noqa: F401
-from . import testing  # noqa: F401
-from . import writing  # noqa: F401
+The commands live in one module per concern; the group imports them when a
+command is first asked for (see :class:`~flask_remodel.cli.group.DbGroup`).
+"""
+
 from .group import db
 
 __all__ = ["db"]

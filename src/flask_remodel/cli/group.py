@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from importlib import import_module
 from typing import Any
 
 import click
@@ -14,9 +16,46 @@ from ._options import x_arg_option
 
 OPTIONS_KEY = "flask_remodel.options"
 
+#: The modules whose ``@db.command`` decorators register the commands.
+COMMAND_MODULES = (
+    "deploying", "graphing", "inspecting", "linting", "running", "squashing", "testing",
+    "writing",
+)
+
 
 class DbGroup(AppGroup):
-    """An ``AppGroup`` that runs each command inside :func:`command_boundary`."""
+    """An ``AppGroup`` that runs each command inside :func:`command_boundary`.
+
+    The commands are registered the first time anything asks for them (a
+    command is looked up, listed or ``commands`` is read), not when
+    ``Migrate(app, db)`` adds the group to the app: every process of the app
+    (web workers included) would otherwise import every command's module.
+    """
+
+    _registering = False  # the command modules are imported, or being imported
+    _adding = False  # inside add_command
+
+    @property
+    def commands(self) -> MutableMapping[str, click.Command]:
+        if not (self._registering or self._adding):
+            self._registering = True
+            for name in COMMAND_MODULES:
+                import_module(f"{__package__}.{name}")
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        self._commands = value
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # Registering must not import the other command modules: a command
+        # module imported on its own (a test, a plugin) may itself be imported
+        # by one of them, which would then see it half-initialised.
+        self._adding = True
+        try:
+            super().add_command(cmd, name)
+        finally:
+            self._adding = False
 
     def invoke(self, ctx: click.Context) -> Any:
         opts = Options(
