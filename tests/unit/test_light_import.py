@@ -165,7 +165,7 @@ def test_pytest_plugin_loads_without_alembic(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_listing_a_plain_history_and_a_no_op_upgrade_do_not_import_alembic(
+def test_listing_current_and_a_no_op_upgrade_of_a_plain_history_do_not_import_alembic(
     tmp_path: Path,
 ) -> None:
     app = APP.format(url=f"sqlite:///{tmp_path / 'app.db'}", folder=str(tmp_path / "migrations"))
@@ -179,14 +179,15 @@ with app.app_context():
 """, cwd=tmp_path)
     out = _run(app + """
 runner = app.test_cli_runner()
-for args in (["heads"], ["history"], ["branches"], ["show", "head"], ["upgrade"]):
+for args in (["heads"], ["history"], ["branches"], ["show", "head"], ["upgrade"], ["current"]):
     result = runner.invoke(args=["db", *args])
     assert result.exit_code == 0, (args, result.output)
     print(repr(result.output), "alembic" in sys.modules)
 """, cwd=tmp_path)
     lines = out.splitlines()
-    assert [line.rsplit(" ", 1)[1] for line in lines] == ["False"] * 5, out
-    heads, history, branches, show, upgrade = (line.rsplit(" ", 1)[0] for line in lines)
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["False"] * 6, out
+    heads, history, branches, show, upgrade, current = (line.rsplit(" ", 1)[0] for line in lines)
+    assert current == repr("bbb002 (head)\n")
     assert heads == repr("bbb002 (head)\n")
     assert history.startswith(repr("aaa001 -> bbb002 (head), second\n")[:-1])
     assert branches == repr("")

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from ..deploy.report import DeployReport
 from ..extension import current_state
+from ..history.graph import PlainGraph
 from .deploy_settings import DeploySettings
 from .listing import indexed_graph
 from .migration_run import MigrationRun
@@ -55,16 +56,34 @@ def database_at_heads(directory: PathArg = None, revision: str = "head") -> bool
     heads = graph.heads()
     if not heads or (revision == "head" and len(heads) > 1):
         return False  # nothing to be at, or Alembic's "several heads" error to give
+    found = database_rows()
+    return found is not None and sorted(found) == sorted(heads)
+
+
+def database_revisions(directory: PathArg = None) -> tuple[PlainGraph, list[str]] | None:
+    """The folder's graph and the revisions the database is at, when both can be read here.
+
+    ``None`` sends the caller to Alembic: a history that is not plain, several
+    binds, or a version table that is missing or cannot be read.
+    """
+    graph = indexed_graph(directory)
+    if graph is None:
+        return None
+    found = database_rows()
+    return None if found is None else (graph, found)
+
+
+def database_rows() -> list[str] | None:
+    """The app's version table rows, in the order Alembic reads them; ``None``: ask Alembic."""
     state = current_state()
     source = state.model_source()
     if len(source.bind_keys()) > 1:
-        return False  # each bind has its own version table, read through env.py
+        return None  # each bind has its own version table, read through env.py
     args = state.user_configure_args
-    found = _version_rows(
+    return _version_rows(
         source.engine(None), args.get("version_table") or "alembic_version",
         args.get("version_table_schema"),
     )
-    return found is not None and sorted(found) == sorted(heads)
 
 
 def _version_rows(engine: Engine, table_name: str, schema: str | None) -> list[str] | None:
@@ -76,6 +95,7 @@ def _version_rows(engine: Engine, table_name: str, schema: str | None) -> list[s
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table(table_name, schema=schema):
                 return None
+            # The same unordered SELECT Alembic's get_current_heads() runs.
             return [row[0] for row in connection.execute(sa.select(table.c.version_num))]
     except sa.exc.SQLAlchemyError:
         return None  # unreachable, no permission ...: the full path reports it properly

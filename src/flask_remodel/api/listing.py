@@ -1,12 +1,13 @@
 """The listing commands' data, read from the index without Alembic when the folder allows.
 
 ``flask db heads``, ``branches``, ``history`` and ``show`` only need the
-revision graph. For a plain history in the default folder layout (see
-:mod:`flask_remodel.history.folder`) these functions build it from the index
-and never import Alembic, which is most of what such a command would
-otherwise cost. Anything else (ranges, symbolic names, ``-i``, branch labels,
-``depends_on``, ``@migrate.configure`` callbacks, odd files) goes through
-:mod:`.inspecting` and Alembic, so the answer is always Alembic's.
+revision graph, and ``current`` the graph and the version table. For a plain
+history in the default folder layout (see :mod:`flask_remodel.history.folder`)
+these functions build it from the index and never import Alembic, which is
+most of what such a command would otherwise cost. Anything else (ranges,
+symbolic names, ``-i``, branch labels, ``depends_on``, ``@migrate.configure``
+callbacks, odd files, several databases) goes through :mod:`.inspecting` and
+Alembic, so the answer is always Alembic's.
 
 Each function returns :class:`~flask_remodel.history.records.RevisionRecord`
 objects, which print exactly as Alembic's ``Script`` objects do. The
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from ..errors import DatabaseNotUpToDateError
 from ..errors import SeveralHeadsError
 from ..extension import current_state
 from ..history.graph import PlainGraph
@@ -97,3 +99,25 @@ def list_show(directory: PathArg = None, revision: str = "head") -> list[Revisio
     from .inspecting import show
 
     return [revision_record(script) for script in show(directory, revision)]
+
+
+def list_current(directory: PathArg = None, check_heads: bool = False) -> list[RevisionRecord]:
+    """:func:`~.inspecting.current` as records.
+
+    With one database and a plain history the version table is read through
+    SQLAlchemy (see :mod:`.at_heads`), not through ``env.py``. A revision the
+    folder does not have goes to Alembic, whose error names a squash that
+    replaced it.
+    """
+    from .at_heads import database_revisions
+
+    found = database_revisions(directory)
+    if found is not None and all(revision in found[0] for revision in found[1]):
+        graph, revisions = found
+        if check_heads and set(revisions) != set(graph.heads()):
+            raise DatabaseNotUpToDateError("relying on this database (it is not at every head)")
+        return records_from_graph(graph, revisions)
+    from .._alembic import revision_record
+    from .inspecting import current
+
+    return [revision_record(script) for script in current(directory, check_heads=check_heads)]

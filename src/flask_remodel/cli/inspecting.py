@@ -65,7 +65,5 @@ def branches(directory: str | None, verbose: bool) -> None:
 @click.option("--check-heads", is_flag=True, help="Fail unless the database is at every head.")
 def current(directory: str | None, verbose: bool, check_heads: bool) -> None:
     """Show the revision the database is at."""
-    from .. import api  # current reads the database through env.py: Alembic's runtime
-
-    for script in api.current(options().directory_for(directory), verbose, check_heads):
-        click.echo(script.cmd_format(verbose))
+    for record in listing.list_current(options().directory_for(directory), check_heads):
+        click.echo(record.format(verbose))
