@@ -116,3 +116,19 @@ def test_no_version_table_goes_to_alembic(make_app: Callable[..., MadeApp]) -> N
     with made.app.app_context():
         assert flask_remodel.api.at_heads.database_revisions() is None
     assert _printed(made.ok("current").output) == ""
+
+
+def test_an_env_py_choosing_its_own_version_table_goes_to_alembic(
+    make_app: Callable[..., MadeApp],
+) -> None:
+    made = make_app()
+    made.ok("init")
+    made.ok("revision", "-m", "first", "--rev-id", "aaa001")
+    made.ok("upgrade")
+    with made.app.app_context():
+        assert flask_remodel.api.at_heads.database_revisions() is not None
+        env = made.migrations_dir / "env.py"
+        env.write_text(env.read_text() + "\n# context.configure(version_table='ours')\n")
+        assert flask_remodel.api.at_heads.database_revisions() is None
+        assert not flask_remodel.api.at_heads.database_at_heads()
+    assert _printed(made.ok("current").output) == "aaa001 (head)\n"

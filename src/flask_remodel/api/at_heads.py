@@ -13,6 +13,8 @@ the full upgrade runs exactly as before, errors included.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -56,7 +58,7 @@ def database_at_heads(directory: PathArg = None, revision: str = "head") -> bool
     heads = graph.heads()
     if not heads or (revision == "head" and len(heads) > 1):
         return False  # nothing to be at, or Alembic's "several heads" error to give
-    found = database_rows()
+    found = database_rows(directory)
     return found is not None and sorted(found) == sorted(heads)
 
 
@@ -69,13 +71,16 @@ def database_revisions(directory: PathArg = None) -> tuple[PlainGraph, list[str]
     graph = indexed_graph(directory)
     if graph is None:
         return None
-    found = database_rows()
+    found = database_rows(directory)
     return None if found is None else (graph, found)
 
 
-def database_rows() -> list[str] | None:
+def database_rows(directory: PathArg = None) -> list[str] | None:
     """The app's version table rows, in the order Alembic reads them; ``None``: ask Alembic."""
     state = current_state()
+    folder = os.fspath(directory) if directory is not None else state.migrate.directory
+    if _env_names_a_version_table(folder):
+        return None
     source = state.model_source()
     if len(source.bind_keys()) > 1:
         return None  # each bind has its own version table, read through env.py
@@ -84,6 +89,20 @@ def database_rows() -> list[str] | None:
         source.engine(None), args.get("version_table") or "alembic_version",
         args.get("version_table_schema"),
     )
+
+
+def _env_names_a_version_table(folder: str) -> bool:
+    """Whether ``env.py`` may choose the version table itself.
+
+    The table read here is the one given to ``Migrate(...)``. An ``env.py``
+    that passes its own ``version_table`` to ``context.configure`` (neither
+    Flask-Remodel's templates nor Flask-Migrate's do) is left to Alembic.
+    """
+    try:
+        text = Path(folder, "env.py").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return "version_table" in text
 
 
 def _version_rows(engine: Engine, table_name: str, schema: str | None) -> list[str] | None:
