@@ -6,12 +6,14 @@ Usage:
 
 Every ``flask`` command, and every process of the app (web workers included),
 imports the migration tool. Each row is the best of ``--repeat`` fresh
-processes (default 15; CPU time, user + system, unless ``--clock wall``):
+processes (default 15, taken in turns so that all see the same load; CPU
+time, user + system, unless ``--clock wall``):
 
 * ``import``: ``python -c "import <tool>"``;
 * ``app``: importing a Flask app with Flask-SQLAlchemy and ``Migrate(app, db)``
   (the "app alone" column is the same app without ``Migrate``);
-* ``flask db --help``: building the ``flask db`` group and printing it.
+* ``flask db --help``: building the ``flask db`` group and listing every command;
+* ``flask db heads --help``: looking up one command, as running it does.
 
 Best rather than median: start-up work is the same every time, and only the
 machine's other load makes a run slower.
@@ -53,17 +55,23 @@ def write_app(folder: Path, module: str | None) -> Path:
     return folder
 
 
-def best(repeat: int, command: list[str], clock: str, cwd: Path | None = None) -> float:
+def best_of_interleaved(
+    repeat: int, jobs: dict[str, tuple[list[str], Path | None]], clock: str
+) -> dict[str, float]:
+    """The best time of each job over *repeat* rounds, each round running every job once.
+
+    Round-robin rather than one job after another: the load of the shared
+    machine changes over a minute, and every figure should see the same load.
+    """
     env = child_env(FLASK_APP="app.py")
-    times = []
+    times: dict[str, list[float]] = {key: [] for key in jobs}
     for _ in range(repeat):
-        elapsed, done = timed_process(
-            command, clock, cwd=cwd, env=env, capture_output=True
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr.decode()}")
-        times.append(elapsed)
-    return min(times)
+        for key, (command, cwd) in jobs.items():
+            elapsed, done = timed_process(command, clock, cwd=cwd, env=env, capture_output=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr.decode()}")
+            times[key].append(elapsed)
+    return {key: min(found) for key, found in times.items()}
 
 
 def main(argv: list[str]) -> int:
@@ -78,33 +86,30 @@ def main(argv: list[str]) -> int:
         bare = write_app(work / "bare", None)
         apps = {tool: write_app(work / tool, module) for tool, module in TOOLS.items()}
         python = [sys.executable, "-c"]
-        rows = [
-            (
-                "import",
-                None,
-                {tool: best(args.repeat, [*python, f"import {m}"], args.clock)
-                 for tool, m in TOOLS.items()},
-            ),
-            (
-                "app",
-                best(args.repeat, [*python, "import app"], args.clock, bare),
-                {tool: best(args.repeat, [*python, "import app"], args.clock, root)
-                 for tool, root in apps.items()},
-            ),
-            (
-                "flask db --help",
-                None,
-                {tool: best(args.repeat, [flask_bin(), "db", "--help"], args.clock, root)
-                 for tool, root in apps.items()},
-            ),
-        ]
+        jobs: dict[str, tuple[list[str], Path | None]] = {
+            "app alone": ([*python, "import app"], bare)
+        }
+        for tool, module in TOOLS.items():
+            root = apps[tool]
+            jobs[f"import {tool}"] = ([*python, f"import {module}"], None)
+            jobs[f"app {tool}"] = ([*python, "import app"], root)
+            jobs[f"flask db --help {tool}"] = ([flask_bin(), "db", "--help"], root)
+            jobs[f"flask db heads --help {tool}"] = (
+                [flask_bin(), "db", "heads", "--help"], root
+            )
+        found = best_of_interleaved(args.repeat, jobs, args.clock)
+    rows = [
+        (label, found["app alone"] if label == "app" else None,
+         {tool: found[f"{label} {tool}"] for tool in TOOLS})
+        for label in ("import", "app", "flask db --help", "flask db heads --help")
+    ]
     print(f"Start-up (best of {args.repeat}, {args.clock} s; ratio = remodel / migrate):")
-    print(f"  {'what':<16} {'app alone':>9} {'remodel':>8} {'migrate':>8} {'ratio':>6}")
+    print(f"  {'what':<22} {'app alone':>9} {'remodel':>8} {'migrate':>8} {'ratio':>6}")
     for label, alone, figures in rows:
         alone_text = f"{alone:9.3f}" if alone is not None else f"{'':>9}"
         remodel, migrate = figures["remodel"], figures["migrate"]
         print(
-            f"  {label:<16} {alone_text} {remodel:8.3f} {migrate:8.3f} {remodel / migrate:6.2f}"
+            f"  {label:<22} {alone_text} {remodel:8.3f} {migrate:8.3f} {remodel / migrate:6.2f}"
         )
     return 0
 

@@ -52,22 +52,47 @@ print("alembic" in sys.modules)
 
 def test_commands_are_imported_when_first_asked_for(tmp_path: Path) -> None:
     # A web worker imports the app and so runs Migrate(app, db): it must not pay
-    # for the modules that define the commands. The first lookup loads them all,
-    # whichever command module was imported on its own before.
+    # for the modules that define the commands. Looking one command up loads its
+    # own module only; listing them loads the rest, whichever command module
+    # was imported on its own before.
     out = _run(APP.format(url="sqlite://", folder=str(tmp_path / "migrations")) + """
 import click
 loaded = lambda: sorted(m for m in sys.modules if m.startswith("flask_remodel.cli."))
 print(loaded())
-import flask_remodel.cli.writing  # imports linting, which running imports in turn
 group = app.cli.get_command(click.Context(app.cli), "db")
-print(len(group.commands), "upgrade" in group.commands, "flask_remodel.cli.running" in sys.modules)
 print(group.get_command(click.Context(group), "heads").name)
+print(loaded())
+import flask_remodel.cli.writing  # imports linting, which running imports in turn
+print(len(group.list_commands(click.Context(group))), "upgrade" in group.commands)
+print(len(loaded()))
 """)
-    before, counts, found = out.splitlines()
+    before, found, after_lookup, counts, after_listing = out.splitlines()
     assert before == str(["flask_remodel.cli._boundary", "flask_remodel.cli._options",
                           "flask_remodel.cli.group"])
-    assert counts.split()[1:] == ["True", "True"] and int(counts.split()[0]) >= 20
     assert found == "heads"
+    assert after_lookup == str(["flask_remodel.cli._boundary", "flask_remodel.cli._options",
+                                "flask_remodel.cli.group", "flask_remodel.cli.inspecting"])
+    assert counts.split()[1] == "True" and int(counts.split()[0]) >= 20
+    assert int(after_listing) > 6
+
+
+def test_each_command_is_looked_up_in_the_module_that_defines_it() -> None:
+    # The map that lets one lookup import one module must name every command,
+    # and its true home: a wrong entry would import a module that does not
+    # register it (the lookup would then import them all, silently slower).
+    out = _run("""
+import click
+from flask import Flask
+from flask_remodel import Migrate
+from flask_remodel.cli.group import COMMAND_HOMES
+app = Flask("homes")
+Migrate(app)
+group = app.cli.get_command(click.Context(app.cli), "db")
+homes = {name: command.callback.__module__.rsplit(".", 1)[1]
+         for name, command in group.commands.items()}
+print(homes == COMMAND_HOMES, sorted(set(homes.items()) ^ set(COMMAND_HOMES.items())))
+""")
+    assert out.split(" ", 1)[0] == "True", out
 
 
 def test_every_public_name_resolves_to_its_definition() -> None:

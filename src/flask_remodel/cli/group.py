@@ -16,20 +16,30 @@ from ._options import x_arg_option
 
 OPTIONS_KEY = "flask_remodel.options"
 
-#: The modules whose ``@db.command`` decorators register the commands.
-COMMAND_MODULES = (
-    "deploying", "graphing", "inspecting", "linting", "running", "squashing", "testing",
-    "writing",
-)
+#: The module whose ``@db.command`` decorator registers each command, so that
+#: running one command imports its own module only (``flask db heads`` needs
+#: none of the writing, squashing or graphing code).
+COMMAND_HOMES = {
+    "branches": "inspecting", "current": "inspecting", "heads": "inspecting",
+    "history": "inspecting", "show": "inspecting",
+    "check": "running", "downgrade": "running", "ensure-version": "running",
+    "stamp": "running", "upgrade": "running",
+    "edit": "writing", "init": "writing", "list-templates": "writing", "merge": "writing",
+    "migrate": "writing", "revision": "writing",
+    "resolve": "deploying", "status": "deploying", "validate": "deploying",
+    "graph": "graphing", "lint": "linting", "squash": "squashing", "test": "testing",
+}
+COMMAND_MODULES = tuple(sorted(set(COMMAND_HOMES.values())))
 
 
 class DbGroup(AppGroup):
     """An ``AppGroup`` that runs each command inside :func:`command_boundary`.
 
-    The commands are registered the first time anything asks for them (a
-    command is looked up, listed or ``commands`` is read), not when
+    The commands are registered when something asks for them, not when
     ``Migrate(app, db)`` adds the group to the app: every process of the app
     (web workers included) would otherwise import every command's module.
+    Looking up one command imports the module that defines it; listing them
+    (``--help``, completion) or reading ``commands`` imports them all.
     """
 
     _registering = False  # the command modules are imported, or being imported
@@ -46,6 +56,16 @@ class DbGroup(AppGroup):
     @commands.setter
     def commands(self, value: MutableMapping[str, click.Command]) -> None:
         self._commands = value
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        home = COMMAND_HOMES.get(cmd_name)
+        if home is not None and not self._registering:
+            import_module(f"{__package__}.{home}")
+            found = self._commands.get(cmd_name)
+            if found is not None:
+                return found
+        # Another name (a command added to the group by the app): all of them.
+        return super().get_command(ctx, cmd_name)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         # Registering must not import the other command modules: a command
