@@ -23,8 +23,11 @@ process (wall time, or with ``--clock cpu`` its user + system CPU time, the
 steadier figure on a busy machine); the ratio is Flask-Remodel / Flask-Migrate (lower is
 better). The issue's target is a warm ratio of at most 0.25 at 3,000. The
 "over floor" column is the same ratio after subtracting, from both tools, the
-time the app itself needs to import (Flask and Flask-SQLAlchemy, measured
-first): the part of each command that the migration tool is responsible for.
+time the same app without a migration tool needs to import (Flask,
+Flask-SQLAlchemy and ``SQLAlchemy(app)``, measured first): roughly the part of
+each command that the migration tool is responsible for. The two tools take
+turns within each figure's runs, so both see the same load on a shared
+machine.
 
 With PostgreSQL reachable (default ``postgresql://postgres@127.0.0.1:5432``),
 it also times ``flask db upgrade`` of ``--pg-revisions`` revisions (default
@@ -185,9 +188,21 @@ def clear_caches(root: Path) -> None:
             shutil.rmtree(cache)
 
 
-def import_floors(repeat: int) -> float:
-    """Print what the imports cost; return the app's own floor (Flask + Flask-SQLAlchemy)."""
+#: The benchmark's app without a migration tool: what every command costs before
+#: the tool does anything.
+BARE_APP = APP.split("from {module} import Migrate")[0] + """
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("BENCH_URL", "sqlite:///bench.db")
+db = SQLAlchemy(app)
+"""
+
+
+def import_floors(workdir: Path, repeat: int) -> float:
+    """Print what the imports cost; return the app's own floor (the app without a tool)."""
     print(f"Import floors (python -c ..., median {CLOCK} s):")
+    bare = workdir / "bare-app"
+    bare.mkdir(exist_ok=True)
+    (bare / "app.py").write_text(BARE_APP)
     floors = {}
     for label, code in [
         ("flask", "import flask"),
@@ -195,14 +210,17 @@ def import_floors(repeat: int) -> float:
         ("... + alembic", "import flask, flask_sqlalchemy, alembic.script, alembic.command"),
         ("... + flask_remodel", "import flask, flask_sqlalchemy, flask_remodel"),
         ("... + flask_migrate", "import flask, flask_sqlalchemy, flask_migrate"),
+        ("the app, no migration tool", "import app"),
     ]:
         def timed(code: str = code) -> float:
-            return timed_process([sys.executable, "-c", code], check=True, env=child_env())[0]
+            return timed_process(
+                [sys.executable, "-c", code], check=True, env=child_env(), cwd=bare
+            )[0]
 
         floors[label] = median_of(repeat, lambda: None, timed)
         print(f"  {label:<28} {floors[label]:6.3f}")
     print()
-    return floors["flask + flask_sqlalchemy"]
+    return floors["the app, no migration tool"]
 
 
 def over(figure: float, floor: float) -> float:
@@ -220,17 +238,17 @@ def bench_size(
     rows = []
     for command in COMMANDS:
         for mode in ("cold", "warm"):
-            figures = {}
-            for tool, root in roots.items():
-                def before(root: Path = root, mode: str = mode) -> None:
+            times: dict[str, list[float]] = {tool: [] for tool in roots}
+            if mode == "warm":
+                for root in roots.values():
+                    run(root, command)
+            # The tools take turns, so that both see the same load of the shared machine.
+            for _ in range(repeat):
+                for tool, root in roots.items():
                     if mode == "cold":
                         clear_caches(root)
-
-                if mode == "warm":
-                    run(root, command)
-                figures[tool] = median_of(
-                    repeat, before, lambda root=root, command=command: run(root, command)
-                )
+                    times[tool].append(run(root, command))
+            figures = {tool: statistics.median(found) for tool, found in times.items()}
             rows.append((command, mode, figures["remodel"], figures["migrate"]))
             remodel, migrate = figures["remodel"], figures["migrate"]
             print(
@@ -324,7 +342,7 @@ def bench_postgresql(workdir: Path, base_url: str, n: int, repeat: int) -> None:
 
 
 def bench_commands(workdir: Path, sizes: list[int], repeat: int) -> None:
-    floor = import_floors(repeat)
+    floor = import_floors(workdir, repeat)
     print(f"Commands (median {CLOCK} s of the whole flask process; ratio = remodel / migrate;")
     print(f"over floor = the same ratio after taking the app's own {floor:.3f} s off both):")
     print(
