@@ -69,12 +69,16 @@ import json
 import os
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from {module} import Migrate
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("BENCH_URL", "sqlite:///bench.db")
-app.config.update(json.loads(os.environ.get("BENCH_CONFIG", "{{}}")))
+app.config.update(json.loads(os.environ.get("BENCH_CONFIG", "{}")))
 db = SQLAlchemy(app)
+"""
+
+#: What each tool adds to :data:`APP` (the floor is the app without it).
+WITH_TOOL = """
+from {module} import Migrate
 migrate = Migrate(app, db, **json.loads(os.environ.get("BENCH_MIGRATE_KWARGS", "{{}}")))
 """
 
@@ -175,7 +179,7 @@ def project(workdir: Path, tool: str, versions: Path, n: int, url: str | None = 
     if root.exists():
         shutil.rmtree(root)
     root.mkdir()
-    (root / "app.py").write_text(APP.format(module=TOOLS[tool]))
+    (root / "app.py").write_text(APP + WITH_TOOL.format(module=TOOLS[tool]))
     run(root, "init", url=url)
     for path in versions.glob("*.py"):
         shutil.copy2(path, root / "migrations" / "versions" / path.name)
@@ -188,21 +192,12 @@ def clear_caches(root: Path) -> None:
             shutil.rmtree(cache)
 
 
-#: The benchmark's app without a migration tool: what every command costs before
-#: the tool does anything.
-BARE_APP = APP.split("from {module} import Migrate")[0] + """
-app = Flask(__name__)
-app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("BENCH_URL", "sqlite:///bench.db")
-db = SQLAlchemy(app)
-"""
-
-
 def import_floors(workdir: Path, repeat: int) -> float:
     """Print what the imports cost; return the app's own floor (the app without a tool)."""
     print(f"Import floors (python -c ..., median {CLOCK} s):")
     bare = workdir / "bare-app"
     bare.mkdir(exist_ok=True)
-    (bare / "app.py").write_text(BARE_APP)
+    (bare / "app.py").write_text(APP)
     floors = {}
     for label, code in [
         ("flask", "import flask"),
