@@ -7,6 +7,7 @@ was checked on (1.18.4 and 1.20.1), so an Alembic upgrade has one file to review
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -297,3 +298,37 @@ def hooked_step(
 
     step.migration_fn = run
     return step
+
+
+def merge_configure_arguments(merge: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Pass the arguments of every ``EnvironmentContext.configure`` call through *merge*.
+
+    ``context.configure(...)`` in env.py reaches the active
+    ``EnvironmentContext`` through Alembic's module proxy, which looks the
+    method up on the instance's class at each call; wrapping the class
+    attribute is therefore the one point every env.py goes through, whoever
+    created the context (Alembic's ``command`` functions or ours). Positional
+    arguments are bound to their names first, so *merge* sees a plain dict of
+    what the caller gave. Installed once per process; calling it again with
+    another *merge* replaces the first.
+    """
+    from alembic.runtime.environment import EnvironmentContext
+
+    original = getattr(EnvironmentContext.configure, "_remodel_original", None)
+    if original is None:
+        original = EnvironmentContext.configure
+    signature = inspect.signature(original)
+    catch_all = next(
+        name for name, parameter in signature.parameters.items()
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD
+    )
+
+    @functools.wraps(original)
+    def configure(self: Any, *args: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, *args, **kwargs).arguments
+        given = {name: value for name, value in bound.items() if name not in ("self", catch_all)}
+        given.update(bound.get(catch_all, {}))
+        original(self, **merge(given))
+
+    configure._remodel_original = original  # type: ignore[attr-defined]
+    EnvironmentContext.configure = configure  # type: ignore[method-assign]

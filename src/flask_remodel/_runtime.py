@@ -19,15 +19,20 @@ def ensure_runtime() -> None:
       other online operations, and how autogenerate writes them;
     * the autogenerate comparator plugin and its operations' renderers;
     * last, so that they wrap whatever is registered by then: the SQLite
-      rebuilds behind ``op.alter_column`` and the constraint operations.
+      rebuilds behind ``op.alter_column`` and the constraint operations;
+    * Flask-Remodel's defaults and hooks merged into every env.py's
+      ``context.configure`` call (see :mod:`flask_remodel.context_options`).
     """
     global _ready
     if _ready:
         return
     from . import online  # noqa: F401  (registers on import)
+    from ._alembic import merge_configure_arguments
     from .autogenerate import operations  # noqa: F401
     from .autogenerate import plugin  # noqa: F401
+    from .context_options import merged_arguments
     from .sqlite import install_sqlite_rebuilds
 
     install_sqlite_rebuilds()
+    merge_configure_arguments(merged_arguments)
     _ready = True

@@ -31,9 +31,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from ._runtime import ensure_runtime
-from .autogenerate import plugin_names
-from .autogenerate.enums import render_item_with_existing_enums
-from .comparators import server_default_comparison
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
 from .extension import current_state
@@ -41,9 +38,9 @@ from .online.policy import LockPolicy
 from .online.statements import lock_timeouts
 from .sources import BindKey
 from .sources import ModelSource
+from .sqlite import sqlite_configure_options
 from .sqlite import sqlite_migration_session
 from .steps import current_bind
-from .steps import with_recorder
 from .urls import mask_url
 
 
@@ -52,23 +49,17 @@ def bind_label(bind: BindKey) -> str:
     return bind or ""
 
 
-def configure_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
-    """``EnvironmentContext.configure`` arguments for one bind."""
-    user = state.user_configure_args
-    options = state.configure_args
-    if user.get("render_as_batch") is None:
-        options["render_as_batch"] = dialect_name == "sqlite"
-    if "compare_server_default" not in user:
-        options["compare_server_default"] = server_default_comparison(dialect_name)
-    if "autogenerate_plugins" not in user:
-        options["autogenerate_plugins"] = plugin_names()
-    options["render_item"] = render_item_with_existing_enums(user.get("render_item"))
-    options["on_version_apply"] = with_recorder(user.get("on_version_apply"))
-    if dialect_name == "sqlite" and "transactional_ddl" not in user:
-        # pysqlite never opens a transaction for DDL on its own; the SQLite
-        # session below does, so Alembic may rely on rolling back.
-        options["transactional_ddl"] = True
-    return options
+def own_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
+    """What this env.py passes to ``context.configure`` besides the connection.
+
+    Only what it knows better than the app's defaults: inside
+    :func:`sqlite_migration_session` SQLite rolls DDL back. The app's
+    ``Migrate(...)`` arguments and Flask-Remodel's defaults and hooks are merged
+    into every ``configure`` call (:mod:`flask_remodel.context_options`).
+    """
+    if "transactional_ddl" in state.configure_args:
+        return {}
+    return sqlite_configure_options(dialect_name)
 
 
 @contextmanager
@@ -97,7 +88,7 @@ def _run_online(
 ) -> None:
     for bind in binds:
         engine = source.engine(bind)
-        options = configure_options(state, engine.dialect.name)
+        options = own_options(state, engine.dialect.name)
         run_kwargs: dict[str, Any] = {}
         if multidb:
             options.update(_multidb_options(bind, binds))
@@ -136,7 +127,7 @@ def run_on_connection(state: MigrateState, connection: Connection) -> None:
     database rather than the app's: everything else is what env.py does.
     Call it inside an ``EnvironmentContext``.
     """
-    options = configure_options(state, connection.dialect.name)
+    options = own_options(state, connection.dialect.name)
     _migrate_bind(state.model_source(), None, options, {}, connection)
 
 
@@ -177,8 +168,7 @@ def _run_offline(
 ) -> None:
     for bind in binds:
         url = source.engine(bind).url
-        options = configure_options(state, url.get_dialect().name)
-        options.pop("on_version_apply", None)  # nothing is applied in --sql mode
+        options: dict[str, Any] = {}
         run_kwargs: dict[str, Any] = {}
         if multidb:
             options.update(_multidb_options(bind, binds))
@@ -187,8 +177,9 @@ def _run_offline(
             if buffer is not None:
                 buffer.write(f"-- Database: {bind_label(bind) or '(default)'}\n")
         # The app may choose these itself (Migrate(..., literal_binds=False)).
-        options.setdefault("literal_binds", True)
-        options.setdefault("dialect_opts", {"paramstyle": "named"})
+        for name, value in (("literal_binds", True), ("dialect_opts", {"paramstyle": "named"})):
+            if name not in state.configure_args:
+                options[name] = value
         context.configure(url=url, target_metadata=source.metadata(bind), **options)
         with context.begin_transaction():
             context.run_migrations(**run_kwargs)

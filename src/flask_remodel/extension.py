@@ -18,13 +18,11 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 
-from .comparators import server_default_comparison
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
 from .sources import FlaskSQLAlchemy3Source
 from .sources import ModelSource
 from .sources import model_source
-from .steps import with_recorder
 
 if TYPE_CHECKING:
     # Alembic is imported when a command first needs a Config, not with the
@@ -33,11 +31,10 @@ if TYPE_CHECKING:
 
 ConfigureCallback = Callable[["Config"], "Config"]
 
-# Configure arguments that are Flask-Remodel's own choices rather than
-# Alembic's defaults; explicit user arguments always win over them.
-_REMODEL_DEFAULTS: dict[str, Any] = {
-    "transaction_per_migration": True,
-}
+# What Migrate's own parameters default to: left out of configure_args, where
+# they would collide with an env.py that passes the same key itself.
+_CONSTRUCTOR_DEFAULTS: dict[str, Any] = {"compare_type": True, "render_as_batch": None}
+_NO_DEFAULT = object()
 
 
 class Migrate:
@@ -175,36 +172,31 @@ class MigrateState:
 
     @property
     def configure_args(self) -> dict[str, Any]:
-        """Keyword arguments for ``EnvironmentContext.configure``.
+        """Keyword arguments env.py passes on to ``EnvironmentContext.configure``.
+
+        Only what the app gave ``Migrate(...)``, and not the constructor's
+        defaults: an env.py of Flask-Migrate before 4.0.5, or one edited by
+        hand, passes some keys itself next to ``**configure_args``, and Python
+        refuses a key given twice. Flask-Remodel's defaults and hooks join the
+        call itself (:mod:`flask_remodel.context_options`).
 
         A new dict on every access: old env.py files store a hook in it, and a
         shared dict would carry the first run's hook into later runs
         (Flask-Migrate bug B1).
         """
-        from .deploy.tables import exclude_own_tables
+        return {
+            name: value
+            for name, value in self._configure_args.items()
+            if _CONSTRUCTOR_DEFAULTS.get(name, _NO_DEFAULT) != value
+        }
 
-        args = dict(_REMODEL_DEFAULTS)
-        args.update(self._configure_args)
-        # Always set, so an old env.py does not install its own empty-migration
-        # hook: Flask-Remodel's command layer does that job, and runs first.
-        args["process_revision_directives"] = skip_when_emptied(
-            args.get("process_revision_directives")
-        )
-        # The deploy ledger and lock tables are not the app's: autogenerate must
-        # not offer to drop them.
-        args["include_name"] = exclude_own_tables(args.get("include_name"))
-        # How the command functions learn which revisions ran, whichever env.py runs.
-        args["on_version_apply"] = with_recorder(args.get("on_version_apply"))
-        dialect = self.model_source().engine(None).dialect.name
-        if dialect == "sqlite" and isinstance(self._model_source(), FlaskSQLAlchemy3Source):
-            # Old env.py files connect through LegacyDatabaseView, whose SQLite
-            # connections run real transactions, so Alembic may roll back DDL.
-            args.setdefault("transactional_ddl", True)
-        if args.get("render_as_batch") is None:
-            args["render_as_batch"] = dialect == "sqlite"
-        if "compare_server_default" not in args:
-            args["compare_server_default"] = server_default_comparison(dialect)
-        return args
+    def runs_sqlite_transactions(self) -> bool:
+        """Whether an old env.py's SQLite connections run real transactions.
+
+        They do through :class:`~flask_remodel.legacy.LegacyDatabaseView`, which
+        serves Flask-SQLAlchemy 3 apps; then Alembic may roll back DDL.
+        """
+        return isinstance(self._model_source(), FlaskSQLAlchemy3Source)
 
     @property
     def user_configure_args(self) -> dict[str, Any]:

@@ -128,17 +128,36 @@ def _header(values: dict[str, object], doc: str | None) -> Header | None:
     return Header(revision, down, labels, depends, doc)
 
 
-_JUMPS = frozenset(dis.hasjrel + dis.hasjabs + list(getattr(dis, "hasjump", [])))
-_OP = dis.opmap
-_STORES = frozenset(
-    _OP[name]
-    for name in ("STORE_NAME", "DELETE_NAME", "STORE_GLOBAL", "DELETE_GLOBAL", "IMPORT_STAR")
+# CPython releases whose module bytecode this reader was checked against: on any
+# other release (or implementation) the syntax tree answers instead. A new release
+# is added once tests/history/test_header.py passes on it; that test fails on a
+# release missing here, so the table cannot fall behind unnoticed.
+CHECKED_BYTECODE_VERSIONS = frozenset({(3, 10), (3, 11), (3, 12), (3, 13)})
+_BYTECODE = (
+    sys.implementation.name == "cpython" and sys.version_info[:2] in CHECKED_BYTECODE_VERSIONS
 )
-_GLOBAL_STORES = frozenset({_OP["STORE_GLOBAL"], _OP["DELETE_GLOBAL"]})
+
+_OP = dis.opmap
+
+
+def _opcodes(*names: str) -> frozenset[int]:
+    """The opcodes of *names* this release has (opcodes come and go between releases)."""
+    return frozenset(_OP[name] for name in names if name in _OP)
+
+
+_JUMPS = frozenset(dis.hasjrel + dis.hasjabs + list(getattr(dis, "hasjump", [])))
+_STORES = _opcodes("STORE_NAME", "DELETE_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")
+_GLOBAL_STORES = _opcodes("STORE_GLOBAL", "DELETE_GLOBAL")
+# After these the module's names cannot be read off its stores. A star import is
+# IMPORT_STAR up to 3.11 and an intrinsic call from 3.12 on; other intrinsics
+# (unary plus, building a tuple from a list) are rare at module level, so any
+# intrinsic call hands the file to the syntax tree.
+_UNDECIDED = _opcodes("IMPORT_STAR", "CALL_INTRINSIC_1")
+_STORE_NAME = _OP.get("STORE_NAME")
+_LOAD_CONST = _OP.get("LOAD_CONST")
+_EXTENDED_ARG = _OP.get("EXTENDED_ARG")
 _CALLS = frozenset(op for name, op in _OP.items() if name.startswith(("CALL", "PRECALL")))
-_SKIPPED = frozenset(_OP[name] for name in ("EXTENDED_ARG", "CACHE") if name in _OP)
-# The bytecode reader only knows CPython's instruction format.
-_BYTECODE = sys.implementation.name == "cpython"
+_SKIPPED = _opcodes("EXTENDED_ARG", "CACHE")
 
 
 def _instructions(code: CodeType) -> Iterator[tuple[int, int]]:
@@ -151,7 +170,7 @@ def _instructions(code: CodeType) -> Iterator[tuple[int, int]]:
     extended = 0
     for offset in range(0, len(raw), 2):
         op, arg = raw[offset], raw[offset + 1] | extended
-        extended = arg << 8 if op == _OP["EXTENDED_ARG"] else 0
+        extended = arg << 8 if op == _EXTENDED_ARG else 0
         if op not in _SKIPPED:
             yield op, arg
 
@@ -201,13 +220,13 @@ def _straight_line_constants(code: CodeType) -> tuple[dict[str, object], str | N
     values: dict[str, object] = {}
     previous: tuple[int, int] | None = None
     for op, arg in _instructions(code):
-        if op in _JUMPS:
+        if op in _JUMPS or op in _UNDECIDED:
             return None
-        if op in _STORES and (op == _OP["IMPORT_STAR"] or code.co_names[arg] in watched):
+        if op in _STORES and code.co_names[arg] in watched:
             if (
-                op != _OP["STORE_NAME"]
+                op != _STORE_NAME
                 or previous is None
-                or previous[0] != _OP["LOAD_CONST"]
+                or previous[0] != _LOAD_CONST
                 or code.co_names[arg] in values
             ):
                 return None

@@ -35,7 +35,8 @@ from .._alembic import single_step
 from .._alembic import upgrade_steps
 from ..api._session import open_session
 from ..config import Config
-from ..environment import configure_options
+from ..context_options import context_options
+from ..environment import own_options
 from ..environment import run_on_connection
 from ..extension import MigrateState
 from ..logging_guard import preserved_logging
@@ -183,9 +184,11 @@ class MigrationRunner:
 
     def model_differences(self) -> list[Any]:
         """Autogenerate's differences between the models and the database (empty: none)."""
-        options = configure_options(self.state, self.connection.dialect.name)
         metadata = self.state.model_source().metadata(None)
-        options["target_metadata"] = metadata
+        given = {"connection": self.connection, "target_metadata": metadata}
+        given.update(own_options(self.state, self.connection.dialect.name))
+        options = context_options(self.state, given)
+        del options["connection"]  # given to MigrationContext.configure on its own
         with self.connection.begin():
             context = MigrationContext.configure(self.connection, opts=options)
             diffs: list[Any] = compare_metadata(context, metadata)
