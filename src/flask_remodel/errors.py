@@ -259,17 +259,31 @@ class MigrationFailedError(RemodelError):
     """Set when the failed step can simply run again from where it stopped (a batched
     backfill that only updates the rows still to do): the table it was updating."""
 
-    def __init__(self, revision: str | None, reason: str, kept: bool) -> None:
-        where = f"Migration {revision}" if revision else "The migration"
+    def __init__(
+        self, revision: str | None, reason: str, kept: bool, *, operation: str | None = None,
+        hint: str = "",
+    ) -> None:
         tail = (
             "Nothing of it was kept; fix the revision and run the command again."
             if not kept
             else "This database commits each DDL statement on its own, so what ran before "
             "the failure is kept: repair the schema by hand, then run the command again."
         )
-        super().__init__(f"{where} failed: {reason}. {tail}")
+        super().__init__(f"{failed_where(revision, operation)}: {reason}. {_then(hint)}{tail}")
         self.revision = revision
         self.reason = reason
+        self.operation = operation  # the revision's statement that failed, and its line
+        self.hint = hint
+
+
+def failed_where(revision: str | None, operation: str | None) -> str:
+    """``Migration abc123 failed at op.x(...) on line 12``: the start of a failure's message."""
+    where = f"Migration {revision}" if revision else "The migration"
+    return f"{where} failed at {operation}" if operation else f"{where} failed"
+
+
+def _then(hint: str) -> str:
+    return f"{hint} " if hint else ""
 
 
 class ScratchDatabaseError(RemodelError):

@@ -160,7 +160,9 @@ def test_failing_migration_names_the_revision(project_factory: ProjectFactory) -
     result = project.cli("upgrade")
     assert result.exit_code == 1
     line = _error_line(result.output)
-    assert line.startswith("Error: Migration aaa001 failed:") and "no_such_table_here" in line
+    assert line.startswith(
+        "Error: Migration aaa001 failed at op.execute('SELECT * FROM no_such_table_here') on line "
+    ) and "no_such_table_here" in line.split(": ", 2)[2]
 
 
 def test_unexpected_errors_suggest_traceback(project_factory: ProjectFactory) -> None:

@@ -151,6 +151,33 @@ def test_dropping_an_unnamed_constraint_says_what_to_do(engine: sa.engine.Engine
         migrate_safely(engine, lambda op: op.drop_constraint(None, "item", type_="foreignkey"))  # type: ignore[arg-type]
 
 
+UNNAMED_CREATES: dict[str, tuple[Callable[[Operations], None], str]] = {
+    "foreign key": (
+        lambda op: op.create_foreign_key(None, "item", "owner", ["owner_id"], ["id"]),
+        'op.create_foreign_key("fk_item_owner_id_owner", "item", "owner", ["owner_id"], ["id"])',
+    ),
+    "unique": (
+        lambda op: op.create_unique_constraint(None, "item", ["qty"]),
+        'op.create_unique_constraint("uq_item_qty", "item", ["qty"])',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNNAMED_CREATES))
+def test_creating_an_unnamed_constraint_says_to_name_it(
+    engine: sa.engine.Engine, case: str
+) -> None:
+    steps, named = UNNAMED_CREATES[case]
+    setup(engine, ITEMS)
+    with pytest.raises(SQLiteRebuildError) as caught:
+        migrate_safely(engine, steps)
+    message = str(caught.value)
+    assert "unnamed constraint to table 'item'" in message
+    assert named in message
+    assert "look it up" not in message  # the advice for a drop, which fits no create
+    assert rows(engine, "SELECT count(*) FROM item") == [(2,)]
+
+
 def test_dropping_a_constraint_that_is_not_there_says_what_to_do(
     engine: sa.engine.Engine,
 ) -> None:

@@ -30,6 +30,9 @@ from ..errors import UnknownDatabaseRevisionError
 from ..errors import UnknownRevisionError
 from ..extension import MigrateState
 from ..extension import current_state
+from ..failures import FailedAt
+from ..failures import failed_at
+from ..failures import failure_reason
 from ..logging_guard import preserved_logging
 from ..revisions import load_script_directory
 from ..revisions import translated_errors
@@ -155,19 +158,15 @@ def open_session(
     return session
 
 
-def _failing_revision(exc: BaseException, script: ScriptDirectory | None) -> str | None:
-    """The revision whose file was running when *exc* was raised."""
+def _failure_site(exc: BaseException, script: ScriptDirectory | None) -> FailedAt | None:
+    """Where in which revision file *exc* was raised (None: outside every revision)."""
     if script is None:
         return None
-    paths = {}
-    for each in script.walk_revisions():
-        paths[str(Path(each.path).resolve())] = each.revision
-    tb = exc.__traceback__
-    found = None
-    while tb is not None:
-        found = paths.get(str(Path(tb.tb_frame.f_code.co_filename).resolve()), found)
-        tb = tb.tb_next
-    return found
+    try:
+        paths = {each.path: each.revision for each in script.walk_revisions()}
+    except Exception:  # a folder that cannot be walked: the error is reported without it
+        return None
+    return failed_at(exc, paths)
 
 
 @contextmanager
@@ -193,13 +192,27 @@ def guarded(
         raise _failed(session, script, exc) from exc
     except SQLAlchemyError as exc:
         raise _failed(session, script, exc) from exc
+    except Exception as exc:
+        # Alembic or SQLAlchemy rejecting what a revision asked (a TypeError or an
+        # assert deep in a compiler) is that revision's failure, to be named with
+        # its line; an error of the revision's own code, or of ours, stays
+        # unexpected (the boundary suggests --traceback).
+        site = _failure_site(exc, script)
+        if site is None or not site.in_library:
+            raise
+        raise _failed(session, script, exc, site) from exc
 
 
 def _failed(
-    session: Session, script: ScriptDirectory | None, exc: Exception
+    session: Session, script: ScriptDirectory | None, exc: Exception,
+    site: FailedAt | None = None,
 ) -> MigrationFailedError:
-    reason = mask_passwords(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+    site = site or _failure_site(exc, script)
     dialect = session.state.model_source().engine(None).dialect.name
     # MySQL and MariaDB commit each DDL statement on their own.
     kept = dialect in ("mysql", "mariadb")
-    return MigrationFailedError(_failing_revision(exc, script), reason, kept)
+    if site is None:
+        return MigrationFailedError(None, failure_reason(exc), kept)
+    return MigrationFailedError(
+        site.revision, failure_reason(exc), kept, operation=site.operation, hint=site.hint
+    )

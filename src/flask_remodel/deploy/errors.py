@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ..errors import ConfigurationError
 from ..errors import MigrationFailedError
 from ..errors import RemodelError
+from ..errors import failed_where
 
 
 class DeployLockTimeoutError(RemodelError):
@@ -50,10 +51,14 @@ class UnresolvedRevisionError(RemodelError):
 class PartiallyAppliedError(MigrationFailedError):
     """A revision failed on a database that commits each DDL statement on its own."""
 
-    def __init__(self, revision: str, reason: str, statements: Sequence[str]) -> None:
-        super().__init__(revision, reason, kept=True)
+    def __init__(
+        self, revision: str, reason: str, statements: Sequence[str], *,
+        operation: str | None = None, hint: str = "",
+    ) -> None:
+        super().__init__(revision, reason, kept=True, operation=operation, hint=hint)
+        then = f"{hint} " if hint else ""
         self.message = (
-            f"Migration {revision} failed: {reason}. This database commits each DDL "
+            f"{failed_where(revision, operation)}: {reason}. {then}This database commits each DDL "
             f"statement on its own, so what ran before the failure is kept "
             f"({len(statements)} statement(s), listed by 'flask db status'): repair the "
             f"schema by hand, then run 'flask db resolve {revision} --applied' (finished "

@@ -45,6 +45,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
 from ..errors import MigrationFailedError
+from ..failures import failed_at
+from ..failures import failure_reason
 from ..urls import mask_passwords
 from . import ledger as outcomes
 from .backup import take_backup
@@ -275,8 +277,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, MigrationFailedError):
         # Its own advice on what to do next would repeat (or contradict) ours.
         return mask_passwords(exc.reason.splitlines()[0] if exc.reason else type(exc).__name__)
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return mask_passwords(text.splitlines()[0] if text else type(exc).__name__)
+    return failure_reason(exc)
 
 
 class _Statements:
@@ -355,8 +356,12 @@ def _failed(
         Event("failed", step.revision, step.doc or "", index, total, seconds, _reason(exc))
     )
     if kept:
-        raise PartiallyAppliedError(step.revision, _reason(exc), seen) from exc
-    raise exc
+        site = failed_at(exc, {step.path: step.revision})
+        raise PartiallyAppliedError(
+            step.revision, _reason(exc), seen,
+            operation=site.operation if site else None, hint=site.hint if site else "",
+        ) from exc
+    raise exc  # the caller's guard makes it the command's error, as for any other run
 
 
 class _OneRun:

@@ -20,7 +20,7 @@ from dataclasses import field
 import sqlalchemy as sa
 from alembic.script import Script
 
-from ..api.running import describe_diff
+from ..api._diffs import describe_diff
 from ..errors import IrreversibleMigrationError
 from ..errors import RemodelError
 from ..urls import mask_passwords
@@ -143,7 +143,7 @@ def check_models_match(runner: MigrationRunner) -> CheckResult:
         return CheckResult(MODELS, FAILED, heads, "upgrade to head", _reason(error))
     diffs = runner.model_differences()
     if diffs:
-        listing = "; ".join(describe_diff(d) for d in diffs)
+        listing = "; ".join(describe_diff(d, runner.connection.dialect) for d in diffs)
         return CheckResult(MODELS, FAILED, heads, "autogenerate", listing)
     return CheckResult(MODELS, PASSED, heads)
 
