@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent / "notes"
@@ -91,7 +92,8 @@ DATABASE = RUN / "instance" / "notes.db"  # where app.py puts it (the app's inst
 
 def add_users(demo: Demo) -> None:
     demo.header("Put two users in the table (the data the next migration must keep)")
-    with sqlite3.connect(DATABASE) as connection:
+    # closing(): a sqlite3 connection's own context manager commits but does not close.
+    with closing(sqlite3.connect(DATABASE)) as connection, connection:
         connection.executemany(
             "INSERT INTO user (username) VALUES (?)", [("ada",), ("grace",)]
         )
@@ -101,7 +103,7 @@ def add_users(demo: Demo) -> None:
 def show_users(demo: Demo, header: bool = True) -> None:
     if header:
         demo.header("The users are all still there")
-    with sqlite3.connect(DATABASE) as connection:
+    with closing(sqlite3.connect(DATABASE)) as connection:
         cursor = connection.execute("SELECT * FROM user ORDER BY id")
         names = [column[0] for column in cursor.description]
         rows = cursor.fetchall()

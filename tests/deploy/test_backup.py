@@ -7,6 +7,7 @@ import sqlite3
 import stat
 import subprocess
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,8 @@ def test_backup_restores_to_the_same_rows(
     assert rows(project.url, "SELECT id FROM t_1 ORDER BY id") == [(1,), (3,)]
 
     if backend == "sqlite":
-        with sqlite3.connect(backup) as copy:
+        # A sqlite3 connection's own context manager commits but does not close.
+        with closing(sqlite3.connect(backup)) as copy:
             restored = copy.execute("SELECT id FROM t_1 ORDER BY id").fetchall()
             version = copy.execute("SELECT version_num FROM alembic_version").fetchall()
     else:
