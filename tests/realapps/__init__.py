@@ -1,0 +1,1 @@
+"""Real applications' published migration histories, run with Flask-Migrate and Flask-Remodel."""
