@@ -6,11 +6,19 @@ the engine and metadata questions from Flask-Remodel's model source and
 passes everything else to the real ``db``, so the old files keep working,
 quietly, across Flask-SQLAlchemy releases. On SQLite the engine it hands out
 also gives those files the safety of Flask-Remodel's own env.py.
+
+The multi-database env.py files written before Flask-Migrate 4.0 pick each
+bind's tables out of ``db.metadata`` by ``Table.info["bind_key"]``, as
+Flask-SQLAlchemy 2 kept them. Flask-SQLAlchemy 3 keeps one ``MetaData`` per
+bind instead, so with it those files found no table on any other bind and
+silently migrated nothing there (Flask-Migrate 4.1 still does). For such an
+env.py, ``metadata`` holds every bind's tables, tagged the old way.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -77,8 +85,15 @@ class LegacyDatabaseView:
         self._db = db
         self._source = source
 
-    def get_engine(self, app: Any = None, bind: BindKey = None) -> Any:
-        return _for_migrations(self._source.engine(bind))
+    def get_engine(self, app: Any = None, bind: BindKey = None, bind_key: BindKey = None) -> Any:
+        """Both signatures: Flask-SQLAlchemy 2's ``(app, bind)`` and 3's ``(bind_key)``.
+
+        Flask-Migrate's env.py files call ``get_engine()``, ``get_engine(app, bind)``,
+        ``get_engine(app=, bind=)``, ``get_engine(bind=)`` and ``get_engine(bind_key=)``.
+        """
+        if isinstance(app, str):  # Flask-SQLAlchemy 3 takes the bind key first
+            app, bind_key = None, app
+        return _for_migrations(self._source.engine(bind_key if bind_key is not None else bind))
 
     @property
     def engine(self) -> Any:
@@ -90,11 +105,45 @@ class LegacyDatabaseView:
 
     @property
     def metadata(self) -> MetaData:
+        if _running_old_multidb_env_py():
+            return self._every_bind_tagged()
         return self._source.metadata(None)
 
     @property
     def metadatas(self) -> dict[BindKey, MetaData]:
         return {bind: self._source.metadata(bind) for bind in self._source.bind_keys()}
 
+    def _every_bind_tagged(self) -> MetaData:
+        """One ``MetaData`` with copies of every bind's tables, ``info["bind_key"]`` set."""
+        default = self._source.metadata(None)
+        combined = MetaData(naming_convention=default.naming_convention)
+        for bind in self._source.bind_keys():
+            for table in self._source.metadata(bind).tables.values():
+                copied = table.to_metadata(combined)  # its info is a copy of the table's
+                copied.info["bind_key"] = bind
+        return combined
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
+
+
+def _running_old_multidb_env_py() -> bool:
+    """Whether an env.py is running and is Flask-Migrate's multi-database one.
+
+    Every release's multi-database template passes ``upgrade_token=`` (one per
+    bind) to ``context.configure``, and no single-database one does. A
+    single-database env.py must keep getting the default bind's tables only.
+    """
+    from alembic import context
+
+    try:
+        folder = context.config.get_main_option("script_location")
+    except (AttributeError, NameError):  # no env.py is running
+        return False
+    if not folder:
+        return False
+    try:
+        text = (Path(folder) / "env.py").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "upgrade_token" in text
