@@ -83,7 +83,11 @@ def compare_enums(autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: An
     wanted = enums_in_tables(_metadata_tables(autogen_context.metadata))
     for name, values in sorted(wanted.items()):
         old = reflected.get(name)
-        if old is None or old == values:
+        # Only the set of values counts: ALTER TYPE ... ADD VALUE appends, so a
+        # type grown that way lists its values in another order than the model,
+        # and rebuilding the type for the order alone would rewrite every table
+        # that uses it (Flask-Migrate, which ignores enums, reports nothing).
+        if old is None or set(old) == set(values):
             continue
         columns = tuple(
             (table.name, column.name)
