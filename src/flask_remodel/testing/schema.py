@@ -15,7 +15,13 @@ from sqlalchemy.engine import Connection
 VERSION_TABLE = "alembic_version"
 
 Snapshot = dict[str, dict[str, Any]]
-"""``{table: {"columns": {...}, "primary key": ..., ...}}`` for every table but Alembic's."""
+"""``{table: {"columns": {...}, "primary key": ..., ...}}`` for every table but Alembic's,
+and on PostgreSQL ``{"enum type NAME": {}}`` for each enum type."""
+
+# Where reflect() keeps PostgreSQL's enum types: a downgrade that leaves one behind
+# makes the next upgrade fail with "type ... already exists", far from the cause.
+_ENUM_TYPES = "remodel_enum_types"
+_ENUM_PREFIX = "enum type "
 
 
 def reflect(connection: Connection) -> sa.MetaData:
@@ -26,6 +32,9 @@ def reflect(connection: Connection) -> sa.MetaData:
         # understands; the checks need the tables, not those details.
         warnings.simplefilter("ignore")
         metadata.reflect(connection)
+        if connection.dialect.name == "postgresql":
+            enums = sa.inspect(connection).get_enums()  # type: ignore[attr-defined]
+            metadata.info[_ENUM_TYPES] = sorted(enum["name"] for enum in enums)
     if VERSION_TABLE in metadata.tables:
         metadata.remove(metadata.tables[VERSION_TABLE])
     return metadata
@@ -75,7 +84,11 @@ def _table(table: sa.Table, dialect: Any) -> dict[str, Any]:
 
 def shape(metadata: sa.MetaData, dialect: Any) -> Snapshot:
     """The comparable form of reflected *metadata* (see :func:`reflect`)."""
-    return {name: _table(table, dialect) for name, table in metadata.tables.items()}
+    found = {name: _table(table, dialect) for name, table in metadata.tables.items()}
+    # Only the types' existence: PostgreSQL cannot drop an enum value, so a
+    # downgrade that leaves an added value in place is the usual, safe practice.
+    found.update({_ENUM_PREFIX + name: {} for name in metadata.info.get(_ENUM_TYPES, ())})
+    return found
 
 
 def snapshot(connection: Connection) -> Snapshot:
@@ -87,10 +100,12 @@ def differences(before: Snapshot, after: Snapshot) -> list[str]:
     """What changed from *before* to *after*, one line each (empty: identical)."""
     found: list[str] = []
     for name in sorted(after.keys() - before.keys()):
-        found.append(f"table {name} is left behind")
+        found.append(f"{_kind(name)} is left behind")
     for name in sorted(before.keys() - after.keys()):
-        found.append(f"table {name} is missing")
+        found.append(f"{_kind(name)} is missing")
     for name in sorted(before.keys() & after.keys()):
+        if name.startswith(_ENUM_PREFIX):
+            continue
         old, new = before[name], after[name]
         old_cols, new_cols = old["columns"], new["columns"]
         for col in sorted(new_cols.keys() - old_cols.keys()):
@@ -107,6 +122,10 @@ def differences(before: Snapshot, after: Snapshot) -> list[str]:
             if old[part] != new[part]:
                 found.append(f"{part} of {name} changed from {old[part]} to {new[part]}")
     return found
+
+
+def _kind(name: str) -> str:
+    return name if name.startswith(_ENUM_PREFIX) else f"table {name}"
 
 
 def _shown(column: tuple[str, bool, str]) -> str:
