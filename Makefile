@@ -10,7 +10,7 @@ PY_MIN := $(VENV_MIN)/bin/python
 
 # Oldest releases we promise to support (see pyproject.toml). SQLAlchemy 1.4 needs
 # Alembic < 1.20 and has no psycopg 3 dialect, so this leg talks to PostgreSQL through psycopg2.
-MINIMUMS := "Flask==2.2.5" "Werkzeug==2.2.3" "SQLAlchemy==1.4.54" "Flask-SQLAlchemy==2.5.1" "alembic==1.18.4" "click==8.1.7"
+MINIMUMS := "Flask==2.2.5" "Werkzeug==2.2.3" "SQLAlchemy==1.4.54" "Flask-SQLAlchemy==2.5.1" "alembic==1.16.5" "click==8.1.7"
 
 .PHONY: demo test test-main test-min bench lint typecheck clean chromium
 

@@ -1,7 +1,8 @@
 """The one place that touches Alembic's private API.
 
 Keep every such use here, each with the reason and the Alembic versions it
-was checked on (1.18.4 and 1.20.1), so an Alembic upgrade has one file to review.
+was checked on (1.16.5, 1.17.2, 1.18.4 and 1.20.1, unless it says otherwise),
+so an Alembic upgrade has one file to review.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import alembic
 from alembic.operations import Operations
 from alembic.script import Script
 from alembic.script import ScriptDirectory
@@ -71,6 +73,48 @@ def registered_implementation(op_class: type[Any]) -> Implementation:
     """
     found: Implementation = Operations._to_impl.dispatch(op_class, "default")
     return found
+
+
+def _release(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+#: Alembic's (major, minor) release, for the few things that differ between them.
+ALEMBIC_RELEASE = _release(alembic.__version__)
+
+#: Whether autogenerate writes ``op.create_check_constraint`` itself (1.19+);
+#: before that its renderer raises ``NotImplementedError``.
+RENDERS_CHECK_CONSTRAINTS = ALEMBIC_RELEASE >= (1, 19)
+
+
+def replace_implementation(op_class: type[Any], implementation: Implementation) -> None:
+    """Make *implementation* what ``Operations.invoke`` runs for *op_class*.
+
+    Alembic 1.17+ offers ``Operations.implementation_for(..., replace=True)``.
+    1.16 has no ``replace`` and asserts the class has no implementation yet,
+    so the entry is set in the dispatcher ``implementation_for`` writes to,
+    as it would be: ``_to_impl._registry[(op_class, "default")]``.
+    """
+    if ALEMBIC_RELEASE >= (1, 17):
+        Operations.implementation_for(op_class, replace=True)(implementation)
+    else:
+        Operations._to_impl._registry[(op_class, "default")] = implementation
+
+
+def replace_renderer(op_class: type[Any], render: Callable[[Any, Any], str]) -> None:
+    """Make *render* how autogenerate writes *op_class* (in place of Alembic's renderer).
+
+    ``renderers.dispatch_for(..., replace=True)`` on 1.17+; on 1.16, which
+    asserts the class has no renderer yet, the dispatcher's registry entry
+    ``(op_class, "default")``, which ``dispatch_for`` would have set.
+    """
+    from alembic.autogenerate import renderers
+
+    if ALEMBIC_RELEASE >= (1, 17):
+        renderers.dispatch_for(op_class, replace=True)(render)
+    else:
+        renderers._registry[(op_class, "default")] = render
 
 
 StatementRunner = Callable[[Callable[[], Any], Any], Any]
@@ -233,7 +277,7 @@ def single_step(script: ScriptDirectory, revision: Script, is_upgrade: bool) -> 
     down and up again on a branched history (``flask_remodel.testing``) needs
     the single ``RevisionStep`` that the planner would build for it.
     ``RevisionStep`` and its constructor ``(revision_map, script, is_upgrade)``
-    are unchanged between 1.18 and 1.20.
+    are unchanged between 1.16 and 1.20.
     """
     from alembic.runtime.migration import RevisionStep
 
@@ -254,8 +298,8 @@ def copied_column(column: Any) -> Any:
 def renders_in_batch(autogen_context: Any) -> bool:
     """Whether autogenerate is rendering inside a ``batch_alter_table`` block.
 
-    Needed only to write ``create_check_constraint`` for Alembic 1.18, which
-    has no renderer for it (1.19 added one); the flag is
+    Needed only to write ``create_check_constraint`` for Alembic before 1.19,
+    which has no renderer for it; the flag is
     ``AutogenContext._has_batch``, which Alembic's own renderers read.
     """
     return bool(autogen_context._has_batch)
@@ -270,7 +314,7 @@ def commits_each_step(context: Any) -> bool:
     where DDL is transactional) it runs them one Alembic run each, as before.
     Alembic keeps both facts private: ``MigrationContext._in_external_transaction``
     and ``_transaction_per_migration``, read by ``begin_transaction``
-    (unchanged between 1.18 and 1.20).
+    (unchanged between 1.16 and 1.20).
     """
     if context.as_sql or context._in_external_transaction:
         return False
@@ -285,7 +329,7 @@ def hooked_step(
     *after* runs inside the revision's transaction, before Alembic moves the
     version table in the same transaction. ``RevisionStep.migration_fn`` is
     the attribute ``MigrationContext.run_migrations`` calls (set in the
-    constructor in 1.18 and 1.20); its ``__name__`` names the step in logs.
+    constructor from 1.16 to 1.20); its ``__name__`` names the step in logs.
     """
     [step] = single_step(script, revision, is_upgrade)
     original = step.migration_fn

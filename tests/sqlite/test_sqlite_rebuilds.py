@@ -13,6 +13,7 @@ from alembic.operations import Operations
 from alembic.operations import ops
 
 from flask_remodel._alembic import registered_implementation
+from flask_remodel._alembic import replace_implementation
 from flask_remodel.sqlite import SQLiteRebuildError
 from flask_remodel.sqlite import install_sqlite_rebuilds
 from flask_remodel.sqlite import rebuild
@@ -237,16 +238,16 @@ def test_what_was_registered_before_still_runs_elsewhere() -> None:
     calls: list[str] = []
     original = registered_implementation(ops.CreateCheckConstraintOp)
 
-    @Operations.implementation_for(ops.CreateCheckConstraintOp, replace=True)
     def another_extension(operations: Operations, operation: Any) -> None:
         calls.append(operation.constraint_name)
 
+    replace_implementation(ops.CreateCheckConstraintOp, another_extension)
     try:
         install_sqlite_rebuilds()
         _offline_postgresql(lambda op: op.create_check_constraint("ck_x", "item", "qty > 0"))
         assert calls == ["ck_x"]
     finally:
-        Operations.implementation_for(ops.CreateCheckConstraintOp, replace=True)(original)
+        replace_implementation(ops.CreateCheckConstraintOp, original)
         rebuild._ours[ops.CreateCheckConstraintOp] = original
 
 

@@ -19,6 +19,7 @@ from alembic.operations import ops
 
 from .naming import check_name
 from .operations import ReplacePrimaryKeyOp
+from .registration import Comparator
 
 
 def normalised_sql(text: Any) -> str:
@@ -107,12 +108,9 @@ def _table_comparator(
     def comparator(
         autogen_context: Any, modify_ops: ops.ModifyTableOps, schema: str | None,
         tname: str, conn_table: sa.Table | None, metadata_table: sa.Table | None,
-    ) -> Any:
-        from alembic.util import PriorityDispatchResult
-
+    ) -> None:
         if conn_table is not None and metadata_table is not None:
             compare(modify_ops, schema, tname, conn_table, metadata_table)
-        return PriorityDispatchResult.CONTINUE
 
     return comparator
 
@@ -167,7 +165,9 @@ compare_enum_checks = _table_comparator(_enum_check_changes)
 compare_primary_key = _table_comparator(_primary_key_change)
 
 
-def setup(plugin: Any) -> None:
-    plugin.add_autogenerate_comparator(compare_checks, "table", "remodel_checks")
-    plugin.add_autogenerate_comparator(compare_primary_key, "table", "remodel_primary_key")
-    plugin.add_autogenerate_comparator(compare_enum_checks, "table", "remodel_enum_checks")
+#: The plugin ``flask_remodel.constraints``, registered by :mod:`.plugin`.
+COMPARATORS = (
+    Comparator(compare_checks, "table", "remodel_checks"),
+    Comparator(compare_primary_key, "table", "remodel_primary_key"),
+    Comparator(compare_enum_checks, "table", "remodel_enum_checks"),
+)

@@ -31,6 +31,7 @@ from .decisions import Decisions
 from .operations import CreateEnumTypeOp
 from .operations import DropEnumTypeOp
 from .operations import RecreateEnumOp
+from .registration import Comparator
 
 
 def native_enum(type_: Any) -> tuple[str, tuple[str, ...]] | None:
@@ -72,10 +73,8 @@ def enums_used_in_database(connection: Any) -> set[str]:
     return {row[0] for row in connection.execute(query)}
 
 
-def compare_enums(autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: Any) -> Any:
+def compare_enums(autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: Any) -> None:
     """Comparator: enum types whose values differ between the database and the models."""
-    from alembic.util import PriorityDispatchResult
-
     connection = autogen_context.connection
     inspector = inspect(connection)
     reflected = {e["name"]: tuple(e["labels"]) for e in inspector.get_enums()}
@@ -97,12 +96,10 @@ def compare_enums(autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: An
             if (native_enum(column.type) or ("",))[0] == name
         )
         upgrade_ops.ops.append(RecreateEnumOp(name, old, values, columns))
-    return PriorityDispatchResult.CONTINUE
 
 
-def setup(plugin: Any) -> None:
-    """Alembic plugin entry (``flask_remodel.enums``), registered by :mod:`.plugin`."""
-    plugin.add_autogenerate_comparator(compare_enums, "schema", "enums", qualifier="postgresql")
+#: The plugin ``flask_remodel.enums``, registered by :mod:`.plugin`.
+COMPARATORS = (Comparator(compare_enums, "schema", "enums", dialects=("postgresql",)),)
 
 
 def rename_enum_values(upgrade: ops.UpgradeOps, decisions: Decisions) -> None:

@@ -13,8 +13,10 @@ from alembic.autogenerate import renderers
 from alembic.operations import ops
 from sqlalchemy.sql.elements import TextClause
 
+from .._alembic import RENDERS_CHECK_CONSTRAINTS
 from .._alembic import render_type
 from .._alembic import renders_in_batch
+from .._alembic import replace_renderer
 
 
 class RenameColumnOp(ops.AlterColumnOp):
@@ -277,15 +279,8 @@ def _render_drop_enum(autogen_context: Any, op: DropEnumTypeOp) -> str:
     return f"{_enum_call(op.name, op.values, op.schema)}.drop(op.get_bind(), checkfirst=True)"
 
 
-def _alembic_renders_checks() -> bool:
-    from importlib.metadata import version
-
-    major, minor = (int(part) for part in version("alembic").split(".")[:2])
-    return (major, minor) >= (1, 19)
-
-
 def _render_check(autogen_context: Any, op: ops.CreateCheckConstraintOp) -> str:
-    """``create_check_constraint`` as Alembic 1.19+ writes it, for Alembic 1.18."""
+    """``create_check_constraint`` as Alembic 1.19+ writes it, for older releases."""
     condition = op.condition
     sql = str(condition.text if isinstance(condition, TextClause) else condition)
     if renders_in_batch(autogen_context):
@@ -296,5 +291,5 @@ def _render_check(autogen_context: Any, op: ops.CreateCheckConstraintOp) -> str:
     )
 
 
-if not _alembic_renders_checks():
-    renderers.dispatch_for(ops.CreateCheckConstraintOp, replace=True)(_render_check)
+if not RENDERS_CHECK_CONSTRAINTS:
+    replace_renderer(ops.CreateCheckConstraintOp, _render_check)

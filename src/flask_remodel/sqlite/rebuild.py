@@ -22,6 +22,7 @@ from alembic.operations import ops
 
 from .._alembic import Implementation
 from .._alembic import registered_implementation
+from .._alembic import replace_implementation
 from ..autogenerate.naming import check_name
 from ..autogenerate.naming import foreign_key_name
 from ..autogenerate.naming import unique_name
@@ -192,5 +193,5 @@ def install_sqlite_rebuilds() -> None:
         if current is _ours.get(op_class):
             continue
         ours = _rebuilding(current)
-        Operations.implementation_for(op_class, replace=True)(ours)
+        replace_implementation(op_class, ours)
         _ours[op_class] = ours
