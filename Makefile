@@ -1,18 +1,30 @@
 # Two entry points do all set-up on a fresh machine:
 #   make demo   walks the example app through init, migrate, upgrade, downgrade, upgrade on SQLite
-#   make test   runs the whole suite (SQLite, PostgreSQL, MariaDB), then the minimum-versions leg
-PYTHON ?= python3
+#   make test   runs the whole suite on every supported CPython: the main leg on the newest
+#               (SQLite, PostgreSQL, MariaDB), the other releases and the minimum-versions leg
+#               on SQLite and PostgreSQL
+# The newest supported CPython runs the main leg and the demo; tools/find-python finds it on
+# PATH or in pyenv, and plain python3 stands in when it is not installed.
+NEWEST_PYTHON := 3.13
+OLDEST_PYTHON := 3.10
+# The releases between, each a leg of its own on SQLite and PostgreSQL.
+OTHER_PYTHONS := 3.11 3.12
+PYTHON ?= $(shell tools/find-python $(NEWEST_PYTHON) 2>/dev/null || command -v python3)
 VENV := .venv
 VENV_MIN := .venv-min
 VENV_BENCH := .venv-bench
 PY := $(VENV)/bin/python
 PY_MIN := $(VENV_MIN)/bin/python
+# Tests run in parallel worker processes, each making its own databases (make test WORKERS=0:
+# one process).
+WORKERS ?= 3
+PYTEST_PARALLEL := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 
 # Oldest releases we promise to support (see pyproject.toml). SQLAlchemy 1.4 needs
 # Alembic < 1.20 and has no psycopg 3 dialect, so this leg talks to PostgreSQL through psycopg2.
 MINIMUMS := "Flask==2.2.5" "Werkzeug==2.2.3" "SQLAlchemy==1.4.54" "Flask-SQLAlchemy==2.5.1" "alembic==1.16.5" "click==8.1.7"
 
-.PHONY: demo test test-main test-min bench lint typecheck clean chromium
+.PHONY: demo test test-main test-min test-pythons bench lint typecheck clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +33,16 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV_MIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV_MIN)
+	py=$$(tools/find-python $(OLDEST_PYTHON)) && $$py -m venv $(VENV_MIN)
 	$(PY_MIN) -m pip install -q --upgrade "pip>=25.1"
-	$(PY_MIN) -m pip install -q -e . "pytest>=8" "psycopg2-binary>=2.9" $(MINIMUMS)
+	$(PY_MIN) -m pip install -q -e . "pytest>=8" "pytest-xdist>=3.5" "psycopg2-binary>=2.9" $(MINIMUMS)
+	touch $@
+
+# One venv per other CPython release, with the newest dependencies.
+.venv-py%/.installed: pyproject.toml
+	py=$$(tools/find-python $*) && $$py -m venv .venv-py$*
+	.venv-py$*/bin/python -m pip install -q --upgrade "pip>=25.1"
+	.venv-py$*/bin/python -m pip install -q -e . --group test
 	touch $@
 
 # Benchmarks compare with other tools (pytest-alembic), kept out of the test venv.
@@ -39,7 +58,7 @@ bench: $(VENV_BENCH)/.installed
 demo: $(VENV)/.installed
 	$(PY) examples/demo.py
 
-test: test-main test-min
+test: test-main test-min test-pythons
 
 # The graph page test loads the HTML in headless Chromium (Debian's package). Installed only
 # when missing; under CI=true the test fails rather than skips if it is still not there.
@@ -51,11 +70,16 @@ chromium:
 test-main: $(VENV)/.installed chromium
 	$(VENV)/bin/ruff check src tests examples bench
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
-# The minimum-versions leg runs on SQLite and PostgreSQL, as the foundation issue asks.
+# The minimum-versions leg runs on the oldest CPython, on SQLite and PostgreSQL.
 test-min: $(VENV_MIN)/.installed chromium
-	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest -m "not needs_latest"
+	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest $(PYTEST_PARALLEL) -m "not needs_latest"
+
+test-pythons: $(foreach version,$(OTHER_PYTHONS),test-py$(version))
+
+test-py%: .venv-py%/.installed chromium
+	REMODEL_TEST_BACKENDS=sqlite,postgresql .venv-py$*/bin/python -m pytest $(PYTEST_PARALLEL)
 
 clean:
-	rm -rf $(VENV) $(VENV_MIN) $(VENV_BENCH) build dist
+	rm -rf $(VENV) $(VENV_MIN) $(VENV_BENCH) $(foreach version,$(OTHER_PYTHONS),.venv-py$(version)) build dist

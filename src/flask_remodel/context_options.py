@@ -79,9 +79,9 @@ def _defaults(state: MigrateState, dialect: str | None, online: bool) -> dict[st
     defaults["render_as_batch"] = dialect == "sqlite"
     if dialect is not None:
         defaults["compare_server_default"] = server_default_comparison(dialect)
-    plugins = plugin_names()
-    if plugins is not None:
-        defaults["autogenerate_plugins"] = plugins
+    # Alembic 1.18+ reads this itself; before 1.18 Flask-Remodel's comparators
+    # read it from the context's options (autogenerate/registration.py).
+    defaults["autogenerate_plugins"] = plugin_names()
     if dialect == "sqlite" and online and state.runs_sqlite_transactions():
         # Old env.py files connect through LegacyDatabaseView, whose SQLite
         # connections run real transactions, so Alembic may roll back DDL.
