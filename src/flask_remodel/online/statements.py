@@ -82,8 +82,9 @@ class _BlockerWatch:
     """
 
     def __init__(
-        self, engine: Any, support: DialectSupport, waiting: int, delay: float
+        self, engine: Any, support: DialectSupport, waiting: int, delay: float, eager: bool
     ) -> None:
+        self.eager = eager
         self.support = support
         self.engine = engine
         self.waiting = waiting
@@ -94,14 +95,22 @@ class _BlockerWatch:
         self._thread.start()
 
     def _watch(self) -> None:
-        if self._stop.wait(self.delay):
+        if not self.eager and self._stop.wait(self.delay):
             return  # most statements finish at once: no second connection for them
         try:
+            # After a timed-out attempt, connected before the wait: on a busy
+            # machine opening a connection can take longer than the whole lock
+            # wait, and once the statement has timed out PostgreSQL no longer
+            # says who blocked it.
             with self.engine.connect() as other:
-                while not self._stop.wait(0.02):
+                if self.eager and self._stop.wait(self.delay):
+                    return
+                while True:
                     seen = self.support.blockers(other, self.waiting)
                     if seen:
                         self.found = seen
+                    if self._stop.wait(0.02):
+                        return
         except Exception:  # best effort: the error message says when nobody was seen
             return
 
@@ -170,18 +179,20 @@ class StatementRetrier:
         finally:
             self._set_lock_timeout(self.policy.lock_timeout_ms)
 
-    def _watch_blockers(self) -> _BlockerWatch:
+    def _watch_blockers(self, retrying: bool) -> _BlockerWatch:
         if self._backend_id is None:
             self._backend_id = self.support.backend_id(self.connection)
         delay = min(self.policy.lock_timeout_ms / 2, 20) / 1000
-        return _BlockerWatch(self.connection.engine, self.support, self._backend_id, delay)
+        return _BlockerWatch(
+            self.connection.engine, self.support, self._backend_id, delay, eager=retrying
+        )
 
     def _with_retries(self, execute: Callable[[], T], statement: Any) -> T:
         pauses = list(self.policy.pauses())
         limited = self.policy.lock_timeout_ms > 0
         for attempt in range(len(pauses) + 1):
             last = attempt == len(pauses)
-            watch = self._watch_blockers() if last and limited else None
+            watch = self._watch_blockers(attempt > 0) if last and limited else None
             shot = Shot()
             try:
                 with self._lock_wait_limit() as shot:
