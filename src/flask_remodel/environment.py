@@ -49,17 +49,20 @@ def bind_label(bind: BindKey) -> str:
     return bind or ""
 
 
-def own_options(state: MigrateState, dialect_name: str) -> dict[str, Any]:
+def own_options(
+    state: MigrateState, dialect_name: str, driver: str | None = None
+) -> dict[str, Any]:
     """What this env.py passes to ``context.configure`` besides the connection.
 
     Only what it knows better than the app's defaults: inside
-    :func:`sqlite_migration_session` SQLite rolls DDL back. The app's
-    ``Migrate(...)`` arguments and Flask-Remodel's defaults and hooks are merged
-    into every ``configure`` call (:mod:`flask_remodel.context_options`).
+    :func:`sqlite_migration_session` SQLite rolls DDL back (with the stdlib
+    driver, the one the session manages). The app's ``Migrate(...)`` arguments
+    and Flask-Remodel's defaults and hooks are merged into every ``configure``
+    call (:mod:`flask_remodel.context_options`).
     """
     if "transactional_ddl" in state.configure_args:
         return {}
-    return sqlite_configure_options(dialect_name)
+    return sqlite_configure_options(dialect_name, driver)
 
 
 @contextmanager
@@ -88,7 +91,7 @@ def _run_online(
 ) -> None:
     for bind in binds:
         engine = source.engine(bind)
-        options = own_options(state, engine.dialect.name)
+        options = own_options(state, engine.dialect.name, engine.dialect.driver)
         run_kwargs: dict[str, Any] = {}
         if multidb:
             options.update(_multidb_options(bind, binds))
@@ -127,7 +130,7 @@ def run_on_connection(state: MigrateState, connection: Connection) -> None:
     database rather than the app's: everything else is what env.py does.
     Call it inside an ``EnvironmentContext``.
     """
-    options = own_options(state, connection.dialect.name)
+    options = own_options(state, connection.dialect.name, connection.dialect.driver)
     _migrate_bind(state.model_source(), None, options, {}, connection)
 
 

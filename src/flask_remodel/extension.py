@@ -20,6 +20,7 @@ from flask import current_app
 
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
+from .sources import AlchemicalSource
 from .sources import FlaskSQLAlchemy3Source
 from .sources import ModelSource
 from .sources import model_source
@@ -162,9 +163,12 @@ class MigrateState:
         """The app's database object, as env.py files read it.
 
         For Flask-SQLAlchemy 3.x a view whose ``get_engine()`` neither warns
-        nor disappears in 3.2 (see :mod:`flask_remodel.legacy`).
+        nor disappears in 3.2, and for Alchemical one that takes every
+        signature Flask-Migrate's env.py files call (see :mod:`flask_remodel.legacy`).
         """
-        if self.raw_db is None or not isinstance(self._model_source(), FlaskSQLAlchemy3Source):
+        if self.raw_db is None or not isinstance(
+            self._model_source(), (FlaskSQLAlchemy3Source, AlchemicalSource)
+        ):
             return self.raw_db
         from .legacy import LegacyDatabaseView
 
@@ -194,9 +198,14 @@ class MigrateState:
         """Whether an old env.py's SQLite connections run real transactions.
 
         They do through :class:`~flask_remodel.legacy.LegacyDatabaseView`, which
-        serves Flask-SQLAlchemy 3 apps; then Alembic may roll back DDL.
+        serves Flask-SQLAlchemy 3 and Alchemical apps; then Alembic may roll back
+        DDL. Not with an async driver (aiosqlite), whose transactions
+        Flask-Remodel leaves to the driver.
         """
-        return isinstance(self._model_source(), FlaskSQLAlchemy3Source)
+        source = self._model_source()
+        if isinstance(source, AlchemicalSource):
+            return not source.is_async
+        return isinstance(source, FlaskSQLAlchemy3Source)
 
     @property
     def user_configure_args(self) -> dict[str, Any]:

@@ -13,6 +13,12 @@ Flask-SQLAlchemy 2 kept them. Flask-SQLAlchemy 3 keeps one ``MetaData`` per
 bind instead, so with it those files found no table on any other bind and
 silently migrated nothing there (Flask-Migrate 4.1 still does). For such an
 env.py, ``metadata`` holds every bind's tables, tagged the old way.
+
+Alchemical apps get the same view: Alchemical's ``get_engine(bind)`` takes
+neither an app nor ``bind_key=``, and it has no ``db.metadata``, which the
+env.py files before Flask-Migrate 4.0 read. With the async Alchemical, the
+engines handed out are ``AsyncEngine`` objects, as the ``aioflask`` templates
+expect, that keep no connection (see :mod:`flask_remodel.async_bridge`).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
+from .sources import AlchemicalSource
 from .sources import BindKey
 from .sources import ModelSource
 from .sqlite import sqlite_migration_session
@@ -79,11 +86,16 @@ def _for_migrations(engine: Engine) -> Any:
 
 
 class LegacyDatabaseView:
-    """A stand-in for a Flask-SQLAlchemy 3.x object, as old env.py files use it."""
+    """A stand-in for a Flask-SQLAlchemy 3.x or Alchemical object, as old env.py files use it."""
 
     def __init__(self, db: Any, source: ModelSource) -> None:
         self._db = db
         self._source = source
+
+    def _engine(self, bind: BindKey) -> Any:
+        if isinstance(self._source, AlchemicalSource) and self._source.is_async:
+            return self._source.async_engine(bind)
+        return _for_migrations(self._source.engine(bind))
 
     def get_engine(self, app: Any = None, bind: BindKey = None, bind_key: BindKey = None) -> Any:
         """Both signatures: Flask-SQLAlchemy 2's ``(app, bind)`` and 3's ``(bind_key)``.
@@ -91,17 +103,21 @@ class LegacyDatabaseView:
         Flask-Migrate's env.py files call ``get_engine()``, ``get_engine(app, bind)``,
         ``get_engine(app=, bind=)``, ``get_engine(bind=)`` and ``get_engine(bind_key=)``.
         """
-        if isinstance(app, str):  # Flask-SQLAlchemy 3 takes the bind key first
+        if isinstance(app, str):  # Flask-SQLAlchemy 3 and Alchemical take the bind key first
             app, bind_key = None, app
-        return _for_migrations(self._source.engine(bind_key if bind_key is not None else bind))
+        return self._engine(bind_key if bind_key is not None else bind)
 
     @property
     def engine(self) -> Any:
-        return _for_migrations(self._source.engine(None))
+        return self._engine(None)
 
     @property
     def engines(self) -> dict[BindKey, Any]:
-        return {b: _for_migrations(self._source.engine(b)) for b in self._source.bind_keys()}
+        return {bind: self._engine(bind) for bind in self._source.bind_keys()}
+
+    def bind_names(self) -> list[str]:
+        """The named binds: what Alchemical's ``bind_names()`` answers."""
+        return [bind for bind in self._source.bind_keys() if bind is not None]
 
     @property
     def metadata(self) -> MetaData:

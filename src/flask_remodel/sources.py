@@ -10,7 +10,10 @@ which binds (databases) there are, which engine serves each, and which
 * Flask-SQLAlchemy-Lite (``db.engines`` keyed by name, ``"default"`` first;
   the models' metadata is given as ``Migrate(app, db, target_metadata=...)``),
 * plain SQLAlchemy: ``db`` is a ``MetaData`` or a declarative base, and the
-  URL is ``SQLALCHEMY_DATABASE_URI`` (plus ``SQLALCHEMY_BINDS`` for more).
+  URL is ``SQLALCHEMY_DATABASE_URI`` (plus ``SQLALCHEMY_BINDS`` for more);
+* Alchemical (``alchemical.flask.Alchemical``, and the async
+  ``alchemical.aio.Alchemical``): ``db.get_engine(bind)``, ``db.binds`` and
+  ``db.metadatas`` keyed by bind.
 
 The default bind is called ``None`` here and ``""`` in multi-database
 revision scripts (``upgrade_()``), as Flask-Migrate named it.
@@ -27,6 +30,7 @@ from sqlalchemy import MetaData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from .async_bridge import is_async_db
 from .errors import ConfigurationError
 
 BindKey = str | None
@@ -107,6 +111,71 @@ class FlaskSQLAlchemy2Source:
         return _tables_for_bind(self.db.metadata, bind)
 
 
+class AlchemicalSource:
+    """Alchemical: an engine per bind from ``db.get_engine(bind)``, ``db.metadatas`` per bind.
+
+    Alchemical reads ``ALCHEMICAL_DATABASE_URL`` and ``ALCHEMICAL_BINDS``; the
+    binds are the keys of ``db.binds``. It gives the models' ``MetaData`` its
+    naming convention only when it creates the engines, so they are created
+    before any metadata is handed out (Flask-Migrate's env.py files call
+    ``db.get_engine()`` first too).
+
+    The async ``alchemical.aio.Alchemical`` hands out ``AsyncEngine`` objects:
+    :meth:`engine` is then the ``sync_engine`` of a copy that keeps no
+    connection, usable inside :func:`~flask_remodel.async_bridge.run_bridged`,
+    and :meth:`async_engine` is that copy, for env.py files written for async
+    engines (see :mod:`flask_remodel.async_bridge`).
+    """
+
+    def __init__(
+        self, db: Any, app: Flask, metadatas: Mapping[BindKey, MetaData] | None = None
+    ) -> None:
+        self.db = db
+        self.app = app
+        self.is_async = is_async_db(db)
+        self.metadatas = dict(metadatas) if metadatas is not None else None
+        self._unpooled: dict[BindKey, Any] = {}
+
+    def bind_keys(self) -> list[BindKey]:
+        return [None] + sorted(self.db.binds or {})
+
+    def _app_engine(self, bind: BindKey) -> Any:
+        if bind is not None and bind not in (self.db.binds or {}):
+            raise _unknown_bind(bind, self.bind_keys())
+        if bind is None and not self.db.url:
+            raise ConfigurationError(
+                "No default database is configured: give Alchemical a URL (ALCHEMICAL_DATABASE_URL "
+                "in the app's config); migrations need it even when the models use binds."
+            )
+        return self.db.get_engine(bind)
+
+    def async_engine(self, bind: BindKey) -> Any:
+        """The engine env.py files are given: for an async ``db``, an unpooled ``AsyncEngine``."""
+        if not self.is_async:
+            return self._app_engine(bind)
+        if bind not in self._unpooled:
+            from .async_bridge import unpooled
+
+            self._unpooled[bind] = unpooled(self._app_engine(bind))
+        return self._unpooled[bind]
+
+    def engine(self, bind: BindKey) -> Engine:
+        if self.is_async:
+            synchronous: Engine = self.async_engine(bind).sync_engine
+            return synchronous
+        engine: Engine = self._app_engine(bind)
+        return engine
+
+    def metadata(self, bind: BindKey) -> MetaData:
+        if self.metadatas is not None:  # Migrate(app, db, target_metadata=...)
+            return self.metadatas.get(bind) or MetaData()
+        if self.db.engines is None and (self.db.url or self.db.binds):
+            # Creating the engines names the metadata's constraints; it connects nowhere.
+            self.db.get_engine(None if self.db.url else next(iter(self.db.binds)))
+        found: MetaData | None = self.db.metadatas.get(bind)
+        return found if found is not None else MetaData()
+
+
 class ExplicitSource:
     """Flask-SQLAlchemy-Lite or plain SQLAlchemy: metadata given, engines by URL or name."""
 
@@ -183,10 +252,25 @@ def _as_metadata_map(value: Any) -> dict[BindKey, MetaData] | None:
     )
 
 
+def _looks_like_alchemical(db: Any) -> bool:
+    """An Alchemical object of a subclass defined elsewhere (its module is the app's).
+
+    Duck typing, so that alchemical is never imported for an app that does not use it.
+    """
+    return (
+        hasattr(db, "bind_names")
+        and hasattr(db, "metadatas")
+        and callable(getattr(db, "is_async", None))
+    )
+
+
 def model_source(db: Any, app: Flask, target_metadata: Any = None) -> ModelSource:
     """Pick the :class:`ModelSource` that understands *db*."""
     explicit = _as_metadata_map(target_metadata)
     module = type(db).__module__
+    # Alchemical also has get_engine(), with a signature of its own: checked first.
+    if module.startswith("alchemical") or _looks_like_alchemical(db):
+        return AlchemicalSource(db, app, explicit)
     if module.startswith("flask_sqlalchemy_lite"):
         if explicit is None:
             raise ConfigurationError(

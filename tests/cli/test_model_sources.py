@@ -150,3 +150,113 @@ def test_target_metadata_of_the_wrong_kind_is_explained(tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["db", "migrate"])
     assert result.exit_code == 3
     assert "target_metadata must be a MetaData" in result.output
+
+
+def _alchemical_app(
+    flavour: str, url: str, audit_url: str, folder: Path, changed: bool
+) -> tuple[Flask, Any]:
+    """An app on Alchemical: ``alchemical.flask`` (*flavour* ``"sync"``) or ``alchemical.aio``."""
+    from alchemical.core import BaseModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    # Alchemical's own Model keeps every app's metadata in one class attribute.
+    class Base(BaseModel, DeclarativeBase):
+        __abstract__ = True
+        __metadatas__ = {}
+
+    app = Flask(f"alchemical_{flavour}_{changed}")
+    if flavour == "sync":
+        from alchemical.flask import Alchemical
+
+        app.config["ALCHEMICAL_DATABASE_URL"] = url
+        app.config["ALCHEMICAL_BINDS"] = {"audit": audit_url}
+        db: Any = Alchemical(app, model_class=Base)
+    else:
+        from alchemical.aio import Alchemical as AsyncAlchemical
+
+        db = AsyncAlchemical(
+            _async_url(url), binds={"audit": _async_url(audit_url)}, model_class=Base
+        )
+    user: dict[str, Any] = {"id": sa.Column(sa.Integer, primary_key=True)}
+    if changed:
+        user["email"] = sa.Column(sa.String(120), unique=True)
+    type("User", (db.Model,), {"__tablename__": "user", **user})
+    type("Event", (db.Model,), {
+        "__tablename__": "event", "__bind_key__": "audit",
+        "id": sa.Column(sa.Integer, primary_key=True),
+    })  # fmt: skip
+    flask_remodel.Migrate(app, db, directory=str(folder))
+    return app, db
+
+
+def _async_url(url: str) -> str:
+    parsed = sa.engine.make_url(url)
+    driver = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}[parsed.get_backend_name()]
+    return parsed.set(drivername=f"{parsed.get_backend_name()}+{driver}").render_as_string(
+        hide_password=False
+    )
+
+
+def _alchemical_workflow(
+    flavour: str, database_url: str, audit_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    first, first_db = _alchemical_app(flavour, database_url, audit_url, folder, changed=False)
+    _cli(first, "init", "--multidb")
+    _cli(first, "migrate", "-m", "one")
+    _cli(first, "upgrade")
+    assert "user" in _tables(database_url) and "event" in _tables(audit_url)
+    assert "event" not in _tables(database_url)
+
+    second, second_db = _alchemical_app(flavour, database_url, audit_url, folder, changed=True)
+    _cli(second, "migrate", "-m", "two")
+    script = next(path for path in (folder / "versions").glob("*two.py")).read_text()
+    # Alchemical names constraints itself (uq_<table>_<column>); its convention was applied.
+    assert "uq_user_email" in script
+    _cli(second, "upgrade")
+    assert "No new upgrade operations detected." in _cli(second, "check")
+    assert "two" in _cli(second, "status")
+    # Offline, up to the first revision (SQLite's batch mode reflects the second's table).
+    first_revision = next((folder / "versions").glob("*one.py")).name.split("_")[0]
+    assert "-- Database: audit" in _cli(second, "upgrade", "--sql", f"base:{first_revision}")
+    _cli(second, "downgrade", "base")
+    assert "user" not in _tables(database_url) and "event" not in _tables(audit_url)
+    if flavour == "sync":  # the async app's own engines never connected: Flask-Remodel's
+        for db in (first_db, second_db):  # connections come and go with each use
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.mark.needs_latest
+def test_alchemical(
+    database_url: str, make_database: Any, tmp_path: Path
+) -> None:
+    _alchemical_workflow("sync", database_url, make_database("audit"), tmp_path)
+
+
+@pytest.mark.needs_latest
+@pytest.mark.backends("sqlite", "postgresql")  # Alchemical maps mysql:// to aiomysql
+def test_async_alchemical(
+    database_url: str, make_database: Any, tmp_path: Path
+) -> None:
+    """The async Alchemical: Flask-Remodel's own env.py and commands on its engines."""
+    _alchemical_workflow("async", database_url, make_database("audit"), tmp_path)
+
+
+@pytest.mark.needs_latest
+@pytest.mark.backends("sqlite")
+def test_async_alchemical_python_api(
+    database_url: str, make_database: Any, tmp_path: Path
+) -> None:
+    """From synchronous code, as Flask-Migrate's functions worked (their env.py ran a loop)."""
+    app, _ = _alchemical_app(
+        "async", database_url, make_database("audit"), tmp_path / "m", changed=True
+    )
+    with app.app_context():
+        flask_remodel.init(multidb=True)
+        made = flask_remodel.migrate(message="all")
+        assert made.script is not None
+        run = flask_remodel.upgrade()
+        assert {step.revision for step in run.steps} == {made.script.revision}  # each bind
+        assert flask_remodel.check() == []
+    assert "user" in _tables(database_url)

@@ -64,6 +64,14 @@ def _backend_order(backend: str) -> int:
     return ("sqlite", "postgresql", "mariadb").index(backend)
 
 
+# The table's blocks of cases, in order: a case belongs to the first whose
+# prefix its id starts with ("flask-multidb-" is looked for before "flask-").
+_CASE_KINDS = (
+    ("flask-multidb-", 1), ("flask-", 0), ("aioflask-multidb-", 3), ("aioflask-", 2),
+    ("alchemical-", 4), ("edited-", 5),
+)  # fmt: skip
+
+
 def _case_order(case: str) -> tuple[int, str]:
-    kind = 0 if case.startswith("flask-multidb") else (1 if case.startswith("edited") else -1)
-    return (kind, case)
+    block = next((rank for prefix, rank in _CASE_KINDS if case.startswith(prefix)), 6)
+    return (block, case)

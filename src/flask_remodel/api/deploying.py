@@ -14,6 +14,7 @@ from dataclasses import replace
 from alembic import command
 from alembic.script import Script
 
+from ..async_bridge import for_async_db
 from ..deploy import ledger as outcomes
 from ..deploy import runner
 from ..deploy.errors import NothingToResolveError
@@ -115,6 +116,7 @@ def _file_sum(target: Target, revision: str) -> str | None:
         return None
 
 
+@for_async_db
 def plan(
     directory: PathArg = None, revision: str = "head", downgrade: bool = False,
     x_arg: XArg = None, phase: str | None = None,
@@ -162,6 +164,7 @@ def _finding_line(finding: Finding) -> str:
     return f"{finding.rule_id} {finding.severity.label}: {finding.message} ({where})"
 
 
+@for_async_db
 def status(directory: PathArg = None) -> DeployStatus:
     """Applied, pending and failed revisions, from the version table and the ledger."""
     session = open_session(directory)
@@ -170,6 +173,7 @@ def status(directory: PathArg = None) -> DeployStatus:
         return read_status(target)
 
 
+@for_async_db
 def validate(directory: PathArg = None) -> list[str]:
     """Problems with applied revisions' files (edited or missing); empty when none."""
     session = open_session(directory)
@@ -178,6 +182,7 @@ def validate(directory: PathArg = None) -> list[str]:
         return read_validate(target)
 
 
+@for_async_db
 def resolve(
     revision: str, applied: bool, directory: PathArg = None, lock_wait: float | None = None
 ) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..async_bridge import for_async_db
 from ..errors import DatabaseUnreachableError
 from ..errors import GraphFormatError
 from ..graph import FORMATS
@@ -25,6 +26,7 @@ class Graph:
     """Empty, or why the revisions the database has applied are not marked."""
 
 
+@for_async_db
 def revision_graph(directory: PathArg = None, database: bool = True) -> tuple[RevisionGraph, str]:
     """The graph of the migrations folder and a note (empty when all went well).
 
@@ -51,6 +53,7 @@ def revision_graph(directory: PathArg = None, database: bool = True) -> tuple[Re
     return model.with_current(at), note
 
 
+@for_async_db
 def graph(directory: PathArg = None, format: str = "text", database: bool = True) -> Graph:
     """The revision graph rendered as ``text``, ``mermaid``, ``dot`` or ``html``."""
     if format not in FORMATS:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from alembic.script import Script
 
+from ..async_bridge import for_async_db
 from ..errors import DatabaseNotUpToDateError
 from ..errors import SeveralHeadsError
 from ..errors import UnknownRevisionError
@@ -33,6 +34,7 @@ def show(directory: PathArg = None, revision: str = "head") -> list[Script]:
     return found
 
 
+@for_async_db
 def history(
     directory: PathArg = None,
     rev_range: str | None = None,
@@ -98,6 +100,7 @@ def branches(directory: PathArg = None, verbose: bool = False) -> list[Script]:
     return [s for s in script.walk_revisions() if s.is_branch_point]
 
 
+@for_async_db
 def current(
     directory: PathArg = None, verbose: bool = False, check_heads: bool = False
 ) -> list[Script]:

@@ -15,6 +15,7 @@ from alembic.script import Script
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from ..async_bridge import for_async_db
 from ..errors import DatabaseUnreachableError
 from ..lint import Finding
 from ..lint import LintReport
@@ -106,6 +107,7 @@ def _pending(session: Session, script: ScriptDirectory, upto: str | None = None)
         ]
 
 
+@for_async_db
 def lint(
     directory: PathArg = None,
     revision_range: str | None = None,
@@ -176,6 +178,7 @@ def _names(config: Any, key: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+@for_async_db
 def lint_new_script(
     script: Script, directory: PathArg = None, x_arg: XArg = None
 ) -> LintReport | None:
@@ -187,6 +190,7 @@ def lint_new_script(
     return _run(script_dir, _target(session, None), [script.revision], None)
 
 
+@for_async_db
 def lint_pending(
     directory: PathArg = None, revision: str = "head", strict: bool = False, x_arg: XArg = None
 ) -> LintReport | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
+from ..async_bridge import for_async_db
 from ..errors import DatabaseUnreachableError
 from ..errors import RemodelError
 from ..errors import SquashError
@@ -88,6 +89,7 @@ def _present(script: ScriptDirectory, revision: str) -> bool:
     return any(s.revision == revision for s in script.walk_revisions())
 
 
+@for_async_db
 def squash(
     first: str,
     last: str,

@@ -20,6 +20,7 @@ from alembic.operations.ops import MigrationScript
 from alembic.script import Script
 from flask import current_app
 
+from ..async_bridge import for_async_db
 from ..autogenerate import Decide
 from ..autogenerate import Decisions
 from ..autogenerate import Summary
@@ -157,6 +158,7 @@ def _single(result: Any) -> Script | None:
     return scripts[0] if scripts else None
 
 
+@for_async_db
 def revision(
     directory: PathArg = None,
     message: str | None = None,
@@ -217,6 +219,7 @@ def _models_have_tables() -> bool:
     return any(source.metadata(bind).tables for bind in source.bind_keys())
 
 
+@for_async_db
 def migrate(
     directory: PathArg = None,
     message: str | None = None,

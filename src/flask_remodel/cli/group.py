@@ -86,7 +86,38 @@ class DbGroup(AppGroup):
         )
         ctx.meta[OPTIONS_KEY] = opts
         with command_boundary(opts):
+            if _has_async_db(ctx):
+                from ..async_bridge import run_bridged
+
+                return run_bridged(lambda: super(DbGroup, self).invoke(ctx))
             return super().invoke(ctx)
+
+
+def _has_async_db(ctx: click.Context) -> bool:
+    """Whether the app's ``db`` gives async engines: its commands then run bridged.
+
+    ``flask`` itself has pushed the app's context by now; a CLI runner may not
+    have, and the app is then loaded as the command's ``with_appcontext``
+    would load it. An app that cannot be loaded fails in the command, as usual.
+    """
+    from flask import current_app
+    from flask import has_app_context
+    from flask.cli import ScriptInfo
+
+    from ..async_bridge import is_async_db
+
+    if has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:
+        info = ctx.find_object(ScriptInfo)
+        if info is None:
+            return False
+        try:
+            app = info.load_app()
+        except Exception:
+            return False
+    state = app.extensions.get("migrate")
+    return is_async_db(getattr(state, "raw_db", None))
 
 
 @click.group(cls=DbGroup)

@@ -11,10 +11,15 @@ MANAGED_DRIVERS = frozenset({"pysqlite", "pysqlcipher"})
 
 
 def driver_connection(connection: Connection) -> Any:
-    """The ``sqlite3.Connection`` that *connection* uses."""
+    """The DB-API connection that *connection* uses (the ``sqlite3.Connection`` on SQLite).
+
+    For an async driver (aiosqlite, asyncpg) that is SQLAlchemy's adapter, whose
+    DB-API methods work where the driver's own connection, all coroutines
+    (``driver_connection``), does not; for every other driver the two are one object.
+    """
     pooled = connection.connection
-    # SQLAlchemy 2.x names it driver_connection; 1.4 calls it .connection.
-    found = getattr(pooled, "driver_connection", None)
+    # SQLAlchemy 2.x names it dbapi_connection; 1.4 calls it .connection.
+    found = getattr(pooled, "dbapi_connection", None)
     return found if found is not None else pooled.connection
 
 

@@ -41,14 +41,18 @@ _LEGACY_CONTROL: Any = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", None)
 Listener = tuple[str, Callable[..., None]]
 
 
-def sqlite_configure_options(dialect_name: str) -> dict[str, Any]:
+def sqlite_configure_options(dialect_name: str, driver: str | None = None) -> dict[str, Any]:
     """``context.configure`` arguments the migration runner adds for *dialect_name*.
 
     Alembic believes pysqlite cannot roll back DDL and so never relies on a
     transaction; inside :func:`sqlite_migration_session` it can, so it is told.
     Without the session this must not be passed: DDL would still autocommit.
+    The session leaves drivers other than the stdlib's alone (aiosqlite):
+    given a *driver*, nothing is passed for those either.
     """
-    return {"transactional_ddl": True} if dialect_name == "sqlite" else {}
+    if dialect_name != "sqlite" or (driver is not None and driver not in MANAGED_DRIVERS):
+        return {}
+    return {"transactional_ddl": True}
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,8 @@ class MigrationRunner:
         """Autogenerate's differences between the models and the database (empty: none)."""
         metadata = self.state.model_source().metadata(None)
         given = {"connection": self.connection, "target_metadata": metadata}
-        given.update(own_options(self.state, self.connection.dialect.name))
+        dialect = self.connection.dialect
+        given.update(own_options(self.state, dialect.name, dialect.driver))
         options = context_options(self.state, given)
         del options["connection"]  # given to MigrationContext.configure on its own
         with self.connection.begin():
