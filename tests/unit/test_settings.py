@@ -2,12 +2,13 @@
 
 Without an app: the declarations, each key's parsing and its one error, the
 warning for an unknown key, the generated documentation, and that nothing
-else reads a ``REMODEL_*`` key (see tests/cli/test_settings.py for commands).
+else reads a ``REMODEL_*`` key (see tests/cli/test_app_settings.py for commands).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import FrozenInstanceError
 from dataclasses import fields
@@ -22,6 +23,7 @@ from flask_remodel.online import LockPolicy
 from flask_remodel.online import LockPolicyError
 from flask_remodel.settings import DOCS_END
 from flask_remodel.settings import DOCS_START
+from flask_remodel.settings import ENVIRONMENT_ONLY
 from flask_remodel.settings import RemodelSettings
 from flask_remodel.settings import SettingsWarning
 from flask_remodel.settings import declarations
@@ -245,6 +247,19 @@ def test_a_stale_page_is_noticed() -> None:
         with_docs_section(page.replace(DOCS_END, ""))
     with pytest.raises(ValueError, match="no"):
         with_docs_section(page.replace(DOCS_START, ""))
+
+
+def test_the_docs_name_only_keys_that_exist() -> None:
+    known = {d.key for d in declarations()} | set(ENVIRONMENT_ONLY)
+    examples = {"REMODEL_LNT"}  # the misspelt key configuration.md shows the warning for
+    for page in sorted(CONFIGURATION_PAGE.parent.glob("*.md")):
+        if page.name == "real-apps.md":  # the test suite's own variables
+            continue
+        for name in re.findall(r"REMODEL_[A-Z0-9_]*\*?", page.read_text(encoding="utf-8")):
+            if name.endswith(("_", "*")):
+                assert any(k.startswith(name.rstrip("*")) for k in known), (page.name, name)
+            else:
+                assert name in known | examples, (page.name, name)
 
 
 # Nothing but flask_remodel/settings.py reads a REMODEL_* key.
