@@ -229,13 +229,14 @@ class RemodelSettings:
         return cls(**values)
 
 
+_FIELDS = {f.name: f for f in fields(RemodelSettings)}
+_FIELDS_BY_KEY = {f.metadata["setting"].key: f for f in _FIELDS.values()}
+
+
 def declaration(name: str) -> Setting:
     """The declaration of :class:`RemodelSettings` field *name*."""
     found: Setting = _FIELDS[name].metadata["setting"]
     return found
-
-
-_FIELDS = {f.name: f for f in fields(RemodelSettings)}
 
 
 def declarations() -> list[Setting]:
@@ -256,9 +257,6 @@ def read(setting: Setting, config: Mapping[str, Any], environ: Mapping[str, str]
         raise SettingsError(
             setting.key, value, setting.accepts, _fix(setting, source), source
         ) from None
-
-
-_FIELDS_BY_KEY = {declaration(name).key: f for name, f in _FIELDS.items()}
 
 
 def _unset(value: object) -> bool:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..deploy.runner import DeployOptions
     from ..deploy.runner import Progress
 
+
 class BadOptionError(ConfigurationError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what}.")

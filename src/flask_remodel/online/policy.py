@@ -81,5 +81,5 @@ class LockPolicy:
             except SettingsError as exc:
                 raise LockPolicyError(
                     exc.key, exc.value, exc.accepts, exc.fix, exc.source
-                ) from None
+                ) from exc
         return cls(**values)
