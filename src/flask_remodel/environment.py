@@ -25,7 +25,6 @@ from functools import partial
 from typing import Any
 
 from alembic import context
-from flask import current_app
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -107,7 +106,7 @@ def _migrate_bind(
     run_kwargs: dict[str, Any],
     connection: Connection,
 ) -> None:
-    policy = LockPolicy.from_config(current_app.config)
+    policy = LockPolicy.from_settings(current_state().settings)
     with sqlite_migration_session(connection), current_bind(bind), _strict_mysql(
         connection
     ), lock_timeouts(connection, policy) as attach_lock_timeouts:

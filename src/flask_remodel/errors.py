@@ -7,7 +7,9 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     ├─ ConfigurationError             exit 3
     │  ├─ ExtensionNotFoundError      the app never called Migrate(app, db)
     │  ├─ DatabaseNotConfiguredError  Migrate(app) was given no database
-    │  └─ MigrationsFolderNotFoundError
+    │  ├─ MigrationsFolderNotFoundError
+    │  └─ SettingsError               a REMODEL_* value of the app's config (or of the
+    │                                 environment) is not one it accepts
     ├─ DatabaseUnreachableError       exit 4
     ├─ ScratchDatabaseError           exit 4 (``flask db test`` could not create or
     │                                 drop its scratch database)
@@ -99,6 +101,25 @@ class MigrationsFolderNotFoundError(ConfigurationError):
             "or pass -d/--directory to point at it."
         )
         self.directory = directory
+
+
+class SettingsError(ConfigurationError):
+    """A ``REMODEL_*`` setting has a value it does not accept (see :mod:`flask_remodel.settings`).
+
+    Raised by the first command that reads the app's settings, whatever the
+    command is.
+    """
+
+    def __init__(
+        self, key: str, value: object, accepts: str, fix: str, source: str = "app.config"
+    ) -> None:
+        where = " (from the environment)" if source == "environment" else ""
+        super().__init__(f"{key} = {value!r}{where} is not {accepts}: {fix}.")
+        self.key = key
+        self.value = value
+        self.accepts = accepts
+        self.fix = fix
+        self.source = source
 
 
 class DatabaseUnreachableError(RemodelError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -20,6 +21,8 @@ from flask import current_app
 
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
+from .settings import RemodelSettings
+from .settings import snapshot
 from .sources import AlchemicalSource
 from .sources import FlaskSQLAlchemy3Source
 from .sources import ModelSource
@@ -157,6 +160,27 @@ class MigrateState:
         self.target_metadata = kwargs.pop("target_metadata", None)
         self._configure_args = kwargs
         self._source: ModelSource | None = None
+        self._settings: tuple[object, RemodelSettings] | None = None
+
+    @property
+    def settings(self) -> RemodelSettings:
+        """The current app's ``REMODEL_*`` settings (see :meth:`settings_for`)."""
+        return self.settings_for(current_app.config)
+
+    def settings_for(self, config: Mapping[str, Any]) -> RemodelSettings:
+        """The ``REMODEL_*`` settings *config* (the app's) describes, checked.
+
+        Built the first time a command asks, then kept; built (and checked)
+        again only when a ``REMODEL_*`` key of *config*, or an environment
+        variable a setting falls back to, has changed since, so a test or a
+        shell that changes the config between two commands sees the change.
+        Raises :class:`~flask_remodel.errors.SettingsError` for a bad value,
+        every time until it is fixed.
+        """
+        seen = snapshot(config)
+        if self._settings is None or self._settings[0] != seen:
+            self._settings = (seen, RemodelSettings.from_config(config))
+        return self._settings[1]
 
     @property
     def db(self) -> Any:
@@ -245,8 +269,18 @@ def skip_when_emptied(user_hook: Any) -> Callable[[Any, Any, list[Any]], None]:
 
 
 def current_state() -> MigrateState:
-    """The extension state of the current app."""
+    """The extension state of the current app, its settings checked.
+
+    Every command reaches the app through here, so a bad ``REMODEL_*`` value
+    stops whichever command runs first (:class:`~flask_remodel.errors.SettingsError`).
+    """
     state = current_app.extensions.get("migrate")
     if not isinstance(state, MigrateState):
         raise ExtensionNotFoundError()
+    state.settings_for(current_app.config)
     return state
+
+
+def current_settings() -> RemodelSettings:
+    """The current app's ``REMODEL_*`` settings, checked (:mod:`flask_remodel.settings`)."""
+    return current_state().settings

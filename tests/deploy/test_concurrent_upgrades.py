@@ -96,8 +96,9 @@ def test_bad_lock_wait_setting_is_one_clear_error(project: Project) -> None:
     result = project.made.cli("upgrade", env={"REMODEL_LOCK_WAIT": "soon"})
     assert result.exit_code == 3
     assert result.output.strip().splitlines()[-1] == (
-        "Error: REMODEL_LOCK_WAIT / --lock-wait must be a number of seconds (0 or more), "
-        "not 'soon': fix the setting."
+        "Error: REMODEL_LOCK_WAIT = 'soon' (from the environment) is not a number of "
+        "seconds, 0 or more: set the environment variable REMODEL_LOCK_WAIT to e.g. 120, "
+        "or unset it for the default (600)."
     )
     assert project.made.cli("status").output.count("Pending (1)") == 1
 

@@ -160,10 +160,12 @@ def _columns(made: MadeApp, table: str) -> set[str]:
 
 @pytest.mark.backends("sqlite")
 def test_bad_remodel_lint_value(make_app: AppFactory, backend: str) -> None:
-    made = _project(make_app, SETUP, REMODEL_LINT="sometimes")
-    result = made.cli("upgrade")
-    assert result.exit_code == 2
-    assert "REMODEL_LINT is 'sometimes'" in result.output
+    made = _project(make_app, SETUP)
+    made.app.config["REMODEL_LINT"] = "sometimes"
+    for command in ("upgrade", "current", "lint"):  # not only the commands that lint
+        result = made.cli(command)
+        assert result.exit_code == 3
+        assert "Error: REMODEL_LINT = 'sometimes' is not one of off, warn, error" in result.output
 
 
 @pytest.mark.backends("sqlite")

@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import current_app
-
 from ..deploy.scripts import PHASES
 from ..errors import ConfigurationError
+from ..extension import current_settings
 
 if TYPE_CHECKING:
     from ..deploy.runner import DeployOptions
     from ..deploy.runner import Progress
-
-DEFAULT_LOCK_WAIT = 600.0
 
 
 class BadOptionError(ConfigurationError):
@@ -30,20 +27,15 @@ class BadOptionError(ConfigurationError):
 
 def lock_wait_setting(given: float | None) -> float:
     """``--lock-wait``, else ``REMODEL_LOCK_WAIT`` (app config, then environment), else 600 s."""
-    if given is not None:
-        value: object = given
-    else:
-        value = current_app.config.get("REMODEL_LOCK_WAIT", os.environ.get("REMODEL_LOCK_WAIT"))
-    if value is None or value == "":
-        return DEFAULT_LOCK_WAIT
+    if given is None:
+        return current_settings().lock_wait
     try:
-        seconds = float(str(value))
+        seconds = float(str(given))
     except ValueError:
         seconds = -1.0
-    if seconds < 0:
+    if not seconds >= 0:
         raise BadOptionError(
-            f"REMODEL_LOCK_WAIT / --lock-wait must be a number of seconds (0 or more), "
-            f"not {value!r}: fix the setting"
+            f"lock_wait / --lock-wait must be a number of seconds (0 or more), not {given!r}"
         )
     return seconds
 
@@ -70,10 +62,5 @@ class DeploySettings:
         lock_wait = self.check()
         folder = None
         if self.backup:
-            folder = Path(
-                self.backup_dir
-                or current_app.config.get("REMODEL_BACKUP_DIR")
-                or os.environ.get("REMODEL_BACKUP_DIR")
-                or "backups"
-            )
+            folder = Path(self.backup_dir or current_settings().backup_dir)
         return DeployOptions(lock_wait, self.phase, folder, self.progress)

@@ -7,20 +7,22 @@ database (from the configured engine) and which revisions are pending.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
-from typing import Any
 
 from alembic.script import Script
 from alembic.script import ScriptDirectory
-from flask import current_app
 
 from ..async_bridge import for_async_db
 from ..errors import DatabaseUnreachableError
+from ..extension import current_settings
 from ..lint import Finding
+from ..lint import LintFindingsError
 from ..lint import LintReport
 from ..lint import LintUsageError
 from ..lint import RuleSelection
+from ..lint import Severity
 from ..lint import Target
 from ..lint import lint_script_directory
 from ..lint.history import ordered_scripts
@@ -32,15 +34,10 @@ from ._session import XArg
 from ._session import guarded
 from ._session import open_session
 
-LINT_MODES = ("warn", "error", "off")
-
 
 def lint_mode() -> str:
     """``REMODEL_LINT``: ``warn`` (default), ``error`` (stop the upgrade) or ``off``."""
-    mode = str(current_app.config.get("REMODEL_LINT", "warn") or "warn").lower()
-    if mode not in LINT_MODES:
-        raise LintUsageError(f"REMODEL_LINT is '{mode}': set it to one of {', '.join(LINT_MODES)}.")
-    return mode
+    return current_settings().lint
 
 
 def configured_target(session: Session, connect: bool = True) -> Target:
@@ -155,11 +152,11 @@ def _run(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
 ) -> LintReport:
-    config = current_app.config
-    baseline = baseline or config.get("REMODEL_LINT_BASELINE") or None
+    settings = current_settings()
+    baseline = baseline or settings.lint_baseline
     # The app's standing choices first; the command line adds to them.
-    enable = (*_names(config, "REMODEL_LINT_ENABLE"), *enable)
-    disable = (*_names(config, "REMODEL_LINT_DISABLE"), *disable)
+    enable = (*settings.lint_enable, *enable)
+    disable = (*settings.lint_disable, *disable)
     try:
         selection = RuleSelection(tuple(enable), tuple(disable))
         selection.rules_for(target)
@@ -169,13 +166,6 @@ def _run(
             "(index-not-concurrent); see docs/rules/."
         ) from exc
     return lint_script_directory(script, target, revisions, baseline=baseline, selection=selection)
-
-
-def _names(config: Any, key: str) -> tuple[str, ...]:
-    value = config.get(key) or ()
-    if isinstance(value, str):
-        value = value.replace(",", " ").split()
-    return tuple(str(v) for v in value)
 
 
 @for_async_db
@@ -204,6 +194,35 @@ def lint_pending(
         # Nothing will run: a no-op upgrade (every container start) stays cheap.
         return None
     return _run(script, _target(session, None), pending, None)
+
+
+def lint_before_upgrade(
+    directory: PathArg = None,
+    revision: str = "head",
+    strict: bool = False,
+    x_arg: XArg = None,
+    show: Callable[[LintReport], None] | None = None,
+) -> LintReport | None:
+    """The lint gate of every upgrade, ``flask db upgrade`` and :func:`~.running.upgrade` alike.
+
+    Lints what the upgrade to *revision* would run, hands the report to
+    *show* (the CLI prints it), and raises :class:`~flask_remodel.lint.LintFindingsError`
+    before anything runs when a finding is an error and *strict* is set or
+    ``REMODEL_LINT = "error"``. Without *show* and without either, nothing is
+    linted: there would be nothing to print and nothing to stop.
+    """
+    blocking = strict or lint_mode() == "error"
+    if show is None and not blocking:
+        return None
+    report = lint_pending(directory, revision, strict, x_arg)
+    if report is None:
+        return None
+    if show is not None:
+        show(report)
+    errors = report.at_or_above(Severity.ERROR)
+    if blocking and errors:
+        raise LintFindingsError(len(errors), "error", "upgrade before anything ran")
+    return report
 
 
 def findings_by_revision(

@@ -23,10 +23,12 @@ from ._session import Session
 from ._session import XArg
 from ._session import guarded
 from ._session import open_session
+from ._session import shared_sessions
 from .at_heads import nothing_to_upgrade
 from .deploying import DeploySettings
 from .deploying import run_locked
 from .deploying import stamp_locked
+from .linting import lint_before_upgrade
 from .migration_run import MigrationRun
 
 
@@ -92,12 +94,21 @@ def upgrade(
     backup: bool = False,
     backup_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> MigrationRun:
-    """Upgrade the database to *revision*, under the deploy lock (see docs/deploys.md)."""
+    """Upgrade the database to *revision*, under the deploy lock (see docs/deploys.md).
+
+    With *strict*, or ``REMODEL_LINT = "error"``, the revisions to run are
+    linted first and :class:`~flask_remodel.lint.LintFindingsError` is raised,
+    with nothing run, when a finding is an error (as ``flask db upgrade``).
+    """
     settings = DeploySettings(lock_wait, phase, backup, backup_dir, progress)
     if not sql and (done := nothing_to_upgrade(directory, revision, settings)) is not None:
         return done
-    return upgrade_with_alembic(directory, revision, sql, tag, x_arg, settings)
+    with shared_sessions():  # the lint's imported revisions are the ones that run
+        if not sql:
+            lint_before_upgrade(directory, revision, strict, x_arg)
+        return upgrade_with_alembic(directory, revision, sql, tag, x_arg, settings)
 
 
 def upgrade_with_alembic(

@@ -18,7 +18,6 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.operations.ops import MigrationScript
 from alembic.script import Script
-from flask import current_app
 
 from ..async_bridge import for_async_db
 from ..autogenerate import Decide
@@ -32,6 +31,7 @@ from ..errors import AutogenerateError
 from ..errors import ConfigurationError
 from ..errors import MultipleHeadsError
 from ..errors import RemodelError
+from ..extension import current_settings
 from ..extension import current_state
 from ..online.autogenerate import use_online_forms
 from ._session import PathArg
@@ -193,12 +193,9 @@ def revision(
 
 def with_online_forms(hook: Any, online: bool | None) -> Any:
     """*hook*, then the rewrite into online forms when asked (see :mod:`..online.autogenerate`)."""
-    wanted = current_app.config.get("REMODEL_ONLINE", False) if online is None else online
+    wanted = current_settings().online if online is None else online
     if not isinstance(wanted, bool):
-        raise ConfigurationError(
-            f"REMODEL_ONLINE must be True or False, not {wanted!r}: set "
-            "app.config['REMODEL_ONLINE'] = True to write online forms."
-        )
+        raise ConfigurationError(f"online must be True, False or None, not {wanted!r}.")
     if not wanted:
         return hook
 

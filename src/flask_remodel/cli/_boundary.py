@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 
 import click
+from flask import current_app
 from flask.cli import NoAppException
 
 from ..errors import ConfigurationError
 from ..errors import RemodelError
+from ..extension import MigrateState
+from ..settings import SettingsWarning
 from ..urls import mask_passwords
 
 # Alembic's progress lines, in the layout Flask-Migrate users know:
@@ -55,6 +59,27 @@ def options() -> Options:
     ctx = click.get_current_context()
     found = ctx.meta.get("flask_remodel.options")
     return found if isinstance(found, Options) else Options()
+
+
+def check_settings() -> None:
+    """Check the app's ``REMODEL_*`` settings before a command runs, whichever it is.
+
+    A bad value raises :class:`~flask_remodel.errors.SettingsError`; a key
+    Flask-Remodel does not know is printed as one ``Warning:`` line.
+    """
+    state = current_app.extensions.get("migrate")
+    if not isinstance(state, MigrateState):
+        return  # the command itself says the extension is missing
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SettingsWarning)
+        state.settings_for(current_app.config)
+    for warning in caught:
+        if issubclass(warning.category, SettingsWarning):
+            click.echo(f"Warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
 
 
 def _listen(opts: Options, name: str, level: int) -> None:

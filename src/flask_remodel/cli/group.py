@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from collections.abc import MutableMapping
 from importlib import import_module
 from typing import Any
@@ -10,6 +12,7 @@ import click
 from flask.cli import AppGroup
 
 from ._boundary import Options
+from ._boundary import check_settings
 from ._boundary import command_boundary
 from ._options import directory_option
 from ._options import x_arg_option
@@ -66,6 +69,22 @@ class DbGroup(AppGroup):
                 return found
         # Another name (a command added to the group by the app): all of them.
         return super().get_command(ctx, cmd_name)
+
+    def command(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]:
+        """``AppGroup.command``, the callback run once the app's settings are checked."""
+        register = super().command(*args, **kwargs)
+
+        def decorator(f: Callable[..., Any]) -> click.Command:
+            @functools.wraps(f)
+            def checked(*f_args: Any, **f_kwargs: Any) -> Any:
+                check_settings()
+                return f(*f_args, **f_kwargs)
+
+            return register(checked)
+
+        return decorator
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         # Registering must not import the other command modules: a command

@@ -107,13 +107,7 @@ def lint_before_upgrade(
     directory: str | None, revision: str, strict: bool, x_arg: tuple[str, ...]
 ) -> None:
     """Before ``upgrade``: print findings; stop on errors with --strict or REMODEL_LINT="error"."""
+    from ..api.linting import lint_before_upgrade as gate  # the API's upgrade runs it too
+
     opts = options()
-    report = api.lint_pending(
-        opts.directory_for(directory), revision, strict, opts.x_args_with(x_arg)
-    )
-    _show(report)
-    if report is None or not (strict or api.lint_mode() == "error"):
-        return
-    errors = report.at_or_above(Severity.ERROR)
-    if errors:
-        raise LintFindingsError(len(errors), "error", "upgrade before anything ran")
+    gate(opts.directory_for(directory), revision, strict, opts.x_args_with(x_arg), show=_show)

@@ -4,7 +4,9 @@
 
     RemodelError
     ├─ ConfigurationError
-    │  └─ LockPolicyError          a REMODEL_LOCK_* / REMODEL_STATEMENT_TIMEOUT value is wrong
+    │  └─ SettingsError
+    │     └─ LockPolicyError       LockPolicy.from_config: a REMODEL_LOCK_* /
+    │                              REMODEL_STATEMENT_TIMEOUT value is wrong
     └─ MigrationFailedError
        ├─ LockTimeoutError         exit 7: a statement never got its lock; names the blocker
        ├─ TableCopyRefusedError    MariaDB/MySQL would copy the table to do this ALTER
@@ -17,12 +19,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import ConfigurationError
 from ..errors import MigrationFailedError
+from ..errors import SettingsError
 
 
-class LockPolicyError(ConfigurationError):
-    """A lock-timeout setting in the app's config is not usable."""
+class LockPolicyError(SettingsError):
+    """A lock-timeout setting of the mapping given to ``LockPolicy.from_config`` is not usable.
+
+    An app's commands check every setting first and raise a plain
+    :class:`~flask_remodel.errors.SettingsError`.
+    """
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """How long a migration statement may wait for a lock, and how often it tries again.
 
-Read once per run from the app's config (any mapping, so this module needs no
-Flask)::
+Read from the app's settings (:class:`flask_remodel.settings.RemodelSettings`,
+which declares these keys), or from any mapping with :meth:`LockPolicy.from_config`,
+so this module needs no Flask::
 
     REMODEL_LOCK_TIMEOUT      ms a statement may wait for a lock (default 50; 0 = no limit,
                               which also turns the retries off)
@@ -22,15 +23,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import SettingsError
+from ..settings import RemodelSettings
+from ..settings import declaration
+from ..settings import read
 from .errors import LockPolicyError
 
 MAX_RETRY_DELAY_MS = 5000
 
-_KEYS = {
-    "lock_timeout_ms": ("REMODEL_LOCK_TIMEOUT", 50),
-    "retries": ("REMODEL_LOCK_RETRIES", 10),
-    "retry_delay_ms": ("REMODEL_LOCK_RETRY_DELAY", 100),
-    "statement_timeout_ms": ("REMODEL_STATEMENT_TIMEOUT", 0),
+# LockPolicy field -> the RemodelSettings field that declares its key.
+_SETTINGS = {
+    "lock_timeout_ms": "lock_timeout",
+    "retries": "lock_retries",
+    "retry_delay_ms": "lock_retry_delay",
+    "statement_timeout_ms": "statement_timeout",
 }
 
 
@@ -57,22 +63,23 @@ class LockPolicy:
             delay *= 2
 
     @classmethod
+    def from_settings(cls, settings: RemodelSettings) -> LockPolicy:
+        """The policy of the app's checked settings."""
+        return cls(**{field: getattr(settings, name) for field, name in _SETTINGS.items()})
+
+    @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> LockPolicy:
-        """The policy the ``REMODEL_*`` keys of *config* describe (defaults for missing keys)."""
-        values = {field: _whole_number(config, key, default) for field, (key, default) in
-                  _KEYS.items()}
+        """The policy the ``REMODEL_*`` keys of *config* describe (defaults for missing keys).
+
+        For a plain Alembic ``env.py``; reads only these four keys, and raises
+        :class:`LockPolicyError` (a :class:`~flask_remodel.errors.SettingsError`) on a bad one.
+        """
+        values = {}
+        for field, name in _SETTINGS.items():
+            try:
+                values[field] = read(declaration(name), config, {})
+            except SettingsError as exc:
+                raise LockPolicyError(
+                    exc.key, exc.value, exc.accepts, exc.fix, exc.source
+                ) from exc
         return cls(**values)
-
-
-def _whole_number(config: Mapping[str, Any], key: str, default: int) -> int:
-    value = config.get(key, default)
-    if value is None:
-        return default
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise LockPolicyError(
-            f"{key} must be a whole number of {'retries' if 'RETRIES' in key else 'ms'} "
-            f"(0 or more), not {value!r}: set e.g. app.config['{key}'] = {default}."
-        )
-    return value
