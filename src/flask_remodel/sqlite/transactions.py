@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from ._driver import MANAGED_DRIVERS
-from ._driver import driver_connection
-from ._driver import foreign_keys_enabled
-from ._driver import run
+from ..dialects import dialect_for
+from ..dialects import driver_connection
+from ..dialects import run_on_driver as run
+from ..dialects.sqlite import foreign_keys_enabled
+from ..dialects.sqlite import uses_stdlib_driver
 from .errors import ForeignKeyViolationError
 
 # Python 3.12 added Connection.autocommit; before it, and by default after it,
@@ -48,7 +49,7 @@ def sqlite_configure_options(dialect_name: str) -> dict[str, Any]:
     transaction; inside :func:`sqlite_migration_session` it can, so it is told.
     Without the session this must not be passed: DDL would still autocommit.
     """
-    return {"transactional_ddl": True} if dialect_name == "sqlite" else {}
+    return dict(dialect_for(dialect_name).migration_session_options)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def sqlite_migration_session(connection: Connection) -> Iterator[None]:
     transaction handling and ``PRAGMA foreign_keys`` restored. For other
     databases, and drivers other than the stdlib sqlite3, it does nothing.
     """
-    if connection.dialect.name != "sqlite" or connection.dialect.driver not in MANAGED_DRIVERS:
+    if not uses_stdlib_driver(connection):
         yield
         return
     if connection.in_transaction():
