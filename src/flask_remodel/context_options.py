@@ -31,6 +31,7 @@ from .autogenerate import plugin_names
 from .autogenerate.enums import render_item_with_existing_enums
 from .comparators import server_default_comparison
 from .deploy.tables import exclude_own_tables
+from .dialects import dialect_for
 from .extension import MigrateState
 from .extension import skip_when_emptied
 from .steps import with_recorder
@@ -76,16 +77,17 @@ def context_options(state: MigrateState, given: dict[str, Any]) -> dict[str, Any
 
 def _defaults(state: MigrateState, dialect: str | None, online: bool) -> dict[str, Any]:
     defaults = dict(REMODEL_DEFAULTS)
-    defaults["render_as_batch"] = dialect == "sqlite"
+    support = dialect_for(dialect) if dialect is not None else None
+    defaults["render_as_batch"] = support is not None and support.alters_by_rebuild
     if dialect is not None:
         defaults["compare_server_default"] = server_default_comparison(dialect)
     # Alembic 1.18+ reads this itself; before 1.18 Flask-Remodel's comparators
     # read it from the context's options (autogenerate/registration.py).
     defaults["autogenerate_plugins"] = plugin_names()
-    if dialect == "sqlite" and online and state.runs_sqlite_transactions():
+    if support is not None and online and state.runs_sqlite_transactions():
         # Old env.py files connect through LegacyDatabaseView, whose SQLite
         # connections run real transactions, so Alembic may roll back DDL.
-        defaults["transactional_ddl"] = True
+        defaults.update(support.migration_session_options)
     return defaults
 
 

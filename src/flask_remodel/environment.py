@@ -13,7 +13,10 @@ settings and Flask-Remodel's defaults, and runs the revisions:
 * batch mode rendered only for SQLite, unless the app chose otherwise;
 * on PostgreSQL and MariaDB/MySQL a short lock timeout on every statement,
   retried on a growing schedule (see :mod:`flask_remodel.online`);
+* on MariaDB/MySQL strict mode, so a migration fails rather than invent values;
 * the app's logging is left alone (no ``fileConfig``).
+
+What differs per database comes from :mod:`flask_remodel.dialects`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from ._runtime import ensure_runtime
+from .dialects import dialect_for
 from .errors import DatabaseUnreachableError
 from .extension import MigrateState
 from .extension import current_state
@@ -38,7 +42,6 @@ from .online.statements import lock_timeouts
 from .sources import BindKey
 from .sources import ModelSource
 from .sqlite import sqlite_configure_options
-from .sqlite import sqlite_migration_session
 from .steps import current_bind
 from .urls import mask_url
 
@@ -107,7 +110,8 @@ def _migrate_bind(
     connection: Connection,
 ) -> None:
     policy = LockPolicy.from_settings(current_state().settings)
-    with sqlite_migration_session(connection), current_bind(bind), _strict_mysql(
+    support = dialect_for(connection)
+    with support.migration_session(connection), current_bind(bind), support.strict_mode(
         connection
     ), lock_timeouts(connection, policy) as attach_lock_timeouts:
         context.configure(connection=connection, target_metadata=source.metadata(bind), **options)
@@ -131,33 +135,6 @@ def run_on_connection(state: MigrateState, connection: Connection) -> None:
     """
     options = own_options(state, connection.dialect.name, connection.dialect.driver)
     _migrate_bind(state.model_source(), None, options, {}, connection)
-
-
-@contextmanager
-def _strict_mysql(connection: Connection) -> Iterator[None]:
-    """Make MySQL/MariaDB refuse, not invent, values a migration does not give.
-
-    Outside strict mode ``ALTER ... NOT NULL`` turns NULLs into ``''`` or ``0``
-    and a narrowed column cuts values with a warning; in it both fail. The
-    session's own mode is restored afterwards (the connection goes back to
-    the app's pool). Each SET is committed at once: a transaction left open
-    before ``context.configure`` would make Alembic never commit.
-    """
-    if connection.dialect.name not in ("mysql", "mariadb"):
-        yield
-        return
-    before = connection.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
-    _set_mode(connection, f"{before},STRICT_ALL_TABLES" if before else "STRICT_ALL_TABLES")
-    try:
-        yield
-    finally:
-        _set_mode(connection, before or "")
-
-
-def _set_mode(connection: Connection, mode: str) -> None:
-    connection.exec_driver_sql("SET SESSION sql_mode = %s", (mode,))
-    if connection.in_transaction():
-        connection.commit()
 
 
 def _with_connection(engine: Engine, run: Callable[[Connection], None]) -> None:

@@ -33,11 +33,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
+from .dialects import dialect_for
+from .dialects import driver_connection
 from .sources import AlchemicalSource
 from .sources import BindKey
 from .sources import ModelSource
 from .sqlite import sqlite_migration_session
-from .sqlite._driver import driver_connection
 
 _ended_sessions: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()
 
@@ -82,7 +83,7 @@ class MigrationEngine:
 
 
 def _for_migrations(engine: Engine) -> Any:
-    return MigrationEngine(engine) if engine.dialect.name == "sqlite" else engine
+    return MigrationEngine(engine) if dialect_for(engine).has_migration_session else engine
 
 
 class LegacyDatabaseView:

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import Operations
 
+from flask_remodel.dialects import driver_connection
+from flask_remodel.dialects.sqlite import foreign_keys_enabled
 from flask_remodel.sqlite import ForeignKeyViolationError
 from flask_remodel.sqlite import sqlite_configure_options
 from flask_remodel.sqlite import sqlite_migration_session
-from flask_remodel.sqlite._driver import driver_connection
-from flask_remodel.sqlite._driver import foreign_keys_enabled
 from sqlite.helpers import PARENT_AND_CHILDREN
 from sqlite.helpers import migrate
 from sqlite.helpers import migrate_safely

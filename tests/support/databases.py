@@ -63,6 +63,23 @@ SERVERS: dict[str, Server] = {
 }
 
 
+# Each registered module of flask_remodel.dialects (by its main name) and the backend
+# its contract test (tests/dialects/test_contract.py) runs on, with the query that
+# asks that server its version in its own words. A database added to the registry
+# needs an entry here (see docs/adding-a-database.md); the contract test fails
+# until it has one.
+DIALECT_BACKENDS: dict[str, str] = {
+    "postgresql": "postgresql",
+    "mysql": "mariadb",
+    "sqlite": "sqlite",
+}
+VERSION_QUERIES: dict[str, str] = {
+    "postgresql": "SHOW server_version",
+    "mariadb": "SELECT VERSION()",
+    "sqlite": "SELECT sqlite_version()",
+}
+
+
 def server(backend: str) -> Server:
     """The server of *backend* (looked up on each call, so tests can monkeypatch SERVERS)."""
     return SERVERS[backend]

@@ -253,7 +253,9 @@ def test_the_docs_name_only_keys_that_exist() -> None:
     known = {d.key for d in declarations()} | set(ENVIRONMENT_ONLY)
     examples = {"REMODEL_LNT"}  # the misspelt key configuration.md shows the warning for
     for page in sorted(CONFIGURATION_PAGE.parent.glob("*.md")):
-        if page.name == "real-apps.md":  # the test suite's own variables
+        # The test suite's own variables (REMODEL_TEST_BACKENDS, REMODEL_REAL_APPS)
+        # are documented where a contributor needs them.
+        if page.name in ("real-apps.md", "adding-a-database.md"):
             continue
         for name in re.findall(r"REMODEL_[A-Z0-9_]*\*?", page.read_text(encoding="utf-8")):
             if name.endswith(("_", "*")):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Config
+from ..dialects import dialect_for
 from ..errors import DatabaseNotConfiguredError
 from ..errors import DatabaseUnreachableError
 from ..errors import MigrationFailedError
@@ -208,9 +209,8 @@ def _failed(
     site: FailedAt | None = None,
 ) -> MigrationFailedError:
     site = site or _failure_site(exc, script)
-    dialect = session.state.model_source().engine(None).dialect.name
     # MySQL and MariaDB commit each DDL statement on their own.
-    kept = dialect in ("mysql", "mariadb")
+    kept = not dialect_for(session.state.model_source().engine(None)).transactional_ddl
     if site is None:
         return MigrationFailedError(None, failure_reason(exc), kept)
     return MigrationFailedError(

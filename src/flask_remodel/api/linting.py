@@ -15,6 +15,7 @@ from alembic.script import Script
 from alembic.script import ScriptDirectory
 
 from ..async_bridge import for_async_db
+from ..dialects import dialect_for
 from ..errors import DatabaseUnreachableError
 from ..extension import current_settings
 from ..lint import Finding
@@ -43,29 +44,22 @@ def lint_mode() -> str:
 def configured_target(session: Session, connect: bool = True) -> Target:
     """The configured database as a target; its server version when it can be reached."""
     engine = session.state.model_source().engine(None)
-    dialect = engine.dialect
-    name = {
-        "postgresql": "postgresql",
-        "mysql": "mysql",
-        "mariadb": "mariadb",
-        "sqlite": "sqlite",
-    }.get(dialect.name)
-    if name is None:
+    name = engine.dialect.name
+    support = dialect_for(engine)
+    if not support.linted:
         raise LintUsageError(
-            f"The configured database is '{dialect.name}', which the linter does not know: "
+            f"The configured database is '{name}', which the linter does not know: "
             "pass --target postgresql|mariadb|mysql|sqlite."
         )
     if not connect:
         return Target(name)
     try:
         with engine.connect() as connection:
-            version = connection.dialect.server_version_info
-            if getattr(connection.dialect, "is_mariadb", False):
-                name = "mariadb"
+            version = support.server_version(connection)
+            name = support.server_name(connection)
     except Exception:  # static mode: no server, the URL alone says which database
         return Target(name)
-    parts = tuple(v for v in (version or ()) if isinstance(v, int))[:3]
-    return Target(name, parts or None)
+    return Target(name, version)
 
 
 def _target(session: Session, target: str | Target | None, connect: bool = True) -> Target:

@@ -16,6 +16,7 @@ from typing import Any
 
 from alembic.operations import ops
 
+from ..dialects import dialect_for
 from .decisions import Decisions
 from .enums import enums_in_database
 from .enums import enums_in_tables
@@ -95,14 +96,15 @@ def rewrite(
     _lift_primary_keys(upgrade)
     upgrade.reverse_into(downgrade)
     _table_renames_first(downgrade)
-    if dialect.name == "postgresql" and connection is not None:
+    support = dialect_for(dialect)
+    if support.named_enum_types and connection is not None:
         now = enums_in_database(connection)
         after = place_enum_types(upgrade, set(enums_in_tables(_target_tables(context))), now)
         place_enum_types(downgrade, enums_used_in_database(connection), after)
     for direction in (upgrade, downgrade):
         order_foreign_keys(direction)
         split_after_renames(direction)
-    if dialect.name in ("mysql", "mariadb") and connection is not None:
+    if support.indexes_foreign_keys and connection is not None:
         tables = _target_tables(context)
         server_made_indexes(upgrade, for_upgrade(connection, tables))
         server_made_indexes(downgrade, for_downgrade(connection, tables))

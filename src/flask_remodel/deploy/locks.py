@@ -21,11 +21,13 @@ that start together apply each revision once. Why each choice:
 The holder writes who it is (host, pid, since, target) to a one-row table
 ``remodel_lock`` (or into the lock file on SQLite), so a waiting instance can
 say whom it waits for.
+
+The lock itself is the database's: each module of :mod:`flask_remodel.dialects`
+opens its own (``open_deploy_lock``); this module polls it and keeps the holder.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import socket
@@ -38,26 +40,15 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timezone
-from pathlib import Path
 from typing import Any
-from typing import Protocol
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
+from ..dialects import DeployLockHandle
+from ..dialects import dialect_for
 from .errors import DeployLockTimeoutError
 from .tables import LOCK_TABLE
-from .tables import lock_table
 
-try:  # POSIX; elsewhere SQLite databases are locked within one process only
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-
-# One constant key: advisory locks are per database already.
-_PG_KEY = 0x52454D4F44454C  # "REMODEL"
 _FIRST_DELAY = 0.025
 _MAX_DELAY = 1.0
 _REPORT_EVERY = 5.0
@@ -94,153 +85,20 @@ OnWait = Callable[[Holder | None, float], None]
 """Called while waiting: the current holder (if known) and the seconds waited."""
 
 
-class _Lock(Protocol):
-    def try_acquire(self) -> bool: ...
-    def record(self, holder: Holder) -> None: ...
-    def holder(self) -> Holder | None: ...
-    def forget(self) -> None: ...
-    def unlock(self) -> None: ...
-
-
-def _autocommit(engine: Engine) -> Connection:
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-
-class _TableRecord:
-    """Holder info in the ``remodel_lock`` table, written on the lock connection."""
-
-    def __init__(self, connection: Connection, name: str, schema: str | None) -> None:
-        self.connection = connection
-        self.name = name
-        self.table = lock_table(schema)
-
-    def record(self, holder: Holder) -> None:
-        self.table.create(self.connection, checkfirst=True)
-        self.connection.execute(self.table.delete().where(self.table.c.name == self.name))
-        self.connection.execute(self.table.insert().values(name=self.name, **asdict(holder)))
-
-    def holder(self) -> Holder | None:
-        try:
-            row = self.connection.execute(
-                sa.select(self.table).where(self.table.c.name == self.name)
-            ).mappings().first()
-        except DBAPIError:  # no table yet: the holder has not written it
-            return None
-        return Holder.from_mapping(row) if row is not None else None
-
-    def forget(self) -> None:
-        try:
-            self.connection.execute(self.table.delete().where(self.table.c.name == self.name))
-        except DBAPIError:
-            pass  # the lock is released with the connection anyway
-
-
-class PostgresLock(_TableRecord):
-    def try_acquire(self) -> bool:
-        got = self.connection.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_KEY})
-        return bool(got.scalar())
-
-    def unlock(self) -> None:
-        self.connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_KEY})
-
-
-class MySQLLock(_TableRecord):
-    def try_acquire(self) -> bool:
-        got = self.connection.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": self.name})
-        return got.scalar() == 1
-
-    def unlock(self) -> None:
-        self.connection.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": self.name})
-
-
-class FileLock:
-    """``flock`` on ``<database>.remodel-lock``; the holder's details are its content."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def try_acquire(self) -> bool:
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def record(self, holder: Holder) -> None:
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps(asdict(holder)).encode(), 0)
-
-    def holder(self) -> Holder | None:
-        try:
-            return Holder.from_mapping(json.loads(self.path.read_bytes() or b"null"))
-        except (OSError, ValueError, TypeError, KeyError):
-            return None  # being rewritten, or never written
-
-    def forget(self) -> None:
-        os.ftruncate(self.fd, 0)
-
-    def unlock(self) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
-class _NoLock:
-    """In-memory SQLite (one process) or a database without a lock we know."""
-
-    def try_acquire(self) -> bool:
-        return True
-
-    def record(self, holder: Holder) -> None:
-        pass
-
-    def holder(self) -> Holder | None:
+def _holder(lock: DeployLockHandle) -> Holder | None:
+    details = lock.details()
+    if details is None:
         return None
-
-    def forget(self) -> None:
-        pass
-
-    def unlock(self) -> None:
-        pass
-
-
-def sqlite_lock_path(engine: Engine) -> Path | None:
-    """The lock file of a file-based SQLite database (``None`` for in-memory)."""
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
-        return None
-    if database.startswith("file:"):  # a URI filename
-        database = database[5:].split("?", 1)[0]
-    return Path(database).resolve().with_name(Path(database).name + ".remodel-lock")
+    try:
+        return Holder.from_mapping(details)
+    except (KeyError, TypeError, ValueError):
+        return None  # being rewritten, or written by something else
 
 
 @contextmanager
-def _lock_for(engine: Engine, schema: str | None) -> Iterator[_Lock]:
-    dialect = engine.dialect.name
-    if dialect == "sqlite":
-        path = sqlite_lock_path(engine)
-        if path is None or fcntl is None:
-            yield _NoLock()
-            return
-        lock = FileLock(path)
-        try:
-            yield lock
-        finally:
-            lock.close()
-        return
-    if dialect == "postgresql":
-        with _autocommit(engine) as connection:
-            yield PostgresLock(connection, "deploy", schema)
-        return
-    if dialect in ("mysql", "mariadb"):
-        # GET_LOCK names are server-wide: one per database.
-        name = f"flask-remodel:{engine.url.database}"[:64]
-        with _autocommit(engine) as connection:
-            yield MySQLLock(connection, name, schema)
-        return
-    yield _NoLock()
+def _lock_for(engine: Engine, schema: str | None) -> Iterator[DeployLockHandle]:
+    with dialect_for(engine).open_deploy_lock(engine, schema) as lock:
+        yield lock
 
 
 class NoLongerNeeded(Exception):
@@ -248,7 +106,7 @@ class NoLongerNeeded(Exception):
 
 
 def _poll(
-    lock: _Lock, wait: float, on_wait: OnWait | None, done: Callable[[], bool] | None
+    lock: DeployLockHandle, wait: float, on_wait: OnWait | None, done: Callable[[], bool] | None
 ) -> None:
     start = time.monotonic()
     delay = _FIRST_DELAY
@@ -264,11 +122,11 @@ def _poll(
             if done():
                 raise NoLongerNeeded()
         if waited >= wait:
-            holder = lock.holder()
+            holder = _holder(lock)
             raise DeployLockTimeoutError(waited, holder.describe() if holder else None)
         if on_wait is not None and waited - reported >= _REPORT_EVERY:
             reported = waited
-            on_wait(lock.holder(), waited)
+            on_wait(_holder(lock), waited)
         # Jitter keeps instances that started together from retrying together.
         time.sleep(min(delay * random.uniform(0.5, 1.5), max(wait - waited, 0.0)))
         delay = min(delay * 2, _MAX_DELAY)
@@ -293,7 +151,7 @@ def deploy_lock(
     with _lock_for(engine, schema) as lock:
         _poll(lock, wait, on_wait, done)
         try:
-            lock.record(holder)
+            lock.record(asdict(holder))
             yield
         finally:
             lock.forget()
@@ -311,7 +169,7 @@ def lock_is_free(engine: Engine, schema: str | None = None) -> bool:
 
 def current_holder(engine: Engine, schema: str | None = None) -> Holder | None:
     with _lock_for(engine, schema) as lock:
-        return lock.holder()
+        return _holder(lock)
 
 
 __all__ = ["LOCK_TABLE", "Holder", "deploy_lock", "lock_is_free", "current_holder"]

@@ -44,6 +44,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
+from ..dialects import dialect_for
 from ..errors import MigrationFailedError
 from ..failures import failed_at
 from ..failures import failure_reason
@@ -64,7 +65,6 @@ from .scripts import checksum
 from .scripts import revision_facts
 from .tables import OWN_TABLES
 
-TRANSACTIONAL_DDL = frozenset({"postgresql", "sqlite"})
 _CHANGES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "RENAME", "TRUNCATE")
 
 
@@ -114,7 +114,7 @@ class Target:
 
     @property
     def transactional(self) -> bool:
-        return self.engine.dialect.name in TRANSACTIONAL_DDL
+        return dialect_for(self.engine).transactional_ddl
 
     def heads(self) -> tuple[str, ...]:
         """The revisions the version table holds now (read with Alembic's public API)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from alembic.operations import ops as alembic_ops
 
+from ..dialects import dialect_for
 from .model import Finding
 from .model import RecordedOp
 from .model import Severity
@@ -56,7 +57,7 @@ class LintContext:
     @property
     def transactional(self) -> bool:
         """Whether the target runs a revision's DDL in one transaction (MySQL does not)."""
-        return self.target.family != "mysql"
+        return dialect_for(self.target.name).transactional_ddl
 
     def created_here(self, table: str | None) -> bool:
         """True when *table* was created earlier in this same revision (so it is empty)."""

@@ -11,11 +11,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+from ..dialects import dialect_for
 from .registry import FAMILIES
 from .registry import RuleInfo
 from .registry import all_rules
-
-_DB = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite"}
 
 
 def page_name(info: RuleInfo) -> str:
@@ -23,7 +22,7 @@ def page_name(info: RuleInfo) -> str:
 
 
 def _dialects(info: RuleInfo) -> str:
-    return ", ".join(_DB[d] for d in info.dialects)
+    return ", ".join(dialect_for(d).label for d in info.dialects)
 
 
 def _default(info: RuleInfo) -> str:

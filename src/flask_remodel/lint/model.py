@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from ..dialects import dialect_for
+from ..dialects import registered_dialects
+
 
 class Severity(enum.IntEnum):
     """How bad a finding is; ``--fail-on`` compares against this order."""
@@ -28,8 +31,8 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity '{text}': use error, warning or info") from None
 
 
-DIALECTS = ("postgresql", "mysql", "mariadb", "sqlite")
-"""Target names ``--target`` accepts."""
+DIALECTS = tuple(name for name in registered_dialects() if dialect_for(name).linted)
+"""Target names ``--target`` accepts: the registered dialects the linter has rules for."""
 
 _TARGET = re.compile(r"^\s*(?P<name>[a-z]+)(?:\s*:\s*(?P<version>\d+(?:\.\d+)*))?\s*$")
 
@@ -44,7 +47,7 @@ class Target:
     @property
     def family(self) -> str:
         """``mysql`` for MySQL and MariaDB (the rules that apply to both say so)."""
-        return "mysql" if self.name in ("mysql", "mariadb") else self.name
+        return dialect_for(self.name).family
 
     def at_least(self, *version: int) -> bool:
         """True when the version is known to be >= *version*, or unknown (assume recent)."""

@@ -59,7 +59,7 @@ class RecordedRevision:
 
 
 def _dialect_name(target: Target) -> str:
-    return "mariadb" if target.name == "mariadb" else target.name
+    return target.name
 
 
 def _call_line(paths: tuple[str, ...]) -> int:

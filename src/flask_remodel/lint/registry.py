@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..dialects import dialect_for
+from .model import DIALECTS
 from .model import Severity
 
 Check = Callable[..., object]
@@ -60,7 +62,8 @@ class RuleInfo:
 
 
 RULES: dict[str, RuleInfo] = {}
-ALL_DIALECTS = ("postgresql", "mysql", "sqlite")
+ALL_DIALECTS = tuple(dict.fromkeys(dialect_for(name).family for name in DIALECTS))
+"""The families a rule may name in ``dialects=`` (``mysql`` covers MariaDB)."""
 
 
 def rule(

@@ -17,7 +17,6 @@ and their locks are not compared.
 from __future__ import annotations
 
 import re
-import uuid
 import warnings
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -30,6 +29,9 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from alembic.script import ScriptDirectory
 
+from ..dialects import dialect_for
+from ..dialects.postgresql import scratch_schema
+from ..errors import ScratchDatabaseError
 from .errors import LintUsageError
 from .history import lint_directory_sources
 from .model import Finding
@@ -49,6 +51,8 @@ _MODES = {
 }
 _STRENGTH = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
              "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
+SCRATCH_PREFIX = "remodel_verify_"
+"""Names of the scratch schema (PostgreSQL) or database (MariaDB/MySQL) of a verification."""
 ALGORITHMS = ["INSTANT", "NOCOPY", "INPLACE", "COPY"]
 """MariaDB/MySQL ALTER algorithms, cheapest first (what the MariaDB verification reports)."""
 
@@ -227,10 +231,12 @@ def verify(
     """Run the revisions of *report* on the server at *url* (PostgreSQL or MariaDB/MySQL)."""
     engine = sa.create_engine(url)
     name = engine.dialect.name
+    # Which observer runs is lint logic per database family, like the rules'.
+    family = dialect_for(engine).family
     try:
-        if name == "postgresql":
+        if family == "postgresql":
             return _verify_postgresql(engine, script_dir, report)
-        if name in ("mysql", "mariadb"):
+        if family == "mysql":
             from .verify_mysql import verify_mysql
 
             return verify_mysql(engine, script_dir, report)
@@ -240,6 +246,8 @@ def verify(
         )
     except sa.exc.OperationalError as exc:
         raise LintUsageError(f"Cannot connect to the --verify database: {exc.orig}.") from exc
+    except ScratchDatabaseError as exc:
+        raise LintUsageError(f"Cannot connect to the --verify database: {exc.reason}.") from exc
     finally:
         engine.dispose()
 
@@ -247,17 +255,8 @@ def verify(
 def _verify_postgresql(
     engine: sa.engine.Engine, script_dir: ScriptDirectory, report: LintReport
 ) -> list[Observation]:
-    schema = f"remodel_verify_{uuid.uuid4().hex[:12]}"
-    with engine.connect() as connection:
-        # Explicit transactions only (SQLAlchemy 1.4 and 2.x behave alike).
-        with connection.begin():
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            connection.exec_driver_sql(f'SET search_path TO "{schema}"')
-        try:
-            return run_all(script_dir, report, connection, _Observer(connection, schema))
-        finally:
-            with connection.begin():
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    with engine.connect() as connection, scratch_schema(connection, SCRATCH_PREFIX) as schema:
+        return run_all(script_dir, report, connection, _Observer(connection, schema))
 
 
 class ServerObserver(Observer, Protocol):

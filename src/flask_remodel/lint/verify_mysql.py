@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +24,14 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from ..dialects import dialect_for
 from .model import LintReport
 from .model import Target
 from .recorder import offline_context
 from .sqltext import SqlStatement
 from .sqltext import split_statements
 from .sqltext import statements_from
+from .verify import SCRATCH_PREFIX
 from .verify import Observation
 from .verify import ObserverState
 from .verify import _rank
@@ -152,17 +153,12 @@ def _first_line(exc: Exception) -> str:
 def verify_mysql(
     engine: sa.engine.Engine, script_dir: ScriptDirectory, report: LintReport
 ) -> list[Observation]:
-    database = f"remodel_verify_{uuid.uuid4().hex[:12]}"
-    with engine.connect() as admin:
-        with admin.begin():
-            admin.exec_driver_sql(f"CREATE DATABASE `{database}`")
-        scratch = sa.create_engine(engine.url.set(database=database))
+    with dialect_for(engine).scratch_database(engine.url, SCRATCH_PREFIX) as url:
+        scratch = sa.create_engine(url)
         try:
             with scratch.connect() as connection:
-                observer = _MySQLObserver(connection, database,
+                observer = _MySQLObserver(connection, str(url.database),
                                           offline_context(Target(report.target.name)))
                 return run_all(script_dir, report, connection, observer)
         finally:
             scratch.dispose()
-            with admin.begin():
-                admin.exec_driver_sql(f"DROP DATABASE `{database}`")

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.sql.elements import ColumnClause
 
+from ..dialects import dialect_for
 from .expand import ContractColumnOp
 from .expand import ExpandColumnOp
 from .operations import CreateCheckConstraintOnlineOp
@@ -43,8 +44,6 @@ from .operations import CreateIndexOnlineOp
 from .operations import CreateUniqueConstraintOnlineOp
 from .operations import DropIndexOnlineOp
 from .operations import SetNotNullOnlineOp
-
-ONLINE_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
 
 Converted: TypeAlias = "ops.MigrateOperation | list[ops.MigrateOperation] | None"
 Converter = Callable[[Any, Any], Converted]
@@ -98,7 +97,7 @@ def _foreign_key(op: ops.CreateForeignKeyOp, dialect: Any) -> ops.MigrateOperati
 
 
 def _check(op: ops.CreateCheckConstraintOp, dialect: Any) -> ops.MigrateOperation | None:
-    if op.constraint_name is None or dialect.name != "postgresql":
+    if op.constraint_name is None or not dialect_for(dialect).not_valid_constraints:
         return None  # MariaDB/MySQL can only add a CHECK by copying the table
     return CreateCheckConstraintOnlineOp(
         str(op.constraint_name), op.table_name, str(op.condition), schema=op.schema
@@ -193,7 +192,7 @@ def use_online_forms(context: Any, script: ops.MigrationScript) -> int:
     :return: how many operations were replaced.
     """
     dialect = context.dialect
-    if dialect.name not in ONLINE_DIALECTS:
+    if not dialect_for(dialect).online_operations:
         return 0
     # With several databases Alembic calls the hook after each one; the last
     # pair of upgrade/downgrade lists is the database just compared.

@@ -28,6 +28,7 @@ from alembic.operations import Operations
 from alembic.operations import ops
 from sqlalchemy.exc import DBAPIError
 
+from ..dialects import dialect_for
 from .errors import BackfillError
 from .errors import LockTimeoutError
 from .statements import under_lock_policy
@@ -204,7 +205,7 @@ def _backfill(operations: Operations, op: BackfillOp) -> int:
             statement = statement.where(sa.text(op.where))
         operations.execute(statement)
         return 0
-    if operations.migration_context.dialect.name == "sqlite":
+    if dialect_for(operations.migration_context).database_write_lock:
         return _Batches(operations, op, committed=False).run()
     with context.autocommit_block():
         return _Batches(operations, op, committed=True).run()

@@ -23,7 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint
 from sqlalchemy.schema import CreateIndex
 
-from .dialects import driver_error_code
+from ..dialects import dialect_for
+from ..dialects import driver_error_code
 from .errors import ConstraintValidationError
 from .errors import TableCopyRefusedError
 from .operations import CreateCheckConstraintOnlineOp
@@ -42,11 +43,9 @@ _BROKEN_ROWS = {"23503", "23514"}
 
 
 def family(operations: Operations) -> str:
-    """``postgresql``, ``mysql`` (MariaDB too) or ``other``."""
-    name = operations.migration_context.dialect.name
-    if name == "postgresql":
-        return "postgresql"
-    return "mysql" if name in ("mysql", "mariadb") else "other"
+    """``postgresql``, ``mysql`` (MariaDB too) or ``other`` (no online forms: SQLite)."""
+    support = dialect_for(operations.migration_context)
+    return support.family if support.online_operations else "other"
 
 
 def quote(operations: Operations, name: str) -> str:

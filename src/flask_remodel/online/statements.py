@@ -26,14 +26,14 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection
 
 from .._alembic import wrap_statement_execution
-from ..sqlite._driver import driver_connection
-from .dialects import DialectSupport
-from .dialects import dialect_support
+from ..dialects import DialectSupport
+from ..dialects import dialect_for
+from ..dialects import driver_connection
+from ..dialects.base import LockWaitWatchdog
+from ..dialects.base import Shot
 from .errors import Blocker
 from .errors import LockTimeoutError
 from .policy import LockPolicy
-from .watchdog import LockWaitWatchdog
-from .watchdog import Shot
 
 T = TypeVar("T")
 
@@ -149,7 +149,9 @@ class StatementRetrier:
             yield Shot()
             return
         if self._watchdog is None:
-            self._watchdog = LockWaitWatchdog(self.connection, self.policy.lock_timeout_ms)
+            self._watchdog = self.support.lock_wait_watchdog(
+                self.connection, self.policy.lock_timeout_ms
+            )
         with self._watchdog.watching() as shot:
             yield shot
 
@@ -246,8 +248,8 @@ def lock_timeouts(connection: Connection, policy: LockPolicy) -> Iterator[Callab
     with the configured ``MigrationContext``. On exit the session's timeouts
     are put back, so the connection goes back to the app's pool as it came.
     """
-    support = dialect_support(connection.dialect.name)
-    if support is None or not policy.enabled:
+    support = dialect_for(connection)
+    if not support.supports_lock_timeouts or not policy.enabled:
         yield lambda migration_context: None
         return
     support.apply(connection, support.session_settings(policy))

@@ -26,8 +26,9 @@ from .._alembic import replace_implementation
 from ..autogenerate.naming import check_name
 from ..autogenerate.naming import foreign_key_name
 from ..autogenerate.naming import unique_name
-from ._driver import driver_connection
-from ._driver import foreign_keys_enabled
+from ..dialects import dialect_for
+from ..dialects import driver_connection
+from ..dialects.sqlite import foreign_keys_enabled
 from .dependents import find_dependents
 from .dependents import renames_left_alone
 from .dependents import restore_dependents
@@ -66,7 +67,7 @@ def _alter_needs_rebuild(operation: ops.AlterColumnOp) -> bool:
 
 
 def _needs_rebuild(operations: Operations, operation: ops.MigrateOperation) -> bool:
-    if operations.migration_context.dialect.name != "sqlite":
+    if not dialect_for(operations.migration_context).alters_by_rebuild:
         return False
     if isinstance(operations, BatchOperations):
         return False  # the batch block is the rebuild already

@@ -28,10 +28,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from ._driver import MANAGED_DRIVERS
-from ._driver import driver_connection
-from ._driver import foreign_keys_enabled
-from ._driver import run
+from ..dialects import dialect_for
+from ..dialects import driver_connection
+from ..dialects import run_on_driver as run
+from ..dialects.sqlite import MANAGED_DRIVERS
+from ..dialects.sqlite import foreign_keys_enabled
+from ..dialects.sqlite import uses_stdlib_driver
 from .errors import ForeignKeyViolationError
 
 # Python 3.12 added Connection.autocommit; before it, and by default after it,
@@ -50,9 +52,9 @@ def sqlite_configure_options(dialect_name: str, driver: str | None = None) -> di
     The session leaves drivers other than the stdlib's alone (aiosqlite):
     given a *driver*, nothing is passed for those either.
     """
-    if dialect_name != "sqlite" or (driver is not None and driver not in MANAGED_DRIVERS):
+    if driver is not None and driver not in MANAGED_DRIVERS:
         return {}
-    return {"transactional_ddl": True}
+    return dict(dialect_for(dialect_name).migration_session_options)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def sqlite_migration_session(connection: Connection) -> Iterator[None]:
     transaction handling and ``PRAGMA foreign_keys`` restored. For other
     databases, and drivers other than the stdlib sqlite3, it does nothing.
     """
-    if connection.dialect.name != "sqlite" or connection.dialect.driver not in MANAGED_DRIVERS:
+    if not uses_stdlib_driver(connection):
         yield
         return
     if connection.in_transaction():

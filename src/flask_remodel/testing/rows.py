@@ -35,6 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..dialects import dialect_for
 from .schema import reflect
 
 _EPOCH = datetime.datetime(2001, 2, 3, 4, 5, 6)
@@ -57,8 +58,8 @@ def _auto_numbered(table: sa.Table, column: sa.Column[Any], dialect: str) -> boo
         return False
     if not isinstance(column.type, sa.Integer):
         return False
-    if dialect == "sqlite":
-        return True  # INTEGER PRIMARY KEY is the rowid
+    if dialect_for(dialect).integer_primary_key_numbers_itself:
+        return True  # SQLite: INTEGER PRIMARY KEY is the rowid
     return (
         column.autoincrement is True
         or column.server_default is not None

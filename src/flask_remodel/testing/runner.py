@@ -36,6 +36,7 @@ from .._alembic import upgrade_steps
 from ..api._session import open_session
 from ..config import Config
 from ..context_options import context_options
+from ..dialects import dialect_for
 from ..environment import own_options
 from ..environment import run_on_connection
 from ..extension import MigrateState
@@ -60,19 +61,16 @@ def _run_each(statements: tuple[str, ...]) -> Callable[[Any, Any], None]:
     return on_connect
 
 
-# Server databases always enforce foreign keys; a scratch SQLite file does too,
-# so the same broken reference fails everywhere. A scratch database is thrown
-# away, so its commits need not wait for the disk (hundreds of them per run).
-_SCRATCH_SESSION = {
-    "sqlite": ("PRAGMA foreign_keys=ON", "PRAGMA synchronous=OFF", "PRAGMA journal_mode=MEMORY"),
-    "postgresql": ("SET synchronous_commit = off",),
-}
-
-
 def scratch_engine(url: URL | str) -> Engine:
-    """An engine for a scratch database: foreign keys enforced, commits not flushed."""
+    """An engine for a scratch database: foreign keys enforced, commits not flushed.
+
+    Server databases always enforce foreign keys; a scratch SQLite file does
+    too, so the same broken reference fails everywhere. A scratch database is
+    thrown away, so its commits need not wait for the disk (hundreds of them
+    per run). Each database says how (``scratch_session_settings``).
+    """
     engine = sa.create_engine(url)
-    statements = _SCRATCH_SESSION.get(engine.dialect.name)
+    statements = dialect_for(engine).scratch_session_settings
     if statements:
         sa.event.listen(engine, "connect", _run_each(statements))
     return engine

@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..dialects import dialect_for
+
 VERSION_TABLE = "alembic_version"
 
 Snapshot = dict[str, dict[str, Any]]
@@ -32,7 +34,7 @@ def reflect(connection: Connection) -> sa.MetaData:
         # understands; the checks need the tables, not those details.
         warnings.simplefilter("ignore")
         metadata.reflect(connection)
-        if connection.dialect.name == "postgresql":
+        if dialect_for(connection).named_enum_types:
             enums = sa.inspect(connection).get_enums()  # type: ignore[attr-defined]
             metadata.info[_ENUM_TYPES] = sorted(enum["name"] for enum in enums)
     if VERSION_TABLE in metadata.tables:

@@ -1,0 +1,273 @@
+"""MariaDB and MySQL (SQLAlchemy's ``mysql`` and ``mariadb`` dialects share this module).
+
+* **DDL commits by itself**, statement by statement: a failed revision keeps
+  what ran before the failure.
+* **Lock timeouts:** ``lock_wait_timeout`` bounds waits for metadata locks,
+  which every ALTER needs and which queue every later statement on the
+  table behind it; ``innodb_lock_wait_timeout`` bounds row-lock waits
+  (UPDATEs in data migrations). Both count whole seconds, so they are set
+  rounded up (0 would mean "never wait", and an ALTER on a table with any
+  traffic would then never start), and a watchdog cancels a metadata-lock
+  wait at the configured milliseconds (:class:`LockWaitWatchdog`).
+* **Strict mode** around a migration run (:meth:`MySQLSupport.strict_mode`).
+* **Deploy lock:** ``GET_LOCK('flask-remodel:<database>', 0)`` on a dedicated
+  autocommit connection (lock names are server-wide: one per database).
+* **Backups:** ``mariadb-dump`` or ``mysqldump`` (``REMODEL_MYSQL_DUMP``).
+* **Scratch databases:** ``CREATE DATABASE`` on the server of the URL.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
+
+from .base import Backup
+from .base import DeployLockHandle
+from .base import DialectSupport
+from .base import ServerLock
+from .base import Shot
+from .base import autocommit_connection
+from .base import driver_connection
+from .base import dump_tool
+from .base import run_dump
+from .base import run_on_driver
+
+if TYPE_CHECKING:
+    from ..online.errors import Blocker
+    from ..online.policy import LockPolicy
+
+WATCHDOG_POLL_SECONDS = 0.01
+
+
+class NamedLock(ServerLock):
+    def try_acquire(self) -> bool:
+        got = self.connection.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": self.name})
+        return got.scalar() == 1
+
+    def unlock(self) -> None:
+        self.connection.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": self.name})
+
+
+class LockWaitWatchdog:
+    """Cancels a statement of *connection* that waits for a lock more than *limit_ms*.
+
+    ``lock_wait_timeout`` counts whole seconds, and every write to a table
+    queues behind an ALTER that waits for its metadata lock, so one second is
+    already a stall the application notices. While a statement runs, a
+    thread looks at it from a second connection every 10 ms; once it has
+    waited for a lock longer than the policy allows, that one query is
+    cancelled (``KILL QUERY ID``, which cannot hit a later statement) and the
+    attempt counts as a lock timeout, to be retried like one.
+    ``lock_wait_timeout`` stays set, rounded up, as a backstop.
+    """
+
+    def __init__(self, connection: Connection, limit_ms: int) -> None:
+        self.engine = connection.engine
+        self.limit_ms = limit_ms
+        self.target = int(connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar() or 0)
+        self._other: Connection | None = None
+
+    def _connection(self) -> Connection:
+        if self._other is None:
+            self._other = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._other
+
+    @contextmanager
+    def watching(self) -> Iterator[Shot]:
+        shot = Shot()
+        done = threading.Event()
+        thread = threading.Thread(target=self._watch, args=(shot, done), daemon=True)
+        thread.start()
+        try:
+            yield shot
+        finally:
+            done.set()
+            thread.join()
+
+    def _watch(self, shot: Shot, done: threading.Event) -> None:
+        try:
+            other = self._connection()
+            while not done.wait(WATCHDOG_POLL_SECONDS):
+                row: Any = other.exec_driver_sql(
+                    "SELECT STATE, TIME_MS, QUERY_ID FROM information_schema.PROCESSLIST"
+                    f" WHERE ID = {self.target}"
+                ).first()
+                if row is None:
+                    return
+                state, waited_ms, query_id = row
+                if "lock" in str(state or "").lower() and float(waited_ms) >= self.limit_ms:
+                    if not done.is_set():
+                        other.exec_driver_sql(f"KILL QUERY ID {int(query_id)}")
+                        shot.fired = True
+                    return
+        except Exception:  # best effort: lock_wait_timeout still bounds the wait
+            return
+
+    def close(self) -> None:
+        if self._other is not None:
+            self._other.close()
+            self._other = None
+
+
+def _set_sql_mode(connection: Connection, mode: str) -> None:
+    connection.exec_driver_sql("SET SESSION sql_mode = %s", (mode,))
+    if connection.in_transaction():
+        connection.commit()
+
+
+class MySQLSupport(DialectSupport):
+    names = ("mysql", "mariadb")
+    label = "MySQL/MariaDB"
+    linted = True
+
+    online_operations = True
+    indexes_foreign_keys = True
+    backup_suffix = ".sql"
+
+    def server_name(self, connection: Connection) -> str:
+        if getattr(connection.dialect, "is_mariadb", False):
+            return "mariadb"
+        return str(connection.dialect.name)
+
+    # -- lock timeouts --------------------------------------------------------
+
+    supports_lock_timeouts = True
+    lock_timeout_codes = frozenset({"1205"})  # ER_LOCK_WAIT_TIMEOUT, metadata and row locks
+
+    def session_settings(self, policy: LockPolicy) -> list[str]:
+        settings = []
+        if policy.lock_timeout_ms:
+            settings.append(self.lock_timeout_setting(policy.lock_timeout_ms))
+        if policy.statement_timeout_ms:
+            seconds = policy.statement_timeout_ms / 1000
+            settings.append(f"SET SESSION max_statement_time = {seconds}")
+        return settings
+
+    def reset_settings(self) -> list[str]:
+        return [
+            "SET SESSION lock_wait_timeout = DEFAULT",
+            "SET SESSION innodb_lock_wait_timeout = DEFAULT",
+            "SET SESSION max_statement_time = DEFAULT",
+        ]
+
+    def lock_timeout_setting(self, ms: int) -> str:
+        if ms <= 0:
+            return "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"
+        seconds = max(1, math.ceil(ms / 1000))
+        return (
+            f"SET SESSION lock_wait_timeout = {seconds}, innodb_lock_wait_timeout = {seconds}"
+        )
+
+    def current_lock_timeout_ms(self, connection: Connection) -> int | None:
+        rows = run_on_driver(driver_connection(connection), "SELECT @@SESSION.lock_wait_timeout")
+        return int(rows[0][0]) * 1000
+
+    def needs_watchdog(self, ms: int) -> bool:
+        return ms % 1000 != 0
+
+    def lock_wait_watchdog(self, connection: Connection, ms: int) -> LockWaitWatchdog:
+        return LockWaitWatchdog(connection, ms)
+
+    def backend_id(self, connection: Connection) -> int:
+        return int(run_on_driver(driver_connection(connection), "SELECT CONNECTION_ID()")[0][0])
+
+    def blockers(self, connection: Connection, waiting: int) -> list[Blocker]:
+        from ..online.errors import Blocker
+
+        raw = driver_connection(connection)
+        try:
+            # Exact when the metadata_lock_info plugin is installed: whoever
+            # holds a metadata lock on a table the waiting thread wants.
+            rows = run_on_driver(
+                raw,
+                "SELECT p.ID, p.COMMAND, coalesce(p.INFO, ''), '', p.USER"
+                " FROM information_schema.METADATA_LOCK_INFO h"
+                " JOIN information_schema.METADATA_LOCK_INFO w"
+                "   ON w.TABLE_SCHEMA = h.TABLE_SCHEMA AND w.TABLE_NAME = h.TABLE_NAME"
+                " JOIN information_schema.PROCESSLIST p ON p.ID = h.THREAD_ID"
+                f" WHERE w.THREAD_ID = {int(waiting)} AND h.THREAD_ID <> {int(waiting)}"
+                " GROUP BY p.ID, p.COMMAND, p.INFO, p.USER",
+            )
+        except Exception:
+            rows = []
+            raw.rollback()
+        if not rows:
+            # Without it: the sessions with an open InnoDB transaction, which
+            # is what holds metadata locks in practice (a long read included).
+            rows = run_on_driver(
+                raw,
+                "SELECT p.ID, p.COMMAND, coalesce(p.INFO, t.trx_query, ''),"
+                " coalesce(CAST(t.trx_started AS CHAR), ''), p.USER"
+                " FROM information_schema.INNODB_TRX t"
+                " JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
+                f" WHERE p.ID <> {int(waiting)} ORDER BY t.trx_started",
+            )
+        raw.commit()
+        return [
+            Blocker(int(r[0]), f"{r[1]} with a transaction open" if r[3] else str(r[1]),
+                    str(r[2]), str(r[3]), str(r[4]))
+            for r in rows
+        ]
+
+    # -- session guards ---------------------------------------------------------
+
+    @contextmanager
+    def strict_mode(self, connection: Connection) -> Iterator[None]:
+        """Make MySQL/MariaDB refuse, not invent, values a migration does not give.
+
+        Outside strict mode ``ALTER ... NOT NULL`` turns NULLs into ``''`` or
+        ``0`` and a narrowed column cuts values with a warning; in it both
+        fail. The session's own mode is restored afterwards (the connection
+        goes back to the app's pool). Each SET is committed at once: a
+        transaction left open before ``context.configure`` would make Alembic
+        never commit.
+        """
+        before = connection.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
+        _set_sql_mode(
+            connection, f"{before},STRICT_ALL_TABLES" if before else "STRICT_ALL_TABLES"
+        )
+        try:
+            yield
+        finally:
+            _set_sql_mode(connection, before or "")
+
+    # -- the deploy lock --------------------------------------------------------
+
+    @contextmanager
+    def open_deploy_lock(
+        self, engine: Engine, schema: str | None = None
+    ) -> Iterator[DeployLockHandle]:
+        # GET_LOCK names are server-wide: one per database.
+        name = f"flask-remodel:{engine.url.database}"[:64]
+        with autocommit_connection(engine) as connection:
+            yield NamedLock(connection, name, schema)
+
+    # -- backups ------------------------------------------------------------------
+
+    def backup(self, engine: Engine, path: Path) -> Backup:
+        url = engine.url
+        tool = dump_tool("REMODEL_MYSQL_DUMP", "mariadb-dump", "mysqldump")
+        env = dict(os.environ)
+        if url.password:
+            env["MYSQL_PWD"] = str(url.password)  # kept off the command line
+        args = [tool, "--single-transaction", "--routines", "--triggers"]
+        args += ["--host", url.host or "localhost", "--port", str(url.port or 3306)]
+        if url.username:
+            args += ["--user", url.username]
+        run_dump([*args, str(url.database)], env, path)
+        client = "mariadb" if "mariadb" in Path(tool).name else "mysql"
+        return Backup(
+            path,
+            f"{client} --host {url.host or 'localhost'} --port {url.port or 3306} "
+            f"{url.database} < {path}",
+        )

@@ -1,0 +1,177 @@
+"""PostgreSQL: transactional DDL, ``lock_timeout``, advisory locks, ``pg_dump``.
+
+* **Lock timeouts:** ``SET lock_timeout`` / ``statement_timeout`` in ms; a
+  statement that times out fails with SQLSTATE 55P03 and, inside the
+  revision's transaction, is undone alone by a savepoint. The blocker is
+  read from ``pg_stat_activity`` and ``pg_blocking_pids()``.
+* **Deploy lock:** ``pg_try_advisory_lock`` on a dedicated autocommit
+  connection, never the blocking ``pg_advisory_lock``: a session blocked in
+  it keeps a statement open, which a ``CREATE INDEX CONCURRENTLY`` run by the
+  holder would wait for forever.
+* **Backups:** ``pg_dump --format=custom`` (``REMODEL_PG_DUMP`` names another
+  program); restored with ``pg_restore``.
+* **Scratch databases:** made through the URL's database (or ``postgres``),
+  dropped after ending the sessions still connected to them. ``lint
+  --verify`` uses a scratch schema instead (:func:`scratch_schema`).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
+
+from .base import Backup
+from .base import DeployLockHandle
+from .base import DialectSupport
+from .base import ServerLock
+from .base import autocommit_connection
+from .base import driver_connection
+from .base import dump_tool
+from .base import run_dump
+from .base import run_on_driver
+
+if TYPE_CHECKING:
+    from ..online.errors import Blocker
+    from ..online.policy import LockPolicy
+
+# One constant key: advisory locks are per database already.
+ADVISORY_LOCK_KEY = 0x52454D4F44454C  # "REMODEL"
+
+
+class AdvisoryLock(ServerLock):
+    def try_acquire(self) -> bool:
+        got = self.connection.execute(
+            sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}
+        )
+        return bool(got.scalar())
+
+    def unlock(self) -> None:
+        self.connection.execute(
+            sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY}
+        )
+
+
+class PostgreSQLSupport(DialectSupport):
+    names = ("postgresql",)
+    label = "PostgreSQL"
+    linted = True
+
+    transactional_ddl = True
+    online_operations = True
+    not_valid_constraints = True
+    named_enum_types = True
+    # A scratch database is thrown away: its commits need not wait for the disk.
+    scratch_session_settings = ("SET synchronous_commit = off",)
+    backup_suffix = ".dump"
+
+    # -- lock timeouts --------------------------------------------------------
+
+    supports_lock_timeouts = True
+    lock_timeout_codes = frozenset({"55P03"})  # lock_not_available
+
+    def session_settings(self, policy: LockPolicy) -> list[str]:
+        return [
+            self.lock_timeout_setting(policy.lock_timeout_ms),
+            f"SET statement_timeout = {policy.statement_timeout_ms}",
+        ]
+
+    def reset_settings(self) -> list[str]:
+        return ["RESET lock_timeout", "RESET statement_timeout"]
+
+    def lock_timeout_setting(self, ms: int) -> str:
+        return f"SET lock_timeout = {int(ms)}"
+
+    def current_lock_timeout_ms(self, connection: Connection) -> int | None:
+        rows = run_on_driver(
+            driver_connection(connection),
+            "SELECT setting FROM pg_settings WHERE name = 'lock_timeout'",
+        )
+        return int(rows[0][0])  # pg_settings gives lock_timeout in ms
+
+    def backend_id(self, connection: Connection) -> int:
+        return int(run_on_driver(driver_connection(connection), "SELECT pg_backend_pid()")[0][0])
+
+    def blockers(self, connection: Connection, waiting: int) -> list[Blocker]:
+        from ..online.errors import Blocker
+
+        rows = run_on_driver(
+            driver_connection(connection),
+            "SELECT pid, coalesce(state, ''), coalesce(query, ''),"
+            " coalesce(to_char(xact_start, 'YYYY-MM-DD HH24:MI:SS'), ''),"
+            " coalesce(usename, '') || coalesce('@' || application_name, '')"
+            f" FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids({int(waiting)}))"
+            " ORDER BY xact_start",
+        )
+        return [Blocker(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
+
+    # -- the deploy lock --------------------------------------------------------
+
+    @contextmanager
+    def open_deploy_lock(
+        self, engine: Engine, schema: str | None = None
+    ) -> Iterator[DeployLockHandle]:
+        with autocommit_connection(engine) as connection:
+            yield AdvisoryLock(connection, "deploy", schema)
+
+    # -- backups ------------------------------------------------------------------
+
+    def backup(self, engine: Engine, path: Path) -> Backup:
+        url = engine.url
+        tool = dump_tool("REMODEL_PG_DUMP", "pg_dump")
+        env = dict(os.environ)
+        if url.password:
+            env["PGPASSWORD"] = str(url.password)
+        args = [tool, "--format=custom", "--no-password"]
+        args += ["--host", url.host or "localhost", "--port", str(url.port or 5432)]
+        if url.username:
+            args += ["--username", url.username]
+        run_dump([*args, str(url.database)], env, path)
+        return Backup(
+            path,
+            f"pg_restore --clean --if-exists --no-owner --host {url.host or 'localhost'} "
+            f"--port {url.port or 5432} --dbname {url.database} {path}",
+        )
+
+    # -- scratch databases ----------------------------------------------------------
+
+    def admin_url(self, url: URL) -> URL:
+        # CREATE DATABASE needs a connection to some database; 'postgres' always exists.
+        return url.set(database=url.database or "postgres")
+
+    def before_drop(self, connection: Connection, name: str) -> None:
+        # A connection left open (a user's fixture, say) must not keep it alive.
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+
+
+@contextmanager
+def scratch_schema(connection: Connection, prefix: str) -> Iterator[str]:
+    """A new schema (*prefix* + 12 hex digits) as *connection*'s search path; dropped after.
+
+    For ``lint --verify``: it needs no right to create databases, and the
+    database's own tables are not touched. Explicit transactions only
+    (SQLAlchemy 1.4 and 2.x behave alike).
+    """
+    schema = f"{prefix}{uuid.uuid4().hex[:12]}"
+    with connection.begin():
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        connection.exec_driver_sql(f'SET search_path TO "{schema}"')
+    try:
+        yield schema
+    finally:
+        with connection.begin():
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
