@@ -8,7 +8,6 @@ the Alembic command each step runs.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import replace
 
 from alembic import command
@@ -29,7 +28,7 @@ from ..deploy.scripts import checksum
 from ..deploy.status import DeployStatus
 from ..deploy.status import status as read_status
 from ..deploy.status import validate as read_validate
-from ..lint import Finding
+from ..lint.reporters import headline
 from ..steps import AppliedStep
 from ..steps import recording
 from ._moving import move
@@ -153,15 +152,11 @@ def plan(
         if downgrade:
             return planned
         found = findings_by_revision(session, target.script, [p.revision for p in planned])
-        return [
-            replace(entry, findings=tuple(_finding_line(f) for f in found.get(entry.revision, ())))
-            for entry in planned
-        ]
-
-
-def _finding_line(finding: Finding) -> str:
-    where = f"{os.path.basename(finding.path)}:{finding.line}"
-    return f"{finding.rule_id} {finding.severity.label}: {finding.message} ({where})"
+        lines = {
+            revision: tuple(headline(f, "plan") for f in findings)
+            for revision, findings in found.items()
+        }
+        return [replace(entry, findings=lines.get(entry.revision, ())) for entry in planned]
 
 
 @for_async_db

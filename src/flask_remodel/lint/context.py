@@ -11,6 +11,7 @@ from typing import Any
 from alembic.operations import ops as alembic_ops
 
 from ..dialects import dialect_for
+from . import ignore
 from .model import Finding
 from .model import RecordedOp
 from .model import Severity
@@ -44,6 +45,9 @@ class LintContext:
     heads: tuple[str, ...] = ()
     findings: list[Finding] = field(default_factory=list)
     stopped: tuple[int, str] | None = None
+    current_lock: tuple[str, bool] | None = None
+    """(lock, rewrites) the current operation takes when its rule names no lock: set by
+    the engine with ``current``, so every finding on an operation says what it locks."""
 
     @cached_property
     def tree(self) -> ast.Module | None:
@@ -53,6 +57,22 @@ class LintContext:
             return ast.parse(self.source)
         except SyntaxError:
             return None
+
+    @cached_property
+    def acknowledgements(self) -> list[ignore.Acknowledgement]:
+        """The revision's ``# remodel: allow[...]`` comments, read once."""
+        return ignore.acknowledgements(self.source)
+
+    @cached_property
+    def _statement_spans(self) -> list[tuple[int, int]]:
+        return ignore.statement_spans(self.source)
+
+    def _acknowledged(self, rule: RuleInfo, line: int) -> str | None:
+        """The reason of the acknowledgement covering *rule* on *line*, if one does."""
+        if not self.acknowledgements:
+            return None
+        ack = ignore.match(rule.id, rule.slug, line, self.acknowledgements, self._statement_spans)
+        return None if ack is None else ack.reason or "(no reason given)"
 
     @property
     def transactional(self) -> bool:
@@ -93,26 +113,36 @@ class LintContext:
         fix: str | None = None,
         line: int | None = None,
     ) -> Finding:
+        """Record a finding of the running rule on *at* (default: the current operation)."""
         assert self.rule is not None
         where = at or self.current
-        statement = None
-        if where is not None:
-            statement = where.sql
-            if isinstance(where.operation, SqlStatement):
-                statement = where.operation.text
+        if lock is None and self.current_lock is not None:
+            lock, rewrites = self.current_lock
+        if line is None:
+            line = where.line if where is not None else 1
         finding = Finding(
             self.rule.id,
             self.rule.slug,
             severity or self.rule.severity,
             message,
             where.path if where is not None else self.path,
-            line if line is not None else (where.line if where is not None else 1),
+            line,
             self.revision,
-            statement,
+            _statement(where),
             lock,
             rewrites,
             fix,
+            acknowledged=self._acknowledged(self.rule, line),
             op_index=where.index if where is not None else None,
         )
         self.findings.append(finding)
         return finding
+
+
+def _statement(where: RecordedOp | None) -> str | None:
+    """The SQL a finding on *where* quotes: the raw statement, else what Alembic rendered."""
+    if where is None:
+        return None
+    if isinstance(where.operation, SqlStatement):
+        return where.operation.text
+    return where.sql

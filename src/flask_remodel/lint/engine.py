@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from . import ignore
 from .context import LintContext
 from .model import Finding
 from .model import LintReport
@@ -59,20 +59,16 @@ def _call(info: RuleInfo, ctx: LintContext, *args: object) -> None:
 
 def _run_op_rules(run: _Run, ctx: LintContext, recorded: RecordedOp) -> None:
     ctx.current = recorded
-    start = len(ctx.findings)
+    # Every finding says what its operation locks, even when its rule is about
+    # something else (a dropped column's lock, a rename's).
+    ctx.current_lock = usual_lock(recorded.operation, ctx)
     for info in run.rules:
         if isinstance(info.on, tuple) and isinstance(recorded.operation, info.on):
             _call(info, ctx, recorded.operation)
-    # Every finding says what its operation locks, even when its rule is about
-    # something else (a dropped column's lock, a rename's).
-    usual = usual_lock(recorded.operation, ctx) if len(ctx.findings) > start else None
-    for finding in ctx.findings[start:]:
-        if finding.lock is None and usual is not None:
-            finding.lock, finding.rewrites = usual
-    ctx.current = None
+    ctx.current = ctx.current_lock = None
 
 
-def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> list[Finding]:
+def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> LintContext:
     schema = run.schemas.setdefault(source.bind, Schema())
     if run.offline is None:
         run.offline = offline_context(run.target)
@@ -95,41 +91,39 @@ def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> list[Findin
         for info in run.rules:
             if info.on == "revision":
                 _call(info, ctx)
-    return sorted(ctx.findings, key=lambda f: f.line)
+    return ctx
 
 
-def _acknowledge(
-    report: LintReport, findings: list[Finding], source: RevisionSource, run: _Run
-) -> None:
-    enabled = {r.id for r in run.rules} | {r.slug.upper() for r in run.rules}
-    unused = "RM001" in enabled
-    acks = ignore.acknowledgements(source.source)
-    # Parsing the file for statement spans is only needed to match an acknowledgement.
-    spans = ignore.statement_spans(source.source) if acks else []
-    for finding in findings:
-        ack = ignore.match(finding, acks, spans) if acks else None
-        if ack is not None:
-            finding.acknowledged = ack.reason or "(no reason given)"
-            report.acknowledged.append(finding)
-        else:
+def _file(report: LintReport, ctx: LintContext, run: _Run) -> None:
+    """Add a linted revision's findings to *report*, acknowledged ones apart, in line order."""
+    for finding in sorted(ctx.findings, key=lambda f: f.line):
+        if finding.acknowledged is None:
             report.findings.append(finding)
-    for ack in acks:
+        else:
+            report.acknowledged.append(finding)
+    report.findings.extend(_unused_acknowledgements(ctx, run))
+
+
+def _unused_acknowledgements(ctx: LintContext, run: _Run) -> Iterator[Finding]:
+    """RM001 for each acknowledgement of the revision that covered no finding."""
+    enabled = {r.id for r in run.rules} | {r.slug.upper() for r in run.rules}
+    if "RM001" not in enabled:
+        return
+    for ack in ctx.acknowledgements:
         # An acknowledgement for a rule that does not apply to this target (a
         # PostgreSQL-only rule when linting for SQLite) is not stale.
         applies = any(name.upper() in enabled for name in ack.rules)
-        if unused and applies and not ack.used:
+        if applies and not ack.used:
             names = ", ".join(ack.rules) or "nothing"
-            report.findings.append(
-                Finding(
-                    "RM001",
-                    "unused-acknowledgement",
-                    Severity.WARNING,
-                    f"'# remodel: allow[{names}]' matches no finding here (any more): "
-                    "remove the comment, or move it onto the operation it is meant for.",
-                    source.path,
-                    ack.line,
-                    source.revision,
-                )
+            yield Finding(
+                "RM001",
+                "unused-acknowledgement",
+                Severity.WARNING,
+                f"'# remodel: allow[{names}]' matches no finding here (any more): "
+                "remove the comment, or move it onto the operation it is meant for.",
+                ctx.path,
+                ack.line,
+                ctx.revision,
             )
 
 
@@ -154,11 +148,11 @@ def lint_sources(
     for source in sources:
         paths[source.revision] = source.path
         checking = wanted is None or source.revision in wanted
-        findings = _lint_revision(run, source, checking)
+        ctx = _lint_revision(run, source, checking)
         if checking:
             if source.revision not in report.revisions:
                 report.revisions.append(source.revision)
-            _acknowledge(report, findings, source, run)
+            _file(report, ctx, run)
     if heads and (wanted is None or wanted):
         newest = next((paths[h] for h in reversed(heads) if h in paths), "")
         history_ctx = LintContext(target, Schema(), "", newest, heads=heads)

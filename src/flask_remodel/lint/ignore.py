@@ -14,8 +14,6 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from .model import Finding
-
 _ALLOW = re.compile(r"#\s*remodel:\s*allow\[([^\]]*)\]\s*(.*)$", re.I)
 # Any acknowledgement contains this: a file without it needs no tokenizing.
 _ANY_ALLOW = re.compile(r"#\s*remodel:\s*allow\[", re.I)
@@ -29,9 +27,9 @@ class Acknowledgement:
     own_line: bool
     used: bool = False
 
-    def names(self, finding: Finding) -> bool:
+    def names(self, rule_id: str, slug: str) -> bool:
         wanted = {r.strip().upper() for r in self.rules}
-        return finding.rule_id.upper() in wanted or finding.slug.upper() in wanted
+        return rule_id.upper() in wanted or slug.upper() in wanted
 
 
 def acknowledgements(source: str) -> list[Acknowledgement]:
@@ -92,11 +90,16 @@ def span_of(line: int, spans: list[tuple[int, int]]) -> tuple[int, int]:
 
 
 def match(
-    finding: Finding, acks: list[Acknowledgement], spans: list[tuple[int, int]]
+    rule_id: str,
+    slug: str,
+    line: int,
+    acks: list[Acknowledgement],
+    spans: list[tuple[int, int]],
 ) -> Acknowledgement | None:
-    first, last = span_of(finding.line, spans)
+    """The acknowledgement covering a finding of rule *rule_id* (*slug*) on *line*, if any."""
+    first, last = span_of(line, spans)
     for ack in acks:
-        if not ack.names(finding):
+        if not ack.names(rule_id, slug):
             continue
         if first <= ack.line <= last or (ack.own_line and ack.line == first - 1):
             ack.used = True

@@ -93,9 +93,14 @@ class RecordedOp:
     from_raw_sql: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
-    """One problem: what, where, what it locks, and what to write instead."""
+    """One problem: what, where, what it locks, and what to write instead.
+
+    Built once, by :meth:`~.context.LintContext.report` (or the engine, for
+    RM001), with every field final: the operation's usual lock when its rule
+    named none, and the acknowledgement that covers it, are known by then.
+    """
 
     rule_id: str
     slug: str

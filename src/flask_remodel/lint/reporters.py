@@ -1,4 +1,8 @@
-"""Findings as text, JSON, GitHub workflow commands or SARIF 2.1.0."""
+"""Findings as text, JSON, GitHub workflow commands or SARIF 2.1.0: formatted here only.
+
+:func:`headline` is a finding in one line, for the text report and for
+``upgrade --plan`` alike; the report formats are in :data:`FORMATS`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import json
 import os
 from collections.abc import Callable
 from typing import Any
+from typing import Literal
 
 from .model import Finding
 from .model import LintReport
+from .model import Severity
 from .registry import all_rules
 
 
@@ -21,24 +27,52 @@ def _relative(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
+_HEADLINES = {
+    "report": "{where}: {severity} {rule} [{slug}] {message}",
+    "plan": "{rule} {severity}: {message} ({file}:{line})",
+}
+
+
+def headline(finding: Finding, style: Literal["report", "plan"] = "report") -> str:
+    """*finding* in one line: ``report`` leads with where it is (``flask db lint``),
+    ``plan`` with its rule (beside the revision in ``upgrade --plan``)."""
+    return _HEADLINES[style].format(
+        where=f"{_relative(finding.path)}:{finding.line}",
+        file=os.path.basename(finding.path),
+        line=finding.line,
+        severity=finding.severity.label,
+        rule=finding.rule_id,
+        slug=finding.slug,
+        message=finding.message,
+    )
+
+
+def _details(f: Finding) -> list[str]:
+    """The indented lines under a finding's headline: statement, lock, what to write instead."""
+    lines = []
+    if f.statement:
+        lines.append(f"    statement: {' '.join(f.statement.split())}")
+    if f.lock:
+        rewrite = (
+            "" if f.rewrites is None else ("; rewrites the table" if f.rewrites else "; no rewrite")
+        )
+        lines.append(f"    lock: {f.lock}{rewrite}")
+    if f.fix:
+        lines.append("    instead:")
+        lines.extend(f"        {line}" for line in f.fix.splitlines())
+    return lines
+
+
+def _message_and_fix(f: Finding) -> str:
+    """The message, and the fix after it, for formats with one text field."""
+    return f.message + (f"\nInstead:\n{f.fix}" if f.fix else "")
+
+
 def text(report: LintReport) -> str:
     lines: list[str] = []
     for f in report.findings:
-        lines.append(
-            f"{_relative(f.path)}:{f.line}: {f.severity.label} {f.rule_id} [{f.slug}] {f.message}"
-        )
-        if f.statement:
-            lines.append(f"    statement: {' '.join(f.statement.split())}")
-        if f.lock:
-            rewrite = (
-                ""
-                if f.rewrites is None
-                else ("; rewrites the table" if f.rewrites else "; no rewrite")
-            )
-            lines.append(f"    lock: {f.lock}{rewrite}")
-        if f.fix:
-            lines.append("    instead:")
-            lines.extend(f"        {line}" for line in f.fix.splitlines())
+        lines.append(headline(f))
+        lines.extend(_details(f))
     counts = {
         s: sum(1 for f in report.findings if f.severity.label == s)
         for s in ("error", "warning", "info")
@@ -100,26 +134,27 @@ def _escape(value: str, property: bool = False) -> str:
     return value
 
 
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
 def github(report: LintReport) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
-    level = {"error": "error", "warning": "warning", "info": "notice"}
     out = []
     for f in report.findings:
         title = _escape(f"{f.rule_id} {f.slug}", property=True)
-        body = f.message + (f"\nInstead:\n{f.fix}" if f.fix else "")
         out.append(
-            f"::{level[f.severity.label]} file={_escape(_relative(f.path), True)},"
-            f"line={f.line},title={title}::{_escape(body)}"
+            f"::{_GITHUB_LEVEL[f.severity]} file={_escape(_relative(f.path), True)},"
+            f"line={f.line},title={title}::{_escape(_message_and_fix(f))}"
         )
     return "\n".join(out) + ("\n" if out else "")
 
 
 def _sarif_result(f: Finding) -> dict[str, Any]:
-    level = {"error": "error", "warning": "warning", "info": "note"}[f.severity.label]
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
-        "level": level,
-        "message": {"text": f.message + (f"\nInstead:\n{f.fix}" if f.fix else "")},
+        "level": _SARIF_LEVEL[f.severity],
+        "message": {"text": _message_and_fix(f)},
         "locations": [
             {
                 "physicalLocation": {
@@ -145,9 +180,7 @@ def sarif(report: LintReport) -> str:
             "name": info.slug,
             "shortDescription": {"text": info.summary},
             "fullDescription": {"text": info.doc.strip()},
-            "defaultConfiguration": {
-                "level": {3: "error", 2: "warning", 1: "note"}[int(info.severity)]
-            },
+            "defaultConfiguration": {"level": _SARIF_LEVEL[info.severity]},
         }
         for info in all_rules()
     ]

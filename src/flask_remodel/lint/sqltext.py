@@ -1,19 +1,31 @@
 """Raw SQL from ``op.execute``: split into statements and read what each does.
 
 A small tokenizer (comments, quotes and PostgreSQL dollar quotes aware) splits
-the text; each statement is matched against the shapes migrations use. Those
-that have an Alembic equivalent become that Alembic operation, so the same
-rules judge ``op.create_index(...)`` and ``op.execute("CREATE INDEX ...")``;
-the rest become a :class:`SqlStatement` with a ``kind`` the SQL-level rules
-read. Statements nothing here recognises are kept as kind ``unknown`` (rule
-RM503 asks for them to be checked by a person).
+the text. Each statement is then read by the first :class:`Shape` of
+:data:`STATEMENTS` whose pattern matches its start: a shape is one statement
+kind, a regular expression with named groups and a small builder that turns
+the match into operations. ``ALTER TABLE`` reads each of its comma-separated
+actions the same way through :data:`ALTER_TABLE_ACTIONS`, and ``ADD
+[CONSTRAINT name] ...`` through :data:`ADDED_CONSTRAINTS`. The tables are
+tried in order, so a shape that must win over a looser one comes first (``DROP
+PRIMARY KEY`` before ``DROP [COLUMN] name``).
+
+Statements that have an Alembic equivalent become that Alembic operation, so
+the same rules judge ``op.create_index(...)`` and ``op.execute("CREATE INDEX
+...")``; the rest become a :class:`SqlStatement` with a ``kind`` the SQL-level
+rules read. Statements no shape recognises are kept as kind ``unknown`` (rule
+RM503 asks for them to be checked by a person), ``ALTER TABLE`` actions as
+``alter_table_other``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,52 +50,40 @@ class ParsedStatement:
     operation: Any
 
 
+# -- splitting ---------------------------------------------------------------
+
+_TOKENS = re.compile(
+    r"""
+    (?P<line_comment>--[^\n]*)
+    |(?P<block_comment>/\*(?:.*?\*/|.*))
+    |(?P<quoted>'(?:''|[^'])*'?|"(?:""|[^"])*"?|`(?:``|[^`])*`?)
+    |(?P<dollar_quoted>(?P<tag>\$[A-Za-z_]*\$)(?:.*?(?P=tag)|.*))
+    |(?P<semicolon>;)
+    |(?P<other>[^-/'"`$;]+|.)
+    """,
+    re.S | re.X,
+)
+"""One token at a time: an unterminated comment or quote runs to the end."""
+
+
 def split_statements(text: str) -> list[str]:
     """Statements in *text*, comments removed, split on top-level semicolons."""
-    out: list[str] = []
+    statements: list[str] = []
     current: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if text.startswith("--", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            current.append(" ")
-            continue
-        if ch in ("'", '"', "`"):
-            end = i + 1
-            while end < n:
-                if text[end] == ch:
-                    if end + 1 < n and text[end + 1] == ch:  # doubled quote inside
-                        end += 2
-                        continue
-                    break
-                end += 1
-            current.append(text[i : end + 1])
-            i = end + 1
-            continue
-        if ch == "$":
-            tag = re.match(r"\$[A-Za-z_]*\$", text[i:])
-            if tag:
-                end = text.find(tag.group(0), i + len(tag.group(0)))
-                end = n if end < 0 else end + len(tag.group(0))
-                current.append(text[i:end])
-                i = end
-                continue
-        if ch == ";":
-            out.append("".join(current))
+    for token in _TOKENS.finditer(text):
+        kind = token.lastgroup
+        if kind == "semicolon":
+            statements.append("".join(current))
             current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    out.append("".join(current))
-    return [" ".join(s.split()) for s in out if s.strip()]
+        elif kind == "block_comment":
+            current.append(" ")
+        elif kind != "line_comment":
+            current.append(token.group())
+    statements.append("".join(current))
+    return [" ".join(s.split()) for s in statements if s.strip()]
 
+
+# -- names, column lists, types ------------------------------------------------
 
 _IDENT = r'(?:"[^"]+"|`[^`]+`|[\w$]+)(?:\.(?:"[^"]+"|`[^`]+`|[\w$]+))?'
 
@@ -119,7 +119,13 @@ def _columns(text: str) -> list[str]:
     return [_name(part.split()[0]) for part in _split_top(text) if part.split()]
 
 
-_TYPES: list[tuple[str, Any]] = [
+def _numeric(m: re.Match[str]) -> Any:
+    precision = int(m[1]) if m[1] else None
+    scale = int(m[2]) if m[2] else (0 if precision else None)
+    return sa.Numeric(precision, scale)
+
+
+_SIMPLE_TYPES: list[tuple[str, Any]] = [
     (r"bigserial|serial8", sa.BigInteger),
     (r"smallserial|serial2", sa.SmallInteger),
     (r"serial|serial4", sa.Integer),
@@ -134,34 +140,57 @@ _TYPES: list[tuple[str, Any]] = [
     (r"double precision|float8|real|float4|float|double", sa.Float),
 ]
 
+_TYPES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Any]]] = [
+    (re.compile(pattern), build)
+    for pattern, build in [
+        (
+            r"(?:character varying|varchar|nvarchar)\s*\(\s*(\d+)\s*\)",
+            lambda m: sa.String(int(m[1])),
+        ),
+        (r"(?:character|char|nchar)\s*\(\s*(\d+)\s*\)", lambda m: sa.CHAR(int(m[1]))),
+        (r"(?:numeric|decimal)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?", _numeric),
+        (r"timestamptz|timestamp(\s*\(\d+\))?\s+with time zone", lambda m: sa.DateTime(True)),
+        (r"timestamp|datetime", lambda m: sa.DateTime()),
+        (r"varchar\b|character varying\b", lambda m: sa.String()),
+        *[(rf"(?:{spelled})\b", lambda m, t=type_: t()) for spelled, type_ in _SIMPLE_TYPES],
+    ]
+]
+"""SQL type spellings, first match wins: the sized ones, then plain names."""
+
 
 def sql_type(text: str) -> Any:
     """A SQLAlchemy type for the SQL type spelled at the start of *text* (NullType if unknown)."""
     lowered = text.strip().lower()
-    m = re.match(r"(?:character varying|varchar|nvarchar)\s*\(\s*(\d+)\s*\)", lowered)
-    if m:
-        return sa.String(int(m.group(1)))
-    m = re.match(r"(?:character|char|nchar)\s*\(\s*(\d+)\s*\)", lowered)
-    if m:
-        return sa.CHAR(int(m.group(1)))
-    m = re.match(r"(?:numeric|decimal)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?", lowered)
-    if m:
-        precision = int(m.group(1)) if m.group(1) else None
-        scale = int(m.group(2)) if m.group(2) else (0 if precision else None)
-        return sa.Numeric(precision, scale)
-    if re.match(r"timestamptz|timestamp(\s*\(\d+\))?\s+with time zone", lowered):
-        return sa.DateTime(timezone=True)
-    if re.match(r"timestamp|datetime", lowered):
-        return sa.DateTime()
-    if re.match(r"varchar\b|character varying\b", lowered):
-        return sa.String()
-    for pattern, type_ in _TYPES:
-        if re.match(rf"(?:{pattern})\b", lowered):
-            return type_()
+    for pattern, build in _TYPES:
+        m = pattern.match(lowered)
+        if m is not None:
+            return build(m)
     return sa.types.NullType()
 
 
+# -- a column definition (ADD COLUMN, MODIFY, CHANGE) -------------------------
+
 _DEFAULT = re.compile(r"\bDEFAULT\s+((?:\([^;]*?\)|'[^']*'|[^\s,()]+(?:\([^)]*\))?))", re.I)
+_NOT_NULL = re.compile(r"\bNOT\s+NULL\b|\bPRIMARY\s+KEY\b", re.I)
+_SERIAL = re.compile(r"\s*(?:big|small)?serial\d?\b", re.I)
+_AUTOINCREMENT = re.compile(
+    r"\bAUTO_INCREMENT\b|\bGENERATED\s+(?:ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", re.I
+)
+_GENERATED = re.compile(r"\bGENERATED\s+ALWAYS\s+AS\s*\(|\bAS\s*\(", re.I)
+_STORED = re.compile(r"\bSTORED\b|\bPERSISTENT\b", re.I)
+_POSITIONED = re.compile(r"\b(?:FIRST|AFTER\s+\S+)\s*$", re.I)
+
+
+def _column_info(rest: str) -> dict[str, Any]:
+    """What ``Column.info`` records of the SQL after the column name."""
+    info: dict[str, Any] = {"sql": rest}
+    if _SERIAL.match(rest) or _AUTOINCREMENT.search(rest):
+        info["autoincrement"] = True
+    if _GENERATED.search(rest):
+        info["generated"] = "stored" if _STORED.search(rest) else "virtual"
+    if _POSITIONED.search(rest):
+        info["positioned"] = True
+    return info
 
 
 def _column_from(definition: str) -> sa.Column[Any]:
@@ -170,319 +199,501 @@ def _column_from(definition: str) -> sa.Column[Any]:
     if name_match is None:
         return sa.Column(_name(definition), sa.types.NullType())
     name, rest = _name(name_match.group(1)), name_match.group(2)
-    upper = rest.upper()
     default = _DEFAULT.search(rest)
-    kw: dict[str, Any] = {
-        "nullable": not re.search(r"\bNOT\s+NULL\b|\bPRIMARY\s+KEY\b", upper),
-        "server_default": sa.text(default.group(1)) if default else None,
-    }
-    column: sa.Column[Any] = sa.Column(name, sql_type(rest), **kw)
-    column.info["sql"] = rest
-    if re.match(r"(?:big|small)?serial\d?\b", rest.strip().lower()) or re.search(
-        r"\bAUTO_INCREMENT\b|\bGENERATED\s+(?:ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", upper
-    ):
-        column.info["autoincrement"] = True
-    if re.search(r"\bGENERATED\s+ALWAYS\s+AS\s*\(", upper) or re.search(r"\bAS\s*\(", upper):
-        stored = bool(re.search(r"\bSTORED\b|\bPERSISTENT\b", upper))
-        column.info["generated"] = "stored" if stored else "virtual"
-    if re.search(r"\b(?:FIRST|AFTER\s+\S+)\s*$", rest, re.I):
-        column.info["positioned"] = True
+    column: sa.Column[Any] = sa.Column(
+        name,
+        sql_type(rest),
+        nullable=not _NOT_NULL.search(rest),
+        server_default=sa.text(default.group(1)) if default else None,
+    )
+    column.info.update(_column_info(rest))
     return column
 
 
-def _alter_action(table: str, action: str, text: str) -> list[Any]:
-    a = action.strip()
-    u = a.upper()
-    m = re.match(r"ADD\s+(?:CONSTRAINT\s+(" + _IDENT + r")\s+)?(.*)$", a, re.I | re.S)
-    if m and not re.match(r"ADD\s+(?:COLUMN\b)", u):
-        cname = _name(m.group(1)) if m.group(1) else None
-        body = m.group(2)
-        bu = body.upper()
-        not_valid = bool(re.search(r"\bNOT\s+VALID\b", bu))
-        if bu.startswith("CHECK"):
-            cond = re.sub(r"\s+NOT\s+VALID\s*$", "", body[5:].strip(), flags=re.I)
-            return [
-                ops.CreateCheckConstraintOp(
-                    cname,
-                    table,
-                    sa.text(cond.strip()[1:-1] if cond.startswith("(") else cond),
-                    postgresql_not_valid=not_valid,
-                )
-            ]
-        fk = re.match(
-            rf"FOREIGN\s+KEY\s*\((.*?)\)\s*REFERENCES\s+({_IDENT})\s*\((.*?)\)(.*)$", body, re.I
-        )
-        if fk:
-            kw: dict[str, Any] = {"postgresql_not_valid": not_valid}
-            on_delete = re.search(r"ON\s+DELETE\s+(CASCADE|SET\s+NULL|RESTRICT)", fk.group(4), re.I)
-            if on_delete:
-                kw["ondelete"] = on_delete.group(1).upper()
-            return [
-                ops.CreateForeignKeyOp(
-                    cname,
-                    table,
-                    _name(fk.group(2)),
-                    _columns(fk.group(1)),
-                    _columns(fk.group(3)),
-                    **kw,
-                )
-            ]
-        if re.match(r"(?:UNIQUE|PRIMARY\s+KEY)\s+USING\s+INDEX", bu):
-            return [SqlStatement("add_constraint_using_index", text, table, cname)]
-        uq = re.match(r"UNIQUE(?:\s+KEY|\s+INDEX)?\s*(?:" + _IDENT + r"\s*)?\((.*)\)", body, re.I)
-        if uq:
-            return [ops.CreateUniqueConstraintOp(cname, table, _columns(uq.group(1)))]
-        pk = re.match(r"PRIMARY\s+KEY\s*\((.*)\)", body, re.I)
-        if pk:
-            return [ops.CreatePrimaryKeyOp(cname, table, _columns(pk.group(1)))]
-        if bu.startswith("EXCLUDE"):
-            return [SqlStatement("add_exclusion", text, table, cname)]
-        idx = re.match(r"(UNIQUE\s+)?(?:INDEX|KEY)\s+(" + _IDENT + r")\s*\((.*)\)", body, re.I)
-        if idx:  # MySQL's ALTER TABLE ... ADD INDEX
-            return [
-                ops.CreateIndexOp(
-                    _name(idx.group(2)), table, _columns(idx.group(3)), unique=bool(idx.group(1))
-                )
-            ]
-    m = re.match(r"ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(.*)$", a, re.I | re.S)
-    if m:
-        return [ops.AddColumnOp(table, _column_from(m.group(1)))]
-    m = re.match(
-        r"DROP\s+(?:CONSTRAINT|FOREIGN\s+KEY|CHECK)\s+(?:IF\s+EXISTS\s+)?(" + _IDENT + ")", a, re.I
-    )
-    if m:
-        kind = "foreignkey" if re.match(r"DROP\s+FOREIGN", u) else None
-        return [ops.DropConstraintOp(_name(m.group(1)), table, type_=kind)]
-    m = re.match(r"DROP\s+(?:INDEX|KEY)\s+(" + _IDENT + ")", a, re.I)
-    if m:
-        return [ops.DropIndexOp(_name(m.group(1)), table)]
-    m = re.match(r"DROP\s+PRIMARY\s+KEY", a, re.I)
-    if m:
-        return [ops.DropConstraintOp("PRIMARY", table, type_="primary")]
-    m = re.match(r"DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(" + _IDENT + ")", a, re.I)
-    if m:
-        return [ops.DropColumnOp(table, _name(m.group(1)))]
-    m = re.match(r"RENAME\s+TO\s+(" + _IDENT + ")", a, re.I)
-    if m:
-        return [ops.RenameTableOp(table, _name(m.group(1)))]
-    m = re.match(r"RENAME\s+(?:COLUMN\s+)?(" + _IDENT + r")\s+TO\s+(" + _IDENT + ")", a, re.I)
-    if m:
-        return [ops.AlterColumnOp(table, _name(m.group(1)), modify_name=_name(m.group(2)))]
-    m = re.match(r"RENAME\s+(?:INDEX|KEY)\s+", a, re.I)
-    if m:
-        return [SqlStatement("rename_index", text, table)]
-    m = re.match(
-        r"ALTER\s+(?:COLUMN\s+)?(" + _IDENT + r")\s+(?:SET\s+DATA\s+)?TYPE\s+(.*)$", a, re.I
-    )
-    if m:
-        return [ops.AlterColumnOp(table, _name(m.group(1)), modify_type=sql_type(m.group(2)))]
-    m = re.match(r"ALTER\s+(?:COLUMN\s+)?(" + _IDENT + r")\s+(SET|DROP)\s+NOT\s+NULL", a, re.I)
-    if m:
-        nullable = m.group(2).upper() == "DROP"
-        return [ops.AlterColumnOp(table, _name(m.group(1)), modify_nullable=nullable)]
-    m = re.match(r"ALTER\s+(?:COLUMN\s+)?(" + _IDENT + r")\s+(SET|DROP)\s+DEFAULT\s*(.*)$", a, re.I)
-    if m:
-        return [SqlStatement("set_default", text, table, _name(m.group(1)))]
-    m = re.match(r"(?:MODIFY|CHANGE)\s+(?:COLUMN\s+)?(" + _IDENT + r")\s+(.*)$", a, re.I | re.S)
-    if m:  # MySQL: MODIFY c type [NOT NULL] / CHANGE old new type
-        rest = m.group(2)
-        new_name = None
-        if u.startswith("CHANGE"):
-            parts = rest.split(None, 1)
-            new_name, rest = _name(parts[0]), parts[1] if len(parts) > 1 else ""
-        column = _column_from(f"x {rest}")
-        return [
-            ops.AlterColumnOp(
-                table,
-                _name(m.group(1)),
-                modify_type=column.type,
-                modify_nullable=column.nullable,
-                modify_name=new_name if new_name != _name(m.group(1)) else None,
-            )
-        ]
-    m = re.match(r"VALIDATE\s+CONSTRAINT\s+(" + _IDENT + ")", a, re.I)
-    if m:
-        return [SqlStatement("validate_constraint", text, table, _name(m.group(1)))]
-    m = re.match(r"DETACH\s+PARTITION\s+(" + _IDENT + r")(.*)$", a, re.I)
-    if m:
-        concurrently = bool(re.search(r"\bCONCURRENTLY\b", m.group(2), re.I))
-        return [
-            SqlStatement(
-                "detach_partition", text, table, _name(m.group(1)), {"concurrently": concurrently}
-            )
-        ]
-    m = re.match(r"(ALGORITHM|LOCK)\s*=?\s*(\w+)", a, re.I)
-    if m:
-        return [
-            SqlStatement(
-                "mysql_alter_option",
-                text,
-                table,
-                details={"option": m.group(1).upper(), "value": m.group(2).upper()},
-            )
-        ]
-    return [SqlStatement("alter_table_other", text, table)]
+# -- the shape table machinery -----------------------------------------------
 
 
-def _parse(text: str) -> list[Any]:
-    u = text.upper()
-    m = re.match(
-        r"CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(IF\s+NOT\s+EXISTS\s+)?"
-        rf"(?:({_IDENT})\s+)?ON\s+(?:ONLY\s+)?({_IDENT})\s*(?:USING\s+\w+\s*)?\((.*)\)",
-        text,
-        re.I | re.S,
+@dataclass(frozen=True)
+class Scope:
+    """What a builder knows besides its match: the statement, and where inside it we are."""
+
+    text: str
+    """The whole statement (what a :class:`SqlStatement` keeps)."""
+    table: str = ""
+    """Inside ``ALTER TABLE``: the table."""
+    constraint: str | None = None
+    """Inside ``ADD [CONSTRAINT name] ...``: the name, if given."""
+    not_valid: bool = False
+    """Inside ``ADD ...``: whether it says ``NOT VALID``."""
+
+
+Built = list[Any]
+Builder = Callable[[re.Match[str], Scope], Built | None]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One statement kind: a pattern matched at the start of the text, and its builder.
+
+    The builder returns the operations, or ``None`` to pass the text on to the
+    next shape of the table.
+    """
+
+    kind: str
+    pattern: re.Pattern[str]
+    build: Builder
+    unless: re.Pattern[str] | None = None
+    """A look-alike this shape leaves to the shapes after it."""
+
+    def read(self, text: str, scope: Scope) -> Built | None:
+        m = self.pattern.match(text)
+        if m is None or (self.unless is not None and self.unless.match(text)):
+            return None
+        return self.build(m, scope)
+
+
+def shape(kind: str, pattern: str, build: Builder, unless: str | None = None) -> Shape:
+    """A :class:`Shape`; patterns are case-insensitive, ``{I}`` stands for an identifier."""
+    flags = re.I | re.S
+    return Shape(
+        kind,
+        re.compile(pattern.replace("{I}", _IDENT), flags),
+        build,
+        re.compile(unless, flags) if unless else None,
     )
-    if m:
-        name = _name(m.group(4)) if m.group(4) else None
-        kw: dict[str, Any] = {}
-        if m.group(2):
-            kw["postgresql_concurrently"] = True
-        return [
-            ops.CreateIndexOp(
-                name,
-                _name(m.group(5)),
-                _columns(m.group(6).split(")")[0]),
-                unique=bool(m.group(1)),
-                if_not_exists=bool(m.group(3)) or None,
-                **kw,
-            )
-        ]
-    m = re.match(
-        rf"DROP\s+INDEX\s+(CONCURRENTLY\s+)?(IF\s+EXISTS\s+)?({_IDENT})(?:\s+ON\s+({_IDENT}))?",
-        text,
-        re.I,
-    )
-    if m:
-        kw = {"postgresql_concurrently": True} if m.group(1) else {}
-        table = _name(m.group(4)) if m.group(4) else None
-        return [ops.DropIndexOp(_name(m.group(3)), table, if_exists=bool(m.group(2)) or None, **kw)]
-    m = re.match(
-        rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_IDENT})\s+(.*)$", text, re.I | re.S
-    )
-    if m:
-        table = _name(m.group(1))
-        found: list[Any] = []
-        for action in _split_top(m.group(2)):
-            found.extend(_alter_action(table, action, text))
-        return found
-    m = re.match(rf"RENAME\s+TABLE\s+({_IDENT})\s+TO\s+({_IDENT})", text, re.I)
-    if m:
-        return [ops.RenameTableOp(_name(m.group(1)), _name(m.group(2)))]
-    m = re.match(
-        r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(.*?)(?:\s+(?:CASCADE|RESTRICT))?$", text, re.I
-    )
-    if m:
-        return [ops.DropTableOp(_name(part)) for part in _split_top(m.group(1))]
-    m = re.match(
-        rf"CREATE\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?({_IDENT})",
-        text,
-        re.I,
-    )
-    if m:
-        return [ops.CreateTableOp(_name(m.group(1)), [])]
-    m = re.match(r"TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(.*)$", text, re.I)
-    if m:
-        cascade = bool(re.search(r"\bCASCADE\s*$", u))
-        names = re.sub(
-            r"\s+(?:CASCADE|RESTRICT|RESTART IDENTITY|CONTINUE IDENTITY).*$",
-            "",
-            m.group(1),
-            flags=re.I,
+
+
+def read_first(shapes: Sequence[Shape], text: str, scope: Scope) -> Built | None:
+    """The operations of the first shape of *shapes* that reads *text*."""
+    for candidate in shapes:
+        built = candidate.read(text, scope)
+        if built is not None:
+            return built
+    return None
+
+
+# -- builders: CREATE/DROP INDEX, tables, schemas, maintenance ----------------
+
+
+def _create_index(m: re.Match[str], at: Scope) -> Built:
+    kw: dict[str, Any] = {"postgresql_concurrently": True} if m["concurrently"] else {}
+    return [
+        ops.CreateIndexOp(
+            _name(m["name"]) if m["name"] else None,
+            _name(m["table"]),
+            _columns(m["columns"].split(")")[0]),
+            unique=bool(m["unique"]),
+            if_not_exists=bool(m["if_not_exists"]) or None,
+            **kw,
         )
-        return [
-            SqlStatement("truncate", text, _name(names.split(",")[0]), None, {"cascade": cascade})
-        ]
-    m = re.match(rf"DROP\s+(SCHEMA|DATABASE)\s+(?:IF\s+EXISTS\s+)?({_IDENT})", text, re.I)
-    if m:
-        return [
-            SqlStatement("drop_schema", text, None, _name(m.group(2)), {"what": m.group(1).lower()})
-        ]
-    m = re.match(rf"ALTER\s+SCHEMA\s+({_IDENT})\s+RENAME\s+TO\s+({_IDENT})", text, re.I)
-    if m:
-        return [
-            SqlStatement("rename_schema", text, None, _name(m.group(1)), {"new": _name(m.group(2))})
-        ]
-    m = re.match(
-        r"REINDEX\s+(?:\(.*?\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\s+(CONCURRENTLY\s+)?(\S+)",
-        text,
-        re.I,
-    )
-    if m:
-        return [
-            SqlStatement(
-                "reindex",
-                text,
-                None,
-                _name(m.group(3)),
-                {"concurrently": bool(m.group(2)), "what": m.group(1).lower()},
-            )
-        ]
-    if re.match(r"VACUUM\s+(?:\(\s*[^)]*\bFULL\b[^)]*\)|FULL\b)", text, re.I) or re.match(
-        r"CLUSTER\b", text, re.I
-    ):
-        target = re.findall(_IDENT, re.sub(r"\(.*?\)", "", text))
-        return [
-            SqlStatement(
-                "rewrite_maintenance", text, _name(target[-1]) if len(target) > 1 else None
-            )
-        ]
-    if re.match(
-        r"CREATE\s+DOMAIN\b.*\bCHECK\b|ALTER\s+DOMAIN\b.*\bADD\s+CONSTRAINT\b", text, re.I | re.S
-    ):
-        return [SqlStatement("domain_constraint", text)]
-    m = re.match(
-        rf"ALTER\s+TYPE\s+({_IDENT})\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?('[^']*')(.*)$",
-        text,
-        re.I,
-    )
-    if m:
-        positioned = bool(re.search(r"\b(BEFORE|AFTER)\b", m.group(3), re.I))
-        return [
-            SqlStatement(
-                "enum_add_value",
-                text,
-                None,
-                _name(m.group(1)),
-                {"value": m.group(2), "positioned": positioned},
-            )
-        ]
-    m = re.match(rf"ALTER\s+TYPE\s+({_IDENT})\s+RENAME\s+VALUE", text, re.I)
-    if m:
-        return [SqlStatement("enum_rename_value", text, None, _name(m.group(1)))]
-    if re.match(r"(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END)\b", text, re.I) and not re.match(
-        r"BEGIN\s+ATOMIC", text, re.I
-    ):
-        return [SqlStatement("transaction_control", text)]
-    m = re.match(r"SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:@@(?:session\.)?)?(\w+)", text, re.I)
-    if m:
-        return [SqlStatement("set", text, None, m.group(1).lower())]
-    m = re.match(
-        r"(UPDATE|DELETE\s+FROM|INSERT\s+INTO|MERGE\s+INTO)\s+(?:ONLY\s+)?(" + _IDENT + ")",
-        text,
-        re.I,
-    )
-    if m:
-        return [
-            SqlStatement(
-                "dml", text, _name(m.group(2)), None, {"verb": m.group(1).split()[0].upper()}
-            )
-        ]
-    if re.match(
-        r"(SELECT|WITH|COMMENT\s+ON|CREATE\s+(OR\s+REPLACE\s+)?(TRIGGER|FUNCTION|"
+    ]
+
+
+def _drop_index(m: re.Match[str], at: Scope) -> Built:
+    kw: dict[str, Any] = {"postgresql_concurrently": True} if m["concurrently"] else {}
+    table = _name(m["table"]) if m["table"] else None
+    return [ops.DropIndexOp(_name(m["name"]), table, if_exists=bool(m["if_exists"]) or None, **kw)]
+
+
+def _alter_table(m: re.Match[str], at: Scope) -> Built:
+    inside = replace(at, table=_name(m["table"]))
+    found: Built = []
+    for action in _split_top(m["actions"]):
+        built = read_first(ALTER_TABLE_ACTIONS, action.strip(), inside)
+        if built is None:
+            built = [SqlStatement("alter_table_other", at.text, inside.table)]
+        found.extend(built)
+    return found
+
+
+def _rename_table(m: re.Match[str], at: Scope) -> Built:
+    return [ops.RenameTableOp(_name(m["old"]), _name(m["new"]))]
+
+
+def _drop_table(m: re.Match[str], at: Scope) -> Built:
+    return [ops.DropTableOp(_name(part)) for part in _split_top(m["tables"])]
+
+
+def _create_table(m: re.Match[str], at: Scope) -> Built:
+    return [ops.CreateTableOp(_name(m["table"]), [])]
+
+
+_TRUNCATE_OPTIONS = re.compile(
+    r"\s+(?:CASCADE|RESTRICT|RESTART IDENTITY|CONTINUE IDENTITY).*$", re.I
+)
+
+
+def _truncate(m: re.Match[str], at: Scope) -> Built:
+    cascade = bool(re.search(r"\bCASCADE\s*$", at.text, re.I))
+    names = _TRUNCATE_OPTIONS.sub("", m["tables"])
+    table = _name(names.split(",")[0])
+    return [SqlStatement("truncate", at.text, table, None, {"cascade": cascade})]
+
+
+def _drop_schema(m: re.Match[str], at: Scope) -> Built:
+    details = {"what": m["what"].lower()}
+    return [SqlStatement("drop_schema", at.text, None, _name(m["name"]), details)]
+
+
+def _rename_schema(m: re.Match[str], at: Scope) -> Built:
+    details = {"new": _name(m["new"])}
+    return [SqlStatement("rename_schema", at.text, None, _name(m["name"]), details)]
+
+
+def _reindex(m: re.Match[str], at: Scope) -> Built:
+    details = {"concurrently": bool(m["concurrently"]), "what": m["what"].lower()}
+    return [SqlStatement("reindex", at.text, None, _name(m["name"]), details)]
+
+
+def _rewrite_maintenance(m: re.Match[str], at: Scope) -> Built:
+    target = re.findall(_IDENT, re.sub(r"\(.*?\)", "", at.text))
+    table = _name(target[-1]) if len(target) > 1 else None
+    return [SqlStatement("rewrite_maintenance", at.text, table)]
+
+
+# -- builders: enums, transactions, settings, data ---------------------------
+
+
+def _enum_add_value(m: re.Match[str], at: Scope) -> Built:
+    positioned = bool(re.search(r"\b(BEFORE|AFTER)\b", m["rest"], re.I))
+    details = {"value": m["value"], "positioned": positioned}
+    return [SqlStatement("enum_add_value", at.text, None, _name(m["name"]), details)]
+
+
+def _enum_rename_value(m: re.Match[str], at: Scope) -> Built:
+    return [SqlStatement("enum_rename_value", at.text, None, _name(m["name"]))]
+
+
+def _set(m: re.Match[str], at: Scope) -> Built:
+    return [SqlStatement("set", at.text, None, m["name"].lower())]
+
+
+def _dml(m: re.Match[str], at: Scope) -> Built:
+    verb = m["verb"].split()[0].upper()
+    return [SqlStatement("dml", at.text, _name(m["table"]), None, {"verb": verb})]
+
+
+def _kind(kind: str) -> Builder:
+    """A builder for statements whose kind is all the rules need."""
+
+    def build(m: re.Match[str], at: Scope) -> Built:
+        return [SqlStatement(kind, at.text)]
+
+    return build
+
+
+# -- builders: ALTER TABLE actions -------------------------------------------
+
+
+def _add_constraint(m: re.Match[str], at: Scope) -> Built | None:
+    name = _name(m["name"]) if m["name"] else None
+    not_valid = bool(re.search(r"\bNOT\s+VALID\b", m["body"], re.I))
+    inside = replace(at, constraint=name, not_valid=not_valid)
+    return read_first(ADDED_CONSTRAINTS, m["body"], inside)
+
+
+def _add_column(m: re.Match[str], at: Scope) -> Built:
+    return [ops.AddColumnOp(at.table, _column_from(m["definition"]))]
+
+
+def _drop_constraint(m: re.Match[str], at: Scope) -> Built:
+    kind = "foreignkey" if m["what"].upper().startswith("FOREIGN") else None
+    return [ops.DropConstraintOp(_name(m["name"]), at.table, type_=kind)]
+
+
+def _drop_table_index(m: re.Match[str], at: Scope) -> Built:
+    return [ops.DropIndexOp(_name(m["name"]), at.table)]
+
+
+def _drop_primary_key(m: re.Match[str], at: Scope) -> Built:
+    return [ops.DropConstraintOp("PRIMARY", at.table, type_="primary")]
+
+
+def _drop_column(m: re.Match[str], at: Scope) -> Built:
+    return [ops.DropColumnOp(at.table, _name(m["name"]))]
+
+
+def _rename_to(m: re.Match[str], at: Scope) -> Built:
+    return [ops.RenameTableOp(at.table, _name(m["new"]))]
+
+
+def _rename_column(m: re.Match[str], at: Scope) -> Built:
+    return [ops.AlterColumnOp(at.table, _name(m["old"]), modify_name=_name(m["new"]))]
+
+
+def _alter_column_type(m: re.Match[str], at: Scope) -> Built:
+    return [ops.AlterColumnOp(at.table, _name(m["column"]), modify_type=sql_type(m["type"]))]
+
+
+def _alter_column_null(m: re.Match[str], at: Scope) -> Built:
+    nullable = m["verb"].upper() == "DROP"
+    return [ops.AlterColumnOp(at.table, _name(m["column"]), modify_nullable=nullable)]
+
+
+def _alter_column_default(m: re.Match[str], at: Scope) -> Built:
+    return [SqlStatement("set_default", at.text, at.table, _name(m["column"]))]
+
+
+def _modify_column(m: re.Match[str], at: Scope) -> Built:
+    """MySQL: ``MODIFY c type [NOT NULL]`` / ``CHANGE old new type``."""
+    old, rest, new = _name(m["column"]), m["rest"], None
+    if m["verb"].upper() == "CHANGE":
+        parts = rest.split(None, 1)
+        new, rest = _name(parts[0]), parts[1] if len(parts) > 1 else ""
+    column = _column_from(f"x {rest}")
+    return [
+        ops.AlterColumnOp(
+            at.table,
+            old,
+            modify_type=column.type,
+            modify_nullable=column.nullable,
+            modify_name=new if new != old else None,
+        )
+    ]
+
+
+def _validate_constraint(m: re.Match[str], at: Scope) -> Built:
+    return [SqlStatement("validate_constraint", at.text, at.table, _name(m["name"]))]
+
+
+def _detach_partition(m: re.Match[str], at: Scope) -> Built:
+    details = {"concurrently": bool(re.search(r"\bCONCURRENTLY\b", m["rest"], re.I))}
+    return [SqlStatement("detach_partition", at.text, at.table, _name(m["name"]), details)]
+
+
+def _mysql_alter_option(m: re.Match[str], at: Scope) -> Built:
+    details = {"option": m["option"].upper(), "value": m["value"].upper()}
+    return [SqlStatement("mysql_alter_option", at.text, at.table, details=details)]
+
+
+# -- builders: ADD [CONSTRAINT name] ... -------------------------------------
+
+
+def _check(m: re.Match[str], at: Scope) -> Built:
+    condition = re.sub(r"\s+NOT\s+VALID\s*$", "", m["condition"].strip(), flags=re.I)
+    if condition.startswith("("):
+        condition = condition.strip()[1:-1]
+    return [
+        ops.CreateCheckConstraintOp(
+            at.constraint, at.table, sa.text(condition), postgresql_not_valid=at.not_valid
+        )
+    ]
+
+
+def _foreign_key(m: re.Match[str], at: Scope) -> Built:
+    kw: dict[str, Any] = {"postgresql_not_valid": at.not_valid}
+    on_delete = re.search(r"ON\s+DELETE\s+(CASCADE|SET\s+NULL|RESTRICT)", m["rest"], re.I)
+    if on_delete:
+        kw["ondelete"] = on_delete.group(1).upper()
+    local, remote = _columns(m["columns"]), _columns(m["referred_columns"])
+    referred = _name(m["referred"])
+    return [ops.CreateForeignKeyOp(at.constraint, at.table, referred, local, remote, **kw)]
+
+
+def _unique(m: re.Match[str], at: Scope) -> Built:
+    return [ops.CreateUniqueConstraintOp(at.constraint, at.table, _columns(m["columns"]))]
+
+
+def _primary_key(m: re.Match[str], at: Scope) -> Built:
+    return [ops.CreatePrimaryKeyOp(at.constraint, at.table, _columns(m["columns"]))]
+
+
+def _table_kind(kind: str) -> Builder:
+    """A builder for a constraint the rules read as a :class:`SqlStatement` of *kind*."""
+
+    def build(m: re.Match[str], at: Scope) -> Built:
+        return [SqlStatement(kind, at.text, at.table, at.constraint)]
+
+    return build
+
+
+def _add_index(m: re.Match[str], at: Scope) -> Built:
+    """MySQL's ``ALTER TABLE ... ADD [UNIQUE] INDEX name (...)``."""
+    unique = bool(m["unique"])
+    return [ops.CreateIndexOp(_name(m["name"]), at.table, _columns(m["columns"]), unique=unique)]
+
+
+# -- the tables ---------------------------------------------------------------
+
+ADDED_CONSTRAINTS: tuple[Shape, ...] = (
+    shape("check", r"CHECK(?P<condition>.*)$", _check),
+    shape(
+        "foreign_key",
+        r"FOREIGN\s+KEY\s*\((?P<columns>.*?)\)\s*REFERENCES\s+(?P<referred>{I})"
+        r"\s*\((?P<referred_columns>.*?)\)(?P<rest>.*)$",
+        _foreign_key,
+    ),
+    shape(
+        "add_constraint_using_index",
+        r"(?:UNIQUE|PRIMARY\s+KEY)\s+USING\s+INDEX",
+        _table_kind("add_constraint_using_index"),
+    ),
+    shape("unique", r"UNIQUE(?:\s+KEY|\s+INDEX)?\s*(?:{I}\s*)?\((?P<columns>.*)\)", _unique),
+    shape("primary_key", r"PRIMARY\s+KEY\s*\((?P<columns>.*)\)", _primary_key),
+    shape("add_exclusion", r"EXCLUDE", _table_kind("add_exclusion")),
+    shape(
+        "index",
+        r"(?P<unique>UNIQUE\s+)?(?:INDEX|KEY)\s+(?P<name>{I})\s*\((?P<columns>.*)\)",
+        _add_index,
+    ),
+)
+"""``ADD [CONSTRAINT name] <body>``, read on the body; none matching: an added column."""
+
+_COLUMN = r"ALTER\s+(?:COLUMN\s+)?(?P<column>{I})\s+"
+
+ALTER_TABLE_ACTIONS: tuple[Shape, ...] = (
+    shape(
+        "add_constraint",
+        r"ADD\s+(?:CONSTRAINT\s+(?P<name>{I})\s+)?(?P<body>.*)$",
+        _add_constraint,
+        unless=r"ADD\s+COLUMN\b",
+    ),
+    shape(
+        "add_column",
+        r"ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<definition>.*)$",
+        _add_column,
+    ),
+    shape(
+        "drop_constraint",
+        r"DROP\s+(?P<what>CONSTRAINT|FOREIGN\s+KEY|CHECK)\s+(?:IF\s+EXISTS\s+)?(?P<name>{I})",
+        _drop_constraint,
+    ),
+    shape("drop_index", r"DROP\s+(?:INDEX|KEY)\s+(?P<name>{I})", _drop_table_index),
+    shape("drop_primary_key", r"DROP\s+PRIMARY\s+KEY", _drop_primary_key),
+    shape("drop_column", r"DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?P<name>{I})", _drop_column),
+    shape("rename_table", r"RENAME\s+TO\s+(?P<new>{I})", _rename_to),
+    shape(
+        "rename_column", r"RENAME\s+(?:COLUMN\s+)?(?P<old>{I})\s+TO\s+(?P<new>{I})", _rename_column
+    ),
+    shape("rename_index", r"RENAME\s+(?:INDEX|KEY)\s+", _table_kind("rename_index")),
+    shape(
+        "alter_column_type", _COLUMN + r"(?:SET\s+DATA\s+)?TYPE\s+(?P<type>.*)$", _alter_column_type
+    ),
+    shape("alter_column_null", _COLUMN + r"(?P<verb>SET|DROP)\s+NOT\s+NULL", _alter_column_null),
+    shape("alter_column_default", _COLUMN + r"(?:SET|DROP)\s+DEFAULT", _alter_column_default),
+    shape(
+        "modify_column",
+        r"(?P<verb>MODIFY|CHANGE)\s+(?:COLUMN\s+)?(?P<column>{I})\s+(?P<rest>.*)$",
+        _modify_column,
+    ),
+    shape("validate_constraint", r"VALIDATE\s+CONSTRAINT\s+(?P<name>{I})", _validate_constraint),
+    shape(
+        "detach_partition", r"DETACH\s+PARTITION\s+(?P<name>{I})(?P<rest>.*)$", _detach_partition
+    ),
+    shape(
+        "mysql_alter_option",
+        r"(?P<option>ALGORITHM|LOCK)\s*=?\s*(?P<value>\w+)",
+        _mysql_alter_option,
+    ),
+)
+"""One action of ``ALTER TABLE t a1, a2, ...``; none matching: ``alter_table_other``."""
+
+STATEMENTS: tuple[Shape, ...] = (
+    shape(
+        "create_index",
+        r"CREATE\s+(?P<unique>UNIQUE\s+)?INDEX\s+(?P<concurrently>CONCURRENTLY\s+)?"
+        r"(?P<if_not_exists>IF\s+NOT\s+EXISTS\s+)?(?:(?P<name>{I})\s+)?ON\s+(?:ONLY\s+)?"
+        r"(?P<table>{I})\s*(?:USING\s+\w+\s*)?\((?P<columns>.*)\)",
+        _create_index,
+    ),
+    shape(
+        "drop_index",
+        r"DROP\s+INDEX\s+(?P<concurrently>CONCURRENTLY\s+)?(?P<if_exists>IF\s+EXISTS\s+)?"
+        r"(?P<name>{I})(?:\s+ON\s+(?P<table>{I}))?",
+        _drop_index,
+    ),
+    shape(
+        "alter_table",
+        r"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>{I})\s+"
+        r"(?P<actions>.*)$",
+        _alter_table,
+    ),
+    shape("rename_table", r"RENAME\s+TABLE\s+(?P<old>{I})\s+TO\s+(?P<new>{I})", _rename_table),
+    shape(
+        "drop_table",
+        r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?P<tables>.*?)"
+        r"(?:\s+(?:CASCADE|RESTRICT))?$",
+        _drop_table,
+    ),
+    shape(
+        "create_table",
+        r"CREATE\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+"
+        r"(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>{I})",
+        _create_table,
+    ),
+    shape("truncate", r"TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(?P<tables>.*)$", _truncate),
+    shape(
+        "drop_schema",
+        r"DROP\s+(?P<what>SCHEMA|DATABASE)\s+(?:IF\s+EXISTS\s+)?(?P<name>{I})",
+        _drop_schema,
+    ),
+    shape(
+        "rename_schema",
+        r"ALTER\s+SCHEMA\s+(?P<name>{I})\s+RENAME\s+TO\s+(?P<new>{I})",
+        _rename_schema,
+    ),
+    shape(
+        "reindex",
+        r"REINDEX\s+(?:\(.*?\)\s*)?(?P<what>INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\s+"
+        r"(?P<concurrently>CONCURRENTLY\s+)?(?P<name>\S+)",
+        _reindex,
+    ),
+    shape(
+        "rewrite_maintenance",
+        r"VACUUM\s+(?:\(\s*[^)]*\bFULL\b[^)]*\)|FULL\b)|CLUSTER\b",
+        _rewrite_maintenance,
+    ),
+    shape(
+        "domain_constraint",
+        r"CREATE\s+DOMAIN\b.*\bCHECK\b|ALTER\s+DOMAIN\b.*\bADD\s+CONSTRAINT\b",
+        _kind("domain_constraint"),
+    ),
+    shape(
+        "enum_add_value",
+        r"ALTER\s+TYPE\s+(?P<name>{I})\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+        r"(?P<value>'[^']*')(?P<rest>.*)$",
+        _enum_add_value,
+    ),
+    shape(
+        "enum_rename_value", r"ALTER\s+TYPE\s+(?P<name>{I})\s+RENAME\s+VALUE", _enum_rename_value
+    ),
+    shape(
+        "transaction_control",
+        r"(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|END)\b",
+        _kind("transaction_control"),
+        unless=r"BEGIN\s+ATOMIC",
+    ),
+    shape(
+        "set", r"SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:@@(?:session\.)?)?(?P<name>\w+)", _set
+    ),
+    shape(
+        "dml",
+        r"(?P<verb>UPDATE|DELETE\s+FROM|INSERT\s+INTO|MERGE\s+INTO)\s+(?:ONLY\s+)?"
+        r"(?P<table>{I})",
+        _dml,
+    ),
+    shape(
+        "harmless",
+        r"(?:SELECT|WITH|COMMENT\s+ON|CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRIGGER|FUNCTION|"
         r"PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|SCHEMA|MATERIALIZED\s+VIEW)|"
-        r"DROP\s+(TRIGGER|FUNCTION|PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|MATERIALIZED"
+        r"DROP\s+(?:TRIGGER|FUNCTION|PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|MATERIALIZED"
         r"\s+VIEW)|GRANT|REVOKE|ANALYZE|PRAGMA|DO\b)",
-        text,
-        re.I,
-    ):
-        return [SqlStatement("harmless", text)]
-    return [SqlStatement("unknown", text)]
+        _kind("harmless"),
+    ),
+)
+"""Every statement kind, first match wins; none matching: ``unknown``."""
+
+
+def read_statement(text: str) -> Built:
+    """The operations one statement (as :func:`split_statements` gives it) stands for."""
+    built = read_first(STATEMENTS, text, Scope(text))
+    return [SqlStatement("unknown", text)] if built is None else built
 
 
 def statements_from(text: str) -> list[ParsedStatement]:
     """Each statement of *text* as Alembic operations or :class:`SqlStatement` objects."""
-    found: list[ParsedStatement] = []
-    for statement in split_statements(text):
-        for operation in _parse(statement):
-            found.append(ParsedStatement(statement, operation))
-    return found
+    return [
+        ParsedStatement(statement, operation)
+        for statement in split_statements(text)
+        for operation in read_statement(statement)
+    ]
