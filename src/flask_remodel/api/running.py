@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from collections.abc import Sequence
 
@@ -22,7 +21,7 @@ from ._session import Session
 from ._session import XArg
 from ._session import guarded
 from ._session import open_session
-from .at_heads import nothing_to_upgrade
+from ._session import shared_sessions
 from .deploying import DeploySettings
 from .deploying import run_locked
 from .deploying import stamp_locked
@@ -78,36 +77,19 @@ def _refuse_range(revision: str) -> None:
         )
 
 
-def upgrade(
-    directory: PathArg = None,
-    revision: str = "head",
-    sql: bool = False,
-    tag: str | None = None,
-    x_arg: XArg = None,
-    *,
-    lock_wait: float | None = None,
-    phase: str | None = None,
-    backup: bool = False,
-    backup_dir: str | os.PathLike[str] | None = None,
-    progress: Progress | None = None,
-) -> MigrationRun:
-    """Upgrade the database to *revision*, under the deploy lock (see docs/deploys.md)."""
-    settings = DeploySettings(lock_wait, phase, backup, backup_dir, progress)
-    if not sql and (done := nothing_to_upgrade(directory, revision, settings)) is not None:
-        return done
-    return upgrade_with_alembic(directory, revision, sql, tag, x_arg, settings)
-
-
-def upgrade_with_alembic(
+def run_upgrade(
     directory: PathArg, revision: str, sql: bool, tag: str | None, x_arg: XArg,
-    settings: DeploySettings,
+    settings: DeploySettings, before_run: Callable[[], object] | None = None,
 ) -> MigrationRun:
-    """:func:`upgrade` without the no-op shortcut, for a caller that already took it."""
-    session = open_session(directory, x_arg)
-    if sql:
-        return _move_offline(session, "upgrade", revision, tag)
-    _refuse_range(revision)
-    steps, report = run_locked(session, "upgrade", revision, tag, settings)
+    """:func:`~.upgrading.upgrade` once the fast path found work (or could not tell)."""
+    with shared_sessions():  # the files before_run reads are the ones that run
+        if before_run is not None and not sql:
+            before_run()
+        session = open_session(directory, x_arg)
+        if sql:
+            return _move_offline(session, "upgrade", revision, tag)
+        _refuse_range(revision)
+        steps, report = run_locked(session, "upgrade", revision, tag, settings)
     return MigrationRun(steps, deploy=report)
 
 

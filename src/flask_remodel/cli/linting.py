@@ -16,13 +16,13 @@ from ..lint.reporters import FORMATS
 from ..lint.reporters import text
 from ._boundary import options
 from ._options import directory_option
-from .group import db
+from .group import command
 
 if TYPE_CHECKING:
     from alembic.script import Script
 
 
-@db.command()
+@command()
 @directory_option
 @click.option("--all", "all_", is_flag=True, help="Lint every revision, not only pending ones.")
 @click.option(

@@ -9,10 +9,10 @@ import click
 from ..errors import MigrationTestFailedError
 from ._boundary import options
 from ._options import directory_option
-from .group import db
+from .group import command
 
 
-@db.command("test")
+@command("test")
 @directory_option
 @click.option(
     "--url", default=None,
