@@ -1,1 +1,1 @@
-"""Tests of the revision index (flask_remodel.history)."""
+"""Tests of the revision index (flask_remodel.revision_index)."""
