@@ -85,9 +85,10 @@ def _keeping(names: frozenset[str]) -> type[ModuleType]:
     """A module class that keeps *names* from being replaced by subpackages of those names.
 
     Importing ``package.lint`` binds the subpackage as ``package.lint``; where
-    the package exports a function of that name (``flask_remodel.lint``, the
-    documented function, beside the documented Flask-free package
-    ``flask_remodel.lint``) the function must stay, whichever is imported first.
+    the package exports a function of that name the function must stay,
+    whichever is imported first. Two such names are public and documented:
+    ``flask_remodel.lint()`` beside the Flask-free package ``flask_remodel.lint``,
+    and ``flask_remodel.autogenerate.rewrite()`` beside its module.
     """
 
     class Package(ModuleType):

@@ -27,4 +27,5 @@ if TYPE_CHECKING:
 # them, and at run time each is imported on first use. Hidden from type
 # checkers, so that a misspelt name stays an error instead of becoming Any.
 if not TYPE_CHECKING:
-    __getattr__, __dir__, __all__ = _lazy.lazy_exports(__name__)
+    # ``rewrite`` is the function, whether or not its module ``.rewrite`` was imported.
+    __getattr__, __dir__, __all__ = _lazy.lazy_exports(__name__, keep=("rewrite",))
