@@ -1,11 +1,12 @@
 """The fast path prints what Alembic prints, and hands Alembic everything else.
 
-``heads`` and ``current`` (and the no-op ``upgrade``, see
-``test_noop_upgrade.py``) answer a plain history from the index without
-Alembic (``flask_remodel.api.fast_path``). Here its graph and its printed
-revisions are compared with Alembic's own ``Script`` objects on random plain
-histories (several roots, branches, merges), the CLI's ``heads`` with the same
-command run through Alembic, and each reason to say no is checked to say no.
+``heads``, a whole ``history`` and ``current`` (and the no-op ``upgrade``,
+see ``test_noop_upgrade.py``) answer a plain history from the index without
+Alembic (``flask_remodel.api.fast_path``). Here its graph, its order and its
+printed revisions are compared with Alembic's own ``Script`` objects on random
+plain histories (several roots, branches, merges), the CLI's ``heads`` and
+``history`` with the same command run through Alembic, and each reason to say
+no is checked to say no.
 """
 
 from __future__ import annotations
@@ -61,13 +62,15 @@ def _plain_folder(tmp_path: Path, seed: int, n: int = 60) -> Path:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_plain_graph_prints_like_alembic(tmp_path: Path, seed: int) -> None:
+def test_plain_graph_orders_and_prints_like_alembic(tmp_path: Path, seed: int) -> None:
     folder = _plain_folder(tmp_path, seed)
     graph = plain_folder_graph(str(folder))
     assert graph is not None
     script = _alembic(folder)
     assert [each.revision for each in graph.heads()] == list(script.get_heads())
-    for each in script.walk_revisions():
+    walked = list(script.walk_revisions())
+    assert [each.revision for each in graph.walk()] == [each.revision for each in walked]
+    for each in walked:
         indexed = graph[each.revision]
         assert indexed.path == each.path and indexed.doc == each.doc
         assert _sorted_children(indexed.log_entry) == _sorted_children(each.log_entry)
@@ -120,9 +123,13 @@ def _through_alembic(monkeypatch: pytest.MonkeyPatch, made: MadeApp, *args: str)
 
 @pytest.mark.backends("sqlite")
 @pytest.mark.parametrize(
-    "args", [["heads"], ["heads", "-v"], ["heads", "--resolve-dependencies"], ["heads", "--check"]]
+    "args",
+    [
+        ["heads"], ["heads", "-v"], ["heads", "--resolve-dependencies"], ["heads", "--check"],
+        ["history"], ["history", "-v"],
+    ],
 )
-def test_heads_from_the_fast_path_match_alembics(
+def test_heads_and_history_from_the_fast_path_match_alembics(
     plain_project: MadeApp, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     made = plain_project

@@ -190,10 +190,10 @@ def test_pytest_plugin_loads_without_alembic(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_heads_current_and_a_no_op_upgrade_of_a_plain_history_do_not_import_alembic(
+def test_heads_history_current_and_a_no_op_upgrade_of_a_plain_history_skip_alembic(
     tmp_path: Path,
 ) -> None:
-    # The fast path's three commands, then the listings that run on Alembic's
+    # The fast path's four commands, then the listings that run on Alembic's
     # graph over the index (they import Alembic, not the revision files).
     app = APP.format(url=f"sqlite:///{tmp_path / 'app.db'}", folder=str(tmp_path / "migrations"))
     _run(app + """
@@ -206,14 +206,14 @@ with app.app_context():
 """, cwd=tmp_path)
     out = _run(app + """
 runner = app.test_cli_runner()
-for args in (["heads"], ["upgrade"], ["current"], ["history"], ["branches"], ["show", "head"]):
+for args in (["heads"], ["history"], ["upgrade"], ["current"], ["branches"], ["show", "head"]):
     result = runner.invoke(args=["db", *args])
     assert result.exit_code == 0, (args, result.output)
     print(repr(result.output), "alembic" in sys.modules)
 """, cwd=tmp_path)
     lines = out.splitlines()
-    assert [line.rsplit(" ", 1)[1] for line in lines[:3]] == ["False"] * 3, out
-    heads, upgrade, current, history, branches, show = (line.rsplit(" ", 1)[0] for line in lines)
+    assert [line.rsplit(" ", 1)[1] for line in lines[:4]] == ["False"] * 4, out
+    heads, history, upgrade, current, branches, show = (line.rsplit(" ", 1)[0] for line in lines)
     assert current == repr("bbb002 (head)\n")
     assert heads == repr("bbb002 (head)\n")
     assert history.startswith(repr("aaa001 -> bbb002 (head), second\n")[:-1])

@@ -1,8 +1,8 @@
 """``flask db`` commands that only read: show, history, heads, branches, current.
 
 Each prints what Alembic's command of the same name prints (Alembic's own
-``Script.cmd_format`` and ``log_entry``). ``heads`` and ``current`` take the
-fast path when the app allows it (:mod:`flask_remodel.api.fast_path`); its
+``Script.cmd_format`` and ``log_entry``). ``heads``, ``current`` and a whole
+``history`` take the fast path when the app allows it (:mod:`flask_remodel.api.fast_path`); its
 revisions print the same way without Alembic being imported.
 """
 
@@ -37,9 +37,13 @@ def history(
 ) -> None:
     """List the revisions, newest first."""
     folder = options().directory_for(directory)
-    for entry in api.history(folder, rev_range, indicate_current=indicate_current):
+    fast = open_fast_path(folder) if rev_range is None and not indicate_current else None
+    found = fast.history() if fast is not None else [
+        entry.script for entry in api.history(folder, rev_range, indicate_current=indicate_current)
+    ]
+    for revision in found:
         click.echo(
-            entry.script.cmd_format(
+            revision.cmd_format(
                 verbose, include_branches=True, include_doc=True, include_parents=True
             )
         )

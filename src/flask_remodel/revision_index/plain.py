@@ -10,8 +10,8 @@ Alembic (which costs more than everything else ``flask db heads`` does).
 It answers ``None`` whenever Alembic's view could differ: a setting that moves
 or widens the listing, a file the index must import, a label or a dependency,
 or a graph Alembic would warn or fail about (a duplicate id, a missing parent,
-a cycle). The graph answers only what the fast path asks (the heads, in
-Alembic's order, and each revision's parents and children), and
+a cycle). The graph answers only what the fast path asks (the heads and the
+newest-first walk, in Alembic's order, each revision's parents and children), and
 :class:`IndexedRevision` prints as Alembic's ``Script`` prints a plain
 revision. Everything else runs on Alembic's graph over the same index
 (:func:`flask_remodel._alembic.use_revision_index`).
@@ -23,6 +23,7 @@ import configparser
 import os
 import re
 import sys
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +159,53 @@ class PlainGraph:
     def heads(self) -> list[IndexedRevision]:
         """Revisions nothing builds on, in listing order (Alembic's ``get_heads()``)."""
         return [each for each in self._revisions.values() if each.is_head]
+
+    def walk(self) -> Iterator[IndexedRevision]:
+        """Every revision newest first, in the order ``walk_revisions()`` yields them.
+
+        Alembic's walk: start from the heads in listing order and follow one
+        line down until reaching a revision another pending head still builds
+        on, then switch to that head; a merge point opens one line per parent.
+        """
+        pending = set(self._revisions)
+        lines = [each.revision for each in self.heads()]
+        # ancestry[i]: what line i still has to pass through (itself included).
+        ancestry = [self._ancestors(head) for head in lines]
+        at = 0
+        while lines:
+            candidate = lines[at]
+            blocking = next(
+                (i for i, seen in enumerate(ancestry) if i != at and candidate in seen), None
+            )
+            if blocking is not None:
+                at = blocking  # another head builds on this revision: walk that one first
+                continue
+            if candidate in pending:
+                pending.discard(candidate)
+                yield self._revisions[candidate]
+            parents = self._revisions[candidate].parents
+            following = [p for p in parents if p in pending and p not in lines]
+            if not following:
+                del lines[at], ancestry[at]
+                at = max(at - 1, 0)
+            elif len(parents) == 1:
+                lines[at] = following[0]
+                ancestry[at].discard(candidate)
+            else:
+                lines[at] = following[0]
+                lines.extend(following[1:])
+                ancestry[at] = self._ancestors(following[0])
+                ancestry.extend(self._ancestors(p) for p in following[1:])
+
+    def _ancestors(self, revision: str) -> set[str]:
+        found = {revision}
+        todo = [revision]
+        while todo:
+            for parent in self._revisions[todo.pop()].parents:
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
 
 
 def _check_acyclic(parents: dict[str, tuple[str, ...]], children: dict[str, set[str]]) -> None:
