@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..deploy.report import DeployReport
 from .deploy_settings import DeploySettings
+from .fast_path import HEAD_TARGETS
 from .fast_path import open_fast_path
 from .migration_run import MigrationRun
 
@@ -46,7 +47,7 @@ def upgrade(
         that then run: ``flask db upgrade`` lints them here.
     """
     settings = DeploySettings(lock_wait, phase, backup, backup_dir, progress)
-    if not sql:
+    if not sql and revision in HEAD_TARGETS:
         fast = open_fast_path(directory)
         if fast is not None and fast.at_heads(revision):
             settings.check()  # a bad setting fails the same way with or without work
