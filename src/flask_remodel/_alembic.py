@@ -27,35 +27,20 @@ from alembic.util import load_python_file
 from alembic.util import warn
 
 from .errors import RevisionImportError
-from .history import Header
-from .history import HeaderCache
-from .history import read_headers
-from .history.records import RevisionRecord
+from .revision_index import Header
+from .revision_index import HeaderCache
+from .revision_index import read_headers
 
 Implementation = Callable[[Any, Any], Any]
 
 
-def revision_record(script: Script, is_current: bool = False) -> RevisionRecord:
-    """What a listing prints about *script*, taken from Alembic's graph.
+def mark_current(script: Script, is_current: bool) -> None:
+    """Make *script* print ``(current)`` as ``alembic history -i`` prints it.
 
-    Whether a head is a "real" head or only an "effective" one (another
-    revision ``depends_on`` it) is ``Script._all_nextrev``, which Alembic's
-    own ``cmd_format`` reads; nothing public says it.
+    ``Script.cmd_format`` and ``log_entry`` read ``_db_current_indicator``,
+    which Alembic's own ``command.history`` sets; nothing public does.
     """
-    all_children: frozenset[str] = frozenset(getattr(script, "_all_nextrev", script.nextrev))
-    down = script.down_revision
-    deps = script.dependencies
-    return RevisionRecord(
-        revision=script.revision,
-        parents=(down,) if isinstance(down, str) else tuple(down or ()),
-        longdoc=script.longdoc,
-        path=script.path,
-        children=frozenset(script.nextrev),
-        dependencies=(deps,) if isinstance(deps, str) else tuple(deps or ()),
-        branch_labels=tuple(script.branch_labels),
-        depended_on=bool(all_children - script.nextrev),
-        is_current=is_current,
-    )
+    script._db_current_indicator = is_current
 
 
 def registered_implementation(op_class: type[Any]) -> Implementation:

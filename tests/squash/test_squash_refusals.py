@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flask_remodel.history.cache import CACHE_DIR
+from flask_remodel.revision_index.cache import CACHE_DIR
 from graph.histories import branchy
 from graph.histories import rid
 from graph.histories import write_revision

@@ -127,8 +127,11 @@ def shared_sessions() -> Iterator[None]:
     For a command that runs another first on the same folder (``upgrade``
     lints what it is about to run): the revision files are then read and
     imported once, not once per command. Only for a block in which the folder
-    does not change.
+    does not change. Inside another such block, the outer one's sessions are shared.
     """
+    if _shared.get() is not None:
+        yield
+        return
     token = _shared.set({})
     try:
         yield

@@ -57,7 +57,7 @@ class DeploySettings:
         return lock_wait_setting(self.lock_wait)
 
     def options(self) -> DeployOptions:
-        from ..deploy.runner import DeployOptions
+        from ..deploy.runner import DeployOptions  # imports Alembic: not for a no-op upgrade
 
         lock_wait = self.check()
         folder = None

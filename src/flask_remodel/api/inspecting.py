@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from alembic.script import Script
 
+from .._alembic import mark_current
 from ..async_bridge import for_async_db
 from ..errors import DatabaseNotUpToDateError
 from ..errors import SeveralHeadsError
@@ -44,7 +45,8 @@ def history(
     """Revisions newest first; with *indicate_current*, marks where the database is.
 
     *verbose* is accepted for Flask-Migrate compatibility: the entries carry
-    everything, and the CLI decides how much to show.
+    everything, and the CLI decides how much to show. With *indicate_current*,
+    each script also prints ``(current)`` where it is (``Script.cmd_format``).
     """
     session = open_session(directory)
     script = session.script_directory()
@@ -66,7 +68,10 @@ def history(
             head = at[0].revision if at else "base"
     with guarded(session, script, [r for r in (base, head) if r]):
         scripts = list(script.walk_revisions(base=base or "base", head=head or "heads"))
-    return [HistoryEntry(s, indicate_current and s.revision in current) for s in scripts]
+    entries = [HistoryEntry(s, indicate_current and s.revision in current) for s in scripts]
+    for entry in entries if indicate_current else ():
+        mark_current(entry.script, entry.is_current)  # each prints "(current)" as Alembic's does
+    return entries
 
 
 def heads(

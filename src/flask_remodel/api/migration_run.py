@@ -1,7 +1,7 @@
 """What ``upgrade``, ``downgrade``, ``stamp`` and ``ensure-version`` return.
 
 Its own module, free of Alembic, so that an upgrade with nothing to do can
-return one without importing Alembic (:mod:`.at_heads`).
+return one without importing Alembic (:mod:`.upgrading`).
 """
 
 from __future__ import annotations

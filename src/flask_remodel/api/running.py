@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from collections.abc import Sequence
 
@@ -15,6 +14,7 @@ from sqlalchemy.engine import Dialect
 from ..async_bridge import for_async_db
 from ..deploy.runner import Progress
 from ..errors import RemodelError
+from ..lint import LintReport
 from ..steps import recording
 from ._diffs import describe_diff
 from ._moving import move
@@ -24,7 +24,6 @@ from ._session import XArg
 from ._session import guarded
 from ._session import open_session
 from ._session import shared_sessions
-from .at_heads import nothing_to_upgrade
 from .deploying import DeploySettings
 from .deploying import run_locked
 from .deploying import stamp_locked
@@ -81,46 +80,25 @@ def _refuse_range(revision: str) -> None:
         )
 
 
-@for_async_db
-def upgrade(
-    directory: PathArg = None,
-    revision: str = "head",
-    sql: bool = False,
-    tag: str | None = None,
-    x_arg: XArg = None,
-    *,
-    lock_wait: float | None = None,
-    phase: str | None = None,
-    backup: bool = False,
-    backup_dir: str | os.PathLike[str] | None = None,
-    progress: Progress | None = None,
-    strict: bool = False,
-) -> MigrationRun:
-    """Upgrade the database to *revision*, under the deploy lock (see docs/deploys.md).
-
-    With *strict*, or ``REMODEL_LINT = "error"``, the revisions to run are
-    linted first and :class:`~flask_remodel.lint.LintFindingsError` is raised,
-    with nothing run, when a finding is an error (as ``flask db upgrade``).
-    """
-    settings = DeploySettings(lock_wait, phase, backup, backup_dir, progress)
-    if not sql and (done := nothing_to_upgrade(directory, revision, settings)) is not None:
-        return done
-    with shared_sessions():  # the lint's imported revisions are the ones that run
-        if not sql:
-            lint_before_upgrade(directory, revision, strict, x_arg)
-        return upgrade_with_alembic(directory, revision, sql, tag, x_arg, settings)
-
-
-def upgrade_with_alembic(
+def run_upgrade(
     directory: PathArg, revision: str, sql: bool, tag: str | None, x_arg: XArg,
-    settings: DeploySettings,
+    settings: DeploySettings, strict: bool = False,
+    show_findings: Callable[[LintReport], None] | None = None,
 ) -> MigrationRun:
-    """:func:`upgrade` without the no-op shortcut, for a caller that already took it."""
-    session = open_session(directory, x_arg)
-    if sql:
-        return _move_offline(session, "upgrade", revision, tag)
-    _refuse_range(revision)
-    steps, report = run_locked(session, "upgrade", revision, tag, settings)
+    """:func:`~.upgrading.upgrade` once the fast path found work (or could not tell).
+
+    The lint gate runs first, the same for ``flask db upgrade`` and the Python
+    API (:func:`~.linting.lint_before_upgrade`), in the same session: the
+    revision files it reads are the ones that then run.
+    """
+    with shared_sessions():
+        if not sql:
+            lint_before_upgrade(directory, revision, strict, x_arg, show=show_findings)
+        session = open_session(directory, x_arg)
+        if sql:
+            return _move_offline(session, "upgrade", revision, tag)
+        _refuse_range(revision)
+        steps, report = run_locked(session, "upgrade", revision, tag, settings)
     return MigrationRun(steps, deploy=report)
 
 

@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.operations.ops import MigrationScript
 from alembic.script import Script
+from alembic.util import open_in_editor
 
 from ..async_bridge import for_async_db
 from ..autogenerate import Decide
@@ -291,8 +292,6 @@ def edit(directory: PathArg = None, revision: str = "head") -> list[Script]:
             scripts = [s for s in script_dir.get_revisions(revision) if isinstance(s, Script)]
     if not scripts:
         raise RemodelError(f"No revision files for '{revision}'.")
-    from alembic.util import open_in_editor
-
     with guarded(session, script_dir):
         for each in scripts:
             open_in_editor(each.path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_exports
+from .. import _lazy
 
 if TYPE_CHECKING:
     from .decisions import ColumnRename as ColumnRename
@@ -23,28 +23,9 @@ if TYPE_CHECKING:
     from .rewrite import Summary as Summary
     from .rewrite import rewrite as rewrite
 
-# Hidden from type checkers, which see the imports above; a misspelt name
-# then stays an error instead of becoming Any.
+# The imports above are the package's one list of exports: type checkers read
+# them, and at run time each is imported on first use. Hidden from type
+# checkers, so that a misspelt name stays an error instead of becoming Any.
 if not TYPE_CHECKING:
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        {
-            ".decisions": (
-                "ColumnRename", "Decide", "Decisions", "FillValue", "Question", "TableRename",
-            ),
-            ".plugin": ("plugin_names",),
-            ".rewrite": ("Summary", "rewrite"),
-        },
-    )
-
-__all__ = [
-    "ColumnRename",
-    "Decide",
-    "Decisions",
-    "FillValue",
-    "Question",
-    "Summary",
-    "TableRename",
-    "plugin_names",
-    "rewrite",
-]
+    # ``rewrite`` is the function, whether or not its module ``.rewrite`` was imported.
+    __getattr__, __dir__, __all__ = _lazy.lazy_exports(__name__, keep=("rewrite",))

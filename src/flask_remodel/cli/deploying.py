@@ -11,10 +11,10 @@ from ._deploy_output import print_status
 from ._options import directory_option
 from ._options import format_option
 from ._options import lock_wait_option
-from .group import db
+from .group import command
 
 
-@db.command()
+@command()
 @directory_option
 @format_option
 def status(directory: str | None, output_format: str) -> None:
@@ -22,7 +22,7 @@ def status(directory: str | None, output_format: str) -> None:
     print_status(api.status(options().directory_for(directory)), output_format)
 
 
-@db.command()
+@command()
 @directory_option
 def validate(directory: str | None) -> None:
     """Fail (exit 8) if an applied revision's file was edited or is missing."""
@@ -32,7 +32,7 @@ def validate(directory: str | None) -> None:
     click.echo("Every applied revision matches its file.")
 
 
-@db.command()
+@command()
 @directory_option
 @lock_wait_option
 @click.option("--applied", "outcome", flag_value="applied",

@@ -12,13 +12,13 @@ from ..errors import RemodelError
 from ..graph import FORMATS
 from ._boundary import options
 from ._options import directory_option
-from .group import db
+from .group import command
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".dot": "dot", ".gv": "dot",
               ".mmd": "mermaid", ".mermaid": "mermaid"}
 
 
-@db.command()
+@command()
 @directory_option
 @click.option(
     "-f", "--format", type=click.Choice(FORMATS), default=None,

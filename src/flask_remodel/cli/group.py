@@ -6,10 +6,13 @@ import functools
 from collections.abc import Callable
 from collections.abc import MutableMapping
 from importlib import import_module
+from types import ModuleType
 from typing import Any
+from typing import TypeVar
 
 import click
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
 from ._boundary import Options
 from ._boundary import check_settings
@@ -19,41 +22,64 @@ from ._options import x_arg_option
 
 OPTIONS_KEY = "flask_remodel.options"
 
-#: The module whose ``@db.command`` decorator registers each command, so that
-#: running one command imports its own module only (``flask db heads`` needs
-#: none of the writing, squashing or graphing code).
-COMMAND_HOMES = {
-    "branches": "inspecting", "current": "inspecting", "heads": "inspecting",
-    "history": "inspecting", "show": "inspecting",
-    "check": "running", "downgrade": "running", "ensure-version": "running",
-    "stamp": "running", "upgrade": "running",
-    "edit": "writing", "init": "writing", "list-templates": "writing", "merge": "writing",
-    "migrate": "writing", "revision": "writing",
-    "resolve": "deploying", "status": "deploying", "validate": "deploying",
-    "graph": "graphing", "lint": "linting", "squash": "squashing", "test": "testing",
-}
-COMMAND_MODULES = tuple(sorted(set(COMMAND_HOMES.values())))
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str | None = None) -> Callable[[F], click.Command]:
+    """Declare a ``flask db`` command, run in the app context (as ``AppGroup.command`` does)
+    once the app's settings are checked.
+
+    It joins the group by being listed in :mod:`flask_remodel.cli`, the one
+    registry of the group's own commands.
+    """
+
+    def decorator(f: F) -> click.Command:
+        # The app's REMODEL_* settings are checked before any command runs, so a
+        # typo is reported by whatever command comes first.
+        @functools.wraps(f)
+        def checked(*f_args: Any, **f_kwargs: Any) -> Any:
+            check_settings()
+            return f(*f_args, **f_kwargs)
+
+        return click.command(name)(with_appcontext(checked))
+
+    return decorator
+
+
+def _registry() -> ModuleType:
+    return import_module(__package__ or "flask_remodel.cli")
+
+
+def declared_command(name: str) -> click.Command | None:
+    """The registered command *name*, importing the one module that defines it."""
+    found = getattr(_registry(), name.replace("-", "_"), None)
+    return found if isinstance(found, click.Command) and found.name == name else None
+
+
+def declared_commands() -> list[click.Command]:
+    """Every registered command (importing every command module)."""
+    registry = _registry()
+    found = [getattr(registry, name) for name in registry.__all__]
+    return [each for each in found if isinstance(each, click.Command) and each is not db]
 
 
 class DbGroup(AppGroup):
     """An ``AppGroup`` that runs each command inside :func:`command_boundary`.
 
-    The commands are registered when something asks for them, not when
+    The commands are added when something asks for them, not when
     ``Migrate(app, db)`` adds the group to the app: every process of the app
     (web workers included) would otherwise import every command's module.
     Looking up one command imports the module that defines it; listing them
     (``--help``, completion) or reading ``commands`` imports them all.
     """
 
-    _registering = False  # the command modules are imported, or being imported
     _adding = False  # inside add_command
 
     @property
     def commands(self) -> MutableMapping[str, click.Command]:
-        if not (self._registering or self._adding):
-            self._registering = True
-            for name in COMMAND_MODULES:
-                import_module(f"{__package__}.{name}")
+        if not self._adding:
+            for each in declared_commands():
+                self._commands.setdefault(each.name or "", each)
         return self._commands
 
     @commands.setter
@@ -61,14 +87,12 @@ class DbGroup(AppGroup):
         self._commands = value
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        home = COMMAND_HOMES.get(cmd_name)
-        if home is not None and not self._registering:
-            import_module(f"{__package__}.{home}")
-            found = self._commands.get(cmd_name)
+        found = self._commands.get(cmd_name)  # looked up before, or added by the app
+        if found is None:
+            found = declared_command(cmd_name)
             if found is not None:
-                return found
-        # Another name (a command added to the group by the app): all of them.
-        return super().get_command(ctx, cmd_name)
+                self._commands[cmd_name] = found
+        return found
 
     def command(  # type: ignore[override]
         self, *args: Any, **kwargs: Any
@@ -87,9 +111,8 @@ class DbGroup(AppGroup):
         return decorator
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        # Registering must not import the other command modules: a command
-        # module imported on its own (a test, a plugin) may itself be imported
-        # by one of them, which would then see it half-initialised.
+        # A command the app adds must not import every command module (in
+        # every process of the app, web workers included).
         self._adding = True
         try:
             super().add_command(cmd, name)

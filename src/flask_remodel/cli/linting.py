@@ -16,13 +16,13 @@ from ..lint.reporters import FORMATS
 from ..lint.reporters import text
 from ._boundary import options
 from ._options import directory_option
-from .group import db
+from .group import command
 
 if TYPE_CHECKING:
     from alembic.script import Script
 
 
-@db.command()
+@command()
 @directory_option
 @click.option("--all", "all_", is_flag=True, help="Lint every revision, not only pending ones.")
 @click.option(
@@ -87,7 +87,7 @@ def lint(
         raise LintFindingsError(len(failing), fail_on)
 
 
-def _show(report: LintReport | None) -> None:
+def show_findings(report: LintReport | None) -> None:
     """Warnings and errors on stderr (infos are for an explicit ``flask db lint``)."""
     if report is None:
         return
@@ -100,14 +100,5 @@ def lint_written(script: Script | None, directory: str | None, x_arg: tuple[str,
     """After ``migrate`` wrote *script*: print what the linter finds in it."""
     if script is not None:
         opts = options()
-        _show(api.lint_new_script(script, opts.directory_for(directory), opts.x_args_with(x_arg)))
-
-
-def lint_before_upgrade(
-    directory: str | None, revision: str, strict: bool, x_arg: tuple[str, ...]
-) -> None:
-    """Before ``upgrade``: print findings; stop on errors with --strict or REMODEL_LINT="error"."""
-    from ..api.linting import lint_before_upgrade as gate  # the API's upgrade runs it too
-
-    opts = options()
-    gate(opts.directory_for(directory), revision, strict, opts.x_args_with(x_arg), show=_show)
+        folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
+        show_findings(api.lint_new_script(script, folder, x_args))

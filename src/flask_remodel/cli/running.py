@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from .. import api
-from ..api.at_heads import nothing_to_upgrade
-from ..api.deploy_settings import DeploySettings
 from ..errors import SchemaDiffersError
 from ._boundary import options
 from ._deploy_output import print_plan
@@ -19,8 +17,8 @@ from ._options import plan_option
 from ._options import sql_option
 from ._options import tag_option
 from ._options import x_arg_option
-from .group import db
-from .linting import lint_before_upgrade
+from .group import command
+from .linting import show_findings
 
 
 def _print_sql(run: api.MigrationRun) -> None:
@@ -28,7 +26,7 @@ def _print_sql(run: api.MigrationRun) -> None:
         click.echo(run.sql, nl=False)
 
 
-@db.command()
+@command()
 @directory_option
 @sql_option
 @tag_option
@@ -55,25 +53,16 @@ def upgrade(
     if plan:
         print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
         return
-    settings = DeploySettings(
-        lock_wait, phase, backup, backup_dir, progress=progress_printer(output_format)
+    run = api.upgrade(
+        folder, revision, sql, tag, x_args, lock_wait=lock_wait, phase=phase, backup=backup,
+        backup_dir=backup_dir, progress=progress_printer(output_format),
+        strict=strict, show_findings=show_findings,
     )
-    # At the heads already (every container start): decided without Alembic.
-    done = None if sql else nothing_to_upgrade(folder, revision, settings)
-    if done is not None:
-        print_summary(done, output_format)
-        return
-    from ..api.running import upgrade_with_alembic  # there is work: Alembic is needed now
-
-    with api.shared_sessions():  # the lint's imported revisions are the ones that run
-        if not sql:
-            lint_before_upgrade(directory, revision, strict, x_arg)
-        run = upgrade_with_alembic(folder, revision, sql, tag, x_args, settings)
     _print_sql(run)
     print_summary(run, output_format)
 
 
-@db.command()
+@command()
 @directory_option
 @sql_option
 @tag_option
@@ -100,7 +89,7 @@ def downgrade(
     print_summary(run, output_format)
 
 
-@db.command()
+@command()
 @directory_option
 @sql_option
 @tag_option
@@ -117,7 +106,7 @@ def stamp(
     _print_sql(api.stamp(folder, targets, sql, tag, purge, lock_wait=lock_wait))
 
 
-@db.command("ensure-version")
+@command("ensure-version")
 @directory_option
 @sql_option
 def ensure_version(directory: str | None, sql: bool) -> None:
@@ -125,7 +114,7 @@ def ensure_version(directory: str | None, sql: bool) -> None:
     _print_sql(api.ensure_version(options().directory_for(directory), sql))
 
 
-@db.command()
+@command()
 @directory_option
 def check(directory: str | None) -> None:
     """Fail (exit 1) if the models differ from the database."""

@@ -10,10 +10,10 @@ from .. import api
 from ._boundary import options
 from ._options import directory_option
 from ._options import message_option
-from .group import db
+from .group import command
 
 
-@db.command()
+@command()
 @directory_option
 @message_option
 @click.option("--delete", is_flag=True,

@@ -9,10 +9,10 @@ import click
 from ..errors import MigrationTestFailedError
 from ._boundary import options
 from ._options import directory_option
-from .group import db
+from .group import command
 
 
-@db.command("test")
+@command("test")
 @directory_option
 @click.option(
     "--url", default=None,
@@ -27,13 +27,8 @@ from .group import db
 )
 def test(directory: str | None, url: str | None, expected_heads: int, seed: int) -> None:
     """Check the migrations on a scratch database (upgrade, downgrade, data, models)."""
-    # Imported here: the checks need Alembic, building the ``flask db`` group must not.
-    from ..testing import check_migrations
-    from ..testing.checks import FAILED
-    from ..testing.checks import IRREVERSIBLE
-    from ..testing.checks import PASSED
-    from ..testing.checks import SKIPPED
-    from ..testing.checks import describe
+    from ..testing import checks  # Alembic: not for listing the commands (--help)
+    from ..testing import suite  # Alembic: not for listing the commands (--help)
 
     # Alembic's "Running upgrade ..." lines would repeat every revision three
     # times between the result lines, which already name each one; its
@@ -42,15 +37,14 @@ def test(directory: str | None, url: str | None, expected_heads: int, seed: int)
     level = quiet.level
     quiet.setLevel(logging.WARNING)
     try:
-        report = check_migrations(
+        report = suite.check_migrations(
             options().directory_for(directory), url, expected_heads, seed,
-            report=lambda result: click.echo(describe(result)),
+            report=lambda result: click.echo(checks.describe(result)),
         )
     finally:
         quiet.setLevel(level)
-    counts = ", ".join(
-        f"{report.count(status)} {status}" for status in (PASSED, FAILED, IRREVERSIBLE, SKIPPED)
-    )
+    statuses = (checks.PASSED, checks.FAILED, checks.IRREVERSIBLE, checks.SKIPPED)
+    counts = ", ".join(f"{report.count(status)} {status}" for status in statuses)
     tail = f"; {report.not_run} revision(s) not reached" if report.not_run else ""
     click.echo(f"{counts}{tail}.")
     failures = report.failures

@@ -17,7 +17,7 @@ from ._options import message_option
 from ._options import new_revision_options
 from ._options import rev_id_option
 from ._options import x_arg_option
-from .group import db
+from .group import command
 from .linting import lint_written
 
 if TYPE_CHECKING:
@@ -29,14 +29,14 @@ def _generated(script: Script | None) -> None:
         click.echo(f"Generating {script.path} ...  done")
 
 
-@db.command("list-templates")
+@command("list-templates")
 def list_templates() -> None:
     """List the templates 'init -t' accepts."""
     for template in api.list_templates():
         click.echo(f"{template.name} - {template.synopsis} [{template.source}]")
 
 
-@db.command()
+@command()
 @directory_option
 @click.option("--multidb", is_flag=True, help="Support multiple databases (SQLALCHEMY_BINDS).")
 @click.option("-t", "--template", default=None, help="Template name or path (see list-templates).")
@@ -48,7 +48,7 @@ def init(directory: str | None, multidb: bool, template: str | None, package: bo
     click.echo("Next: change your models, then run 'flask db migrate -m \"...\"'.")
 
 
-@db.command()
+@command()
 @new_revision_options
 @click.option("--autogenerate", is_flag=True, help="Fill the revision from the models' changes.")
 @x_arg_option
@@ -110,7 +110,7 @@ def _ask(question: Question) -> bool | str | None:
     return bool(click.confirm(str(question), default=False))
 
 
-@db.command()
+@command()
 @new_revision_options
 @x_arg_option
 @click.option(
@@ -154,7 +154,7 @@ def migrate(
     lint_written(result.script, directory, x_arg)
 
 
-@db.command()
+@command()
 @directory_option
 @click.argument("revision", default="head")
 def edit(directory: str | None, revision: str) -> None:
@@ -162,7 +162,7 @@ def edit(directory: str | None, revision: str) -> None:
     api.edit(options().directory_for(directory), revision)
 
 
-@db.command()
+@command()
 @directory_option
 @message_option
 @branch_label_option

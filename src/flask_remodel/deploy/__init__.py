@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_exports
+from .. import _lazy
 
 if TYPE_CHECKING:
     from .backup import Backup as Backup
@@ -23,31 +23,8 @@ if TYPE_CHECKING:
     from .status import DeployStatus as DeployStatus
     from .status import RevisionState as RevisionState
 
-# Hidden from type checkers, which see the imports above; a misspelt name
-# then stays an error instead of becoming Any.
+# The imports above are the package's one list of exports: type checkers read
+# them, and at run time each is imported on first use. Hidden from type
+# checkers, so that a misspelt name stays an error instead of becoming Any.
 if not TYPE_CHECKING:
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        {
-            ".backup": ("Backup",),
-            ".ledger": ("Entry",),
-            ".locks": ("Holder",),
-            ".plan": ("PlannedRevision",),
-            ".report": ("DeployReport", "StepResult"),
-            ".runner": ("DeployOptions", "Event"),
-            ".status": ("DeployStatus", "RevisionState"),
-        },
-    )
-
-__all__ = [
-    "Backup",
-    "DeployOptions",
-    "DeployReport",
-    "DeployStatus",
-    "Entry",
-    "Event",
-    "Holder",
-    "PlannedRevision",
-    "RevisionState",
-    "StepResult",
-]
+    __getattr__, __dir__, __all__ = _lazy.lazy_exports(__name__)

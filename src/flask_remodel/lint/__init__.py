@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_exports
+from .. import _lazy
 
 if TYPE_CHECKING:
     from .engine import RuleSelection as RuleSelection
@@ -27,31 +27,9 @@ if TYPE_CHECKING:
     from .registry import RuleInfo as RuleInfo
     from .registry import all_rules as all_rules
 
-# Hidden from type checkers, which see the imports above; a misspelt name
-# then stays an error instead of becoming Any.
+# The imports above are the package's one list of exports: type checkers read
+# them, and at run time each is imported on first use. Hidden from type
+# checkers, so that a misspelt name stays an error instead of becoming Any.
 if not TYPE_CHECKING:
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        {
-            ".engine": ("RuleSelection",),
-            ".errors": ("LintFindingsError", "LintUsageError"),
-            ".folders": ("lint_directory", "lint_script_directory"),
-            ".model": ("Finding", "LintReport", "Severity", "Target"),
-            ".registry": ("RuleInfo", "all_rules"),
-        },
-    )
-
-__all__ = [
-    "Finding",
-    "LintFindingsError",
-    "LintReport",
-    "LintUsageError",
-    "RuleInfo",
-    "RuleSelection",
-    "Severity",
-    "Target",
-    "all_rules",
-    "lint_directory",
-    "lint_script_directory",
-]
+    __getattr__, __dir__, __all__ = _lazy.lazy_exports(__name__)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from flask_remodel.history import CACHE_DIR
-from flask_remodel.history import HeaderCache
-from flask_remodel.history import index as index_module
-from flask_remodel.history import read_headers
+from flask_remodel.revision_index import CACHE_DIR
+from flask_remodel.revision_index import HeaderCache
+from flask_remodel.revision_index import index as index_module
+from flask_remodel.revision_index import read_headers
 
 OLD_NS = 1_600_000_000 * 10**9  # files "written" long before any cache
 

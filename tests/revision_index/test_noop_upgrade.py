@@ -1,6 +1,6 @@
 """A no-op ``upgrade`` decided from the index and the version table, without Alembic.
 
-``database_at_heads`` must say "nothing to do" only when the full upgrade
+``FastPath.at_heads`` must say "nothing to do" only when the full upgrade
 would do nothing, and the command must then print exactly what the full
 upgrade prints. Every doubtful case must go to the full upgrade.
 """
@@ -15,9 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 import flask_remodel
-import flask_remodel.api.at_heads
-from flask_remodel.api.at_heads import database_at_heads
 from flask_remodel.api.deploy_settings import BadOptionError
+from flask_remodel.api.fast_path import open_fast_path
 from support.apps import MadeApp
 
 from .histories import draw
@@ -35,7 +34,8 @@ def _project(make: Callable[..., MadeApp], tmp_path: Path, **kwargs: object) -> 
 
 def _at_heads(made: MadeApp, revision: str = "head") -> bool:
     with made.app.app_context():
-        return database_at_heads(revision=revision)
+        fast = open_fast_path()
+        return fast is not None and fast.at_heads(revision)
 
 
 def _printed(output: str) -> str:
@@ -47,7 +47,7 @@ def _printed(output: str) -> str:
 
 def _full_upgrade(monkeypatch: pytest.MonkeyPatch, made: MadeApp, *args: str) -> str:
     with monkeypatch.context() as patched:
-        patched.setattr(flask_remodel.api.at_heads, "database_at_heads", lambda *a, **k: False)
+        patched.setattr("flask_remodel.api.fast_path.plain_folder_graph", lambda folder: None)
         return _printed(made.ok("upgrade", *args).output)
 
 

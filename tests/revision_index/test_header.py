@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from flask_remodel.history import Header
-from flask_remodel.history import header as header_module
-from flask_remodel.history import read_header
+from flask_remodel.revision_index import Header
+from flask_remodel.revision_index import header as header_module
+from flask_remodel.revision_index import read_header
 
 TEMPLATE = b'''"""Add users
 
@@ -117,7 +117,7 @@ def test_this_python_is_one_the_bytecode_reader_was_checked_on() -> None:
     # header from the syntax tree until it is checked here and added to the table.
     assert sys.version_info[:2] in header_module.CHECKED_BYTECODE_VERSIONS, (
         f"CPython {sys.version_info[0]}.{sys.version_info[1]} is not in "
-        "CHECKED_BYTECODE_VERSIONS: run tests/history on it and add it once they pass"
+        "CHECKED_BYTECODE_VERSIONS: run tests/revision_index on it and add it once they pass"
     )
 
 

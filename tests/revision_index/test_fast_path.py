@@ -1,12 +1,12 @@
-"""The listing commands without Alembic print what they print with it.
+"""The fast path prints what Alembic prints, and hands Alembic everything else.
 
-``heads``, ``branches``, ``history`` and ``show`` build a plain history's
-graph from the index (``flask_remodel.history.graph``) and print it with
-``RevisionRecord``; every other history goes through Alembic and is printed
-by the same records. Both are compared here with Alembic's own ``Script``
-objects and with the CLI run through Alembic, on random plain histories
-(several roots, branches, merges), and each reason to fall back is checked to
-fall back.
+``heads``, a whole ``history`` and ``current`` (and the no-op ``upgrade``,
+see ``test_noop_upgrade.py``) answer a plain history from the index without
+Alembic (``flask_remodel.api.fast_path``). Here its graph, its order and its
+printed revisions are compared with Alembic's own ``Script`` objects on random
+plain histories (several roots, branches, merges), the CLI's ``heads`` and
+``history`` with the same command run through Alembic, and each reason to say
+no is checked to say no.
 """
 
 from __future__ import annotations
@@ -19,17 +19,14 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-import flask_remodel.api.listing
-from flask_remodel._alembic import revision_record
-from flask_remodel.history.folder import plain_folder_graph
-from flask_remodel.history.graph import IndexedRevision
-from flask_remodel.history.graph import NotPlainHistory
-from flask_remodel.history.graph import PlainGraph
-from flask_remodel.history.records import records_from_graph
+from flask_remodel.api.fast_path import open_fast_path
+from flask_remodel.revision_index import Header
+from flask_remodel.revision_index.plain import NotPlainHistory
+from flask_remodel.revision_index.plain import PlainGraph
+from flask_remodel.revision_index.plain import plain_folder_graph
 from support.apps import MadeApp
 
 from .histories import draw
-from .histories import labels_sorted
 from .histories import write_history
 
 LINE_OPTIONS = [
@@ -70,57 +67,42 @@ def test_plain_graph_orders_and_prints_like_alembic(tmp_path: Path, seed: int) -
     graph = plain_folder_graph(str(folder))
     assert graph is not None
     script = _alembic(folder)
+    assert [each.revision for each in graph.heads()] == list(script.get_heads())
     walked = list(script.walk_revisions())
-    assert graph.heads() == script.get_heads()
-    assert list(graph.walk()) == [s.revision for s in walked]
-    assert len(graph) == len(walked)
-
-    records = {r.revision: r for r in records_from_graph(graph, list(graph.walk()))}
+    assert [each.revision for each in graph.walk()] == [each.revision for each in walked]
     for each in walked:
-        record = records[each.revision]
-        assert record.path == each.path and record.doc == each.doc
-        assert _sorted_children(record.log_entry()) == _sorted_children(each.log_entry)
+        indexed = graph[each.revision]
+        assert indexed.path == each.path and indexed.doc == each.doc
+        assert _sorted_children(indexed.log_entry) == _sorted_children(each.log_entry)
         for options in LINE_OPTIONS:
-            assert record.line(**options) == each.cmd_format(False, **options), options
+            for verbose in (False, True):
+                assert _sorted_children(indexed.cmd_format(verbose, **options)) == (
+                    _sorted_children(each.cmd_format(verbose, **options))
+                ), options
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_records_of_any_history_print_like_alembic(tmp_path: Path, seed: int) -> None:
-    """Labels, depends_on (effective heads) and imported files: the Alembic path's records."""
-    folder = tmp_path / "migrations"
-    write_history(folder / "versions", draw(50, seed), tmp_path / "imp.txt")
-    for each in _alembic(folder).walk_revisions():
-        record = revision_record(each, is_current=each.is_head)
-        each._db_current_indicator = each.is_head  # what `history -i` sets
-        assert labels_sorted(_sorted_children(record.log_entry())) == labels_sorted(
-            _sorted_children(each.log_entry)
-        )
-        for options in LINE_OPTIONS:
-            assert labels_sorted(record.line(**options)) == labels_sorted(
-                each.cmd_format(False, **options)
-            ), options
-
-
-def _revision(rid: str, *parents: str) -> IndexedRevision:
-    return IndexedRevision(rid, parents, None, f"/{rid}.py")
+def _header(rid: str, *parents: str) -> tuple[str, Header]:
+    return f"/{rid}.py", Header(rid, parents or None)
 
 
 @pytest.mark.parametrize(
-    ("revisions", "reason"),
+    ("headers", "reason"),
     [
-        ([_revision("a1"), _revision("a1")], "declared twice"),
-        ([_revision("a1"), _revision("b2", "zz")], "missing"),
-        ([_revision("a1", "b2"), _revision("b2", "a1")], "cycle"),
-        ([_revision("a1", "a1")], "parent twice or itself"),
-        ([_revision("a1"), _revision("b2", "a1", "a1")], "parent twice or itself"),
-        ([_revision("a-1")], "Alembic rejects"),
+        ([_header("a1"), _header("a1")], "declared twice"),
+        ([_header("a1"), _header("b2", "zz")], "missing"),
+        ([_header("a1", "b2"), _header("b2", "a1")], "cycle"),
+        ([_header("a1", "a1")], "parent twice or itself"),
+        ([_header("a1"), _header("b2", "a1", "a1")], "parent twice or itself"),
+        ([_header("a-1")], "Alembic rejects"),
+        ([("/a1.py", Header("a1", branch_labels="x"))], "branch labels"),
+        ([_header("a1"), ("/b2.py", Header("b2", depends_on="a1"))], "depends_on"),
     ],
 )
 def test_histories_alembic_would_warn_about_are_left_to_it(
-    revisions: list[IndexedRevision], reason: str
+    headers: list[tuple[str, Header]], reason: str
 ) -> None:
     with pytest.raises(NotPlainHistory, match=reason):
-        PlainGraph(revisions)
+        PlainGraph(headers)
 
 
 @pytest.fixture
@@ -135,7 +117,7 @@ def plain_project(make_app: Callable[..., MadeApp], tmp_path: Path) -> MadeApp:
 
 def _through_alembic(monkeypatch: pytest.MonkeyPatch, made: MadeApp, *args: str) -> str:
     with monkeypatch.context() as patched:
-        patched.setattr(flask_remodel.api.listing, "indexed_graph", lambda directory=None: None)
+        patched.setattr("flask_remodel.api.fast_path.plain_folder_graph", lambda folder: None)
         return made.ok(*args).output
 
 
@@ -143,19 +125,18 @@ def _through_alembic(monkeypatch: pytest.MonkeyPatch, made: MadeApp, *args: str)
 @pytest.mark.parametrize(
     "args",
     [
-        ["heads"], ["heads", "-v"], ["heads", "--resolve-dependencies"], ["branches"],
-        ["branches", "-v"], ["history"], ["history", "-v"], ["show", "heads"], ["show", "ID"],
+        ["heads"], ["heads", "-v"], ["heads", "--resolve-dependencies"], ["heads", "--check"],
+        ["history"], ["history", "-v"],
     ],
 )
-def test_cli_listings_from_the_index_match_alembics(
+def test_heads_and_history_from_the_fast_path_match_alembics(
     plain_project: MadeApp, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     made = plain_project
+    if args == ["heads", "--check"]:
+        made.ok("merge", "heads", "-m", "join", "--rev-id", "ffff0001")
     with made.app.app_context():
-        graph = flask_remodel.api.listing.indexed_graph()
-    assert graph is not None, "a plain history in the default layout must not need Alembic"
-    if args[-1] == "ID":
-        args = [*args[:-1], list(graph.walk())[7]]
+        assert open_fast_path() is not None, "a plain history in the default layout"
 
     def fail(*a: object, **kw: object) -> None:
         raise AssertionError("Alembic loaded the folder")
@@ -186,6 +167,11 @@ def _configure_callback(made: MadeApp) -> None:
     made.migrate.configure(lambda config: config)
 
 
+def _env_names_version_table(made: MadeApp) -> None:
+    env = made.migrations_dir / "env.py"
+    env.write_text(env.read_text() + "\n# context.configure(version_table='ours')\n")
+
+
 @pytest.mark.backends("sqlite")
 @pytest.mark.parametrize(
     ("change", "exit_code"),
@@ -194,13 +180,14 @@ def _configure_callback(made: MadeApp) -> None:
         (_ini_with("recursive_version_locations = true"), 0),
         (_ini_with("sourceless = false"), 0),
         (_configure_callback, 0),
+        (_env_names_version_table, 0),
         (_add_file("revision = 'zz01'\ndown_revision = 'HEAD'\nbranch_labels = ('x',)\n"), 0),
         (_add_file("revision = 'zz01'\ndown_revision = None\ndepends_on = 'HEAD'\n"), 0),
         (_add_file("revision = 'zz' + str(1)\ndown_revision = 'HEAD'\n"), 0),
         (_add_file("revision = 'zz01'\ndown_revision = 'nowhere'\n"), 5),
     ],
-    ids=["version_locations", "recursive", "sourceless", "callback", "label", "depends_on",
-         "computed", "dangling"],
+    ids=["version_locations", "recursive", "sourceless", "callback", "version_table", "label",
+         "depends_on", "computed", "dangling"],
 )
 def test_anything_unusual_is_answered_by_alembic(
     plain_project: MadeApp, change: Callable[[MadeApp], None], exit_code: int
@@ -208,10 +195,22 @@ def test_anything_unusual_is_answered_by_alembic(
     made = plain_project
     change(made)
     with made.app.app_context():
-        assert flask_remodel.api.listing.indexed_graph() is None
+        assert open_fast_path() is None
     result = made.cli("heads")
     assert result.exit_code == exit_code, result.output
     if exit_code:  # Alembic's path reports the broken folder with its typed error
         assert "nowhere" in result.output and result.output.count("Error: ") == 1
     else:
         assert "(head)" in result.output
+
+
+@pytest.mark.backends("sqlite")
+def test_several_databases_are_answered_by_alembic(
+    make_app: Callable[..., MadeApp], make_database: Callable[..., str], tmp_path: Path
+) -> None:
+    made = make_app(binds={"other": make_database("other")})
+    made.ok("init", "--multidb")
+    made.ok("revision", "-m", "first", "--rev-id", "aaa001")
+    with made.app.app_context():
+        assert open_fast_path() is None
+    assert made.ok("heads").output == "aaa001 (head)\n"

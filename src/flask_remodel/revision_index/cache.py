@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +53,6 @@ def digest(content: bytes) -> str:
 @lru_cache(maxsize=1)
 def versions_key() -> str:
     """What makes a cache from another install meaningless."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version
-
     found = []
     for name in ("flask-remodel", "alembic"):
         try:

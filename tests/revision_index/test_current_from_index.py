@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import flask_remodel.api.at_heads
+from flask_remodel.api.fast_path import open_fast_path
 from support.apps import MadeApp
 
 from .histories import draw
@@ -48,7 +48,7 @@ def _both_paths(made: MadeApp, monkeypatch: pytest.MonkeyPatch, *args: str) -> t
         fast = made.cli("current", *args)
     assert "INFO  [alembic" not in fast.output
     with monkeypatch.context() as patched:
-        patched.setattr(flask_remodel.api.at_heads, "database_revisions", lambda *a, **k: None)
+        patched.setattr("flask_remodel.api.fast_path.plain_folder_graph", lambda folder: None)
         full = made.cli("current", *args)
     return (fast.exit_code, fast.output), (full.exit_code, _printed(full.output))
 
@@ -103,7 +103,7 @@ def test_a_revision_the_folder_lacks_is_alembics_error(
     _stamp(made, "0ddba11")
     result = made.cli("current")
     with monkeypatch.context() as patched:
-        patched.setattr(flask_remodel.api.at_heads, "database_revisions", lambda *a, **k: None)
+        patched.setattr("flask_remodel.api.fast_path.plain_folder_graph", lambda folder: None)
         full = made.cli("current")
     assert result.exit_code == full.exit_code == 5
     assert "0ddba11" in result.output and _printed(result.output) == _printed(full.output)
@@ -114,7 +114,8 @@ def test_no_version_table_goes_to_alembic(make_app: Callable[..., MadeApp]) -> N
     made.ok("init")
     made.ok("revision", "-m", "first", "--rev-id", "aaa001")
     with made.app.app_context():
-        assert flask_remodel.api.at_heads.database_revisions() is None
+        fast = open_fast_path()
+        assert fast is not None and fast.current() is None
     assert _printed(made.ok("current").output) == ""
 
 
@@ -126,9 +127,9 @@ def test_an_env_py_choosing_its_own_version_table_goes_to_alembic(
     made.ok("revision", "-m", "first", "--rev-id", "aaa001")
     made.ok("upgrade")
     with made.app.app_context():
-        assert flask_remodel.api.at_heads.database_revisions() is not None
+        fast = open_fast_path()
+        assert fast is not None and fast.current() is not None and fast.at_heads("head")
         env = made.migrations_dir / "env.py"
         env.write_text(env.read_text() + "\n# context.configure(version_table='ours')\n")
-        assert flask_remodel.api.at_heads.database_revisions() is None
-        assert not flask_remodel.api.at_heads.database_at_heads()
+        assert open_fast_path() is None
     assert _printed(made.ok("current").output) == "aaa001 (head)\n"

@@ -130,7 +130,7 @@ def _header(values: dict[str, object], doc: str | None) -> Header | None:
 
 # CPython releases whose module bytecode this reader was checked against: on any
 # other release (or implementation) the syntax tree answers instead. A new release
-# is added once tests/history/test_header.py passes on it; that test fails on a
+# is added once tests/revision_index/test_header.py passes on it; that test fails on a
 # release missing here, so the table cannot fall behind unnoticed.
 CHECKED_BYTECODE_VERSIONS = frozenset({(3, 10), (3, 11), (3, 12), (3, 13)})
 _BYTECODE = (

@@ -1,1 +1,0 @@
-"""Tests of the revision index (flask_remodel.history)."""

@@ -1,0 +1,1 @@
+"""Tests of the revision index (flask_remodel.revision_index)."""
