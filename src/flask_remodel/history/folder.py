@@ -23,7 +23,9 @@ from .graph import PlainGraph
 from .header import Header
 from .index import read_headers
 
-# The file names Alembic's listing takes as revision sources (``_only_source_rev_file``).
+# The file names Alembic's listing takes as revision sources: a copy of
+# flask_remodel._alembic.revision_file_name() (Alembic's private
+# ``_only_source_rev_file``), which this module cannot import; tests/seam pins the two.
 _REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
 # alembic.ini settings that change which files are revisions, or where they live.
 _LISTING_SETTINGS = ("version_locations", "recursive_version_locations", "sourceless")
