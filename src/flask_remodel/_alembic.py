@@ -86,9 +86,11 @@ def incompatible(package: str, change: str) -> IncompatibleReleaseError:
 _GONE = object()
 # The value each entry was last checked as (a bound method by its function).
 _checked: dict[Pinned, object] = {}
+# The module or class holding each entry, once found.
+_owners: dict[Pinned, Any] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pinned:
     """A name of Alembic (or SQLAlchemy) used here in a way they do not document.
 
@@ -122,9 +124,12 @@ class Pinned:
 
     def owner(self) -> Any:
         """The module or class that holds the name."""
-        found: Any = importlib.import_module(self.module)
-        for part in self.path.split(".")[:-1]:
-            found = getattr(found, part)
+        found: Any = _owners.get(self)
+        if found is None:
+            found = importlib.import_module(self.module)
+            for part in self.path.split(".")[:-1]:
+                found = getattr(found, part)
+            _owners[self] = found
         return found
 
     def problem(self) -> str | None:

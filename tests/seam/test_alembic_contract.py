@@ -252,11 +252,13 @@ import sqlalchemy as sa
 from alembic import context
 
 engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"))
-with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=sa.MetaData())
-    with context.begin_transaction():
-        context.run_migrations()
-engine.dispose()
+try:
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=sa.MetaData())
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()  # also when Alembic refuses: no connection left for the collector
 """
 
 

@@ -49,11 +49,13 @@ import sqlalchemy as sa
 from alembic import context
 
 engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"))
-with engine.connect() as connection:
-    context.configure(connection=connection, transaction_per_migration=True)
-    with context.begin_transaction():
-        context.run_migrations()
-engine.dispose()
+try:
+    with engine.connect() as connection:
+        context.configure(connection=connection, transaction_per_migration=True)
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()  # also when Alembic refuses: no connection left for the collector
 """
 
 CHAIN = (("aaa111", None), ("bbb222", "aaa111"), ("ccc333", "bbb222"))
