@@ -2,11 +2,11 @@
 
 Every private name Flask-Remodel uses, every live Alembic object it patches,
 every Alembic message it reads and every behaviour it relies on that Alembic
-does not document is a named function here, with the reason and the releases
-it was checked on (Alembic 1.16.5, 1.17.2, 1.18.4 and 1.20.1, SQLAlchemy 1.4,
-2.0 and 2.1, unless it says otherwise), so an Alembic upgrade has one file to
-review. ``tests/seam/test_private_access.py`` fails on any such use elsewhere
-in ``src/``.
+does not document is a named function here, with the reason, so an Alembic
+upgrade has one file to review. Each was checked, unless it says otherwise, on
+Alembic 1.16.5 (with SQLAlchemy 1.4.54 and 2.0.58), 1.17.2 and 1.18.4 (with
+2.0.58) and 1.20.1 (with 2.1.9). ``tests/seam/test_private_access.py`` fails
+on any such use elsewhere in ``src/``.
 
 Each private name (and each public one patched on a live object) is a
 :class:`Pinned` in :data:`PINNED`, and the functions here read it through
@@ -538,7 +538,6 @@ def made_by_column_type(constraint: Any) -> bool:
     the table; autogenerate compares those with the column's type, not as
     constraints. SQLAlchemy marks them ``Constraint._type_bound`` (its own
     ``Table.to_metadata`` skips them by it) and says it nowhere public.
-    Checked on SQLAlchemy 1.4, 2.0 and 2.1.
     """
     return bool(_TYPE_BOUND.read(constraint))
 
@@ -615,9 +614,9 @@ def steps_one_at_a_time(
     the version table, ends the transaction, and only then asks for the next.
     Alembic documents ``fn`` as returning an iterable, not that it is read one
     step at a time: were the list built first, every *before* would run up
-    front and *committed* would be reported before anything ran. Checked on
-    1.16.5 and 1.20.1, pinned by ``tests/seam/test_lazy_steps.py``; should
-    Alembic ask for the next step before running this one, this raises
+    front and *committed* would be reported before anything ran. Pinned by
+    ``tests/seam/test_lazy_steps.py``; should Alembic ask for the next step
+    before running this one, this raises
     :class:`~flask_remodel.errors.AlembicIncompatibleError` instead of
     calling *committed*.
     """
@@ -674,8 +673,7 @@ def intercepted_operations(
     object of ``Operations.context`` (looked up on the object, as
     ``p.<name>(...)``), each operation method ends in ``operations.invoke(op)``
     on that same object, and ``op.get_context()`` returns *context* itself.
-    Checked on 1.16.5 and 1.20.1; ``tests/seam/test_alembic_contract.py``
-    runs a revision through it.
+    ``tests/seam/test_alembic_contract.py`` runs a revision through it.
     """
     original = context.__dict__.pop(_AUTOCOMMIT_BLOCK.name, None)
     _shadow(_AUTOCOMMIT_BLOCK, context, autocommit_block)

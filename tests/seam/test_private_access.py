@@ -280,10 +280,10 @@ class Scan(ast.NodeVisitor):
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             return
         # The literal runs of the text (of a pattern: between its special characters)
-        # that read like words of a message, not a name or a keyword.
+        # that read like words of a message: not a name, not SQL keywords.
         pieces = re.split(r"\\[A-Za-z]|[\\()\[\]{}.*+?|^$]", node.value)
         if any(
-            len(piece.split()) >= 3 and len(piece.strip()) >= 12
+            len(piece.split()) >= 3 and len(piece.strip()) >= 12 and not piece.isupper()
             and piece.strip() in alembic_messages()
             for piece in pieces
         ):
