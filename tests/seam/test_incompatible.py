@@ -81,6 +81,18 @@ def test_a_revision_file_that_raises_is_still_reported_as_such(tmp_path: Path) -
         load_script_directory(config)
 
 
+def test_the_linter_does_not_take_it_for_a_bad_revision_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask_remodel.lint.history import select_range
+
+    script = ScriptDirectory.from_config(_config(tmp_path))
+    _alembic.use_revision_index(script)  # the map is built on first use
+    monkeypatch.delattr(ScriptDirectory, "_version_locations")
+    with pytest.raises(AlembicIncompatibleError, match="_version_locations is gone"):
+        select_range(script, "base:head")
+
+
 def test_a_changed_signature_is_reported_by_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

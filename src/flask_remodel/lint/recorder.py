@@ -6,8 +6,8 @@ operation is also rendered to the SQL it would send. ``Operations.invoke`` is
 wrapped on the instance (and on each batch block's ``BatchOperations``), through
 :func:`flask_remodel._alembic.intercepted_operations`, to note the operation,
 the ``file.py:line`` of the ``op.*`` call in the revision, the SQL written to
-the buffer meanwhile, and whether it ran inside a batch or
-an ``autocommit_block()``. Nothing reaches a database: offline mode has no
+the buffer meanwhile, and whether it ran inside a batch or an
+``autocommit_block()``. Nothing reaches a database: offline mode has no
 connection, and a revision that needs one (``op.get_bind()``) stops recording
 at that point with a note.
 """
