@@ -93,6 +93,18 @@ def test_the_linter_does_not_take_it_for_a_bad_revision_range(
         select_range(script, "base:head")
 
 
+def test_a_deploy_plan_stops_instead_of_noting_it_per_revision(tmp_path: Path) -> None:
+    from flask_remodel.deploy.plan import plan
+
+    script = ScriptDirectory.from_config(_config(tmp_path))
+
+    def sql_for(step: object) -> str:
+        raise _alembic.incompatible("alembic", "something is gone")
+
+    with pytest.raises(AlembicIncompatibleError, match="something is gone"):
+        plan(list(script.walk_revisions()), "upgrade", sql_for)
+
+
 def test_a_changed_signature_is_reported_by_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
