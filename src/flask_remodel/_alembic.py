@@ -675,9 +675,11 @@ def intercepted_operations(
     on that same object, and ``op.get_context()`` returns *context* itself.
     ``tests/seam/test_alembic_contract.py`` runs a revision through it.
     """
+    for pinned in (_AUTOCOMMIT_BLOCK, _INVOKE, _BATCH_ALTER_TABLE, _GET_BIND):
+        pinned.check()  # before anything is replaced
     original = context.__dict__.pop(_AUTOCOMMIT_BLOCK.name, None)
-    _shadow(_AUTOCOMMIT_BLOCK, context, autocommit_block)
     try:
+        _shadow(_AUTOCOMMIT_BLOCK, context, autocommit_block)
         with Operations.context(context) as operations:
             _shadow(_INVOKE, operations, invoke)
             _shadow(_BATCH_ALTER_TABLE, operations, batch_alter_table)
