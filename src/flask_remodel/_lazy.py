@@ -14,6 +14,7 @@ importing; names bound to ``_private`` names are not exports.
 from __future__ import annotations
 
 import dis
+import inspect
 import sys
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -35,7 +36,13 @@ def lazy_exports(
         the subpackage must not replace the export (see :func:`_keeping`).
     """
     module = sys.modules[package]
-    exports = relative_imports(sys._getframe(1).f_code)
+    frame = inspect.currentframe()
+    caller = frame.f_back if frame is not None else None
+    if caller is None:  # an interpreter without frames: read the module's own code
+        loader = module.__spec__.loader if module.__spec__ else None
+        exports = relative_imports(loader.get_code(package))  # type: ignore[union-attr]
+    else:
+        exports = relative_imports(caller.f_code)
     computed = dict(computed or {})
     if keep:
         module.__class__ = _keeping(frozenset(keep))

@@ -8,8 +8,12 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  ├─ ExtensionNotFoundError      the app never called Migrate(app, db)
     │  ├─ DatabaseNotConfiguredError  Migrate(app) was given no database
     │  ├─ MigrationsFolderNotFoundError
-    │  └─ SettingsError               a REMODEL_* value of the app's config (or of the
-    │                                 environment) is not one it accepts
+    │  ├─ SettingsError               a REMODEL_* value of the app's config (or of the
+    │  │                              environment) is not one it accepts
+    │  └─ IncompatibleReleaseError    the installed Alembic or SQLAlchemy changed
+    │     │                           something Flask-Remodel relies on
+    │     ├─ AlembicIncompatibleError
+    │     └─ SQLAlchemyIncompatibleError
     ├─ DatabaseUnreachableError       exit 4
     ├─ ScratchDatabaseError           exit 4 (``flask db test`` could not create or
     │                                 drop its scratch database)
@@ -120,6 +124,37 @@ class SettingsError(ConfigurationError):
         self.accepts = accepts
         self.fix = fix
         self.source = source
+
+
+class IncompatibleReleaseError(ConfigurationError):
+    """The installed Alembic or SQLAlchemy no longer has what Flask-Remodel relies on.
+
+    Raised by :mod:`flask_remodel._alembic` when a private name it uses is gone
+    or takes other parameters (or behaves otherwise), instead of the
+    ``AttributeError`` or ``TypeError`` that would surface as something else.
+    """
+
+    #: The distribution, as ``pip`` names it.
+    package: ClassVar[str] = ""
+
+    def __init__(
+        self, remodel_version: str, installed: str, change: str, supported: str
+    ) -> None:
+        super().__init__(
+            f"Flask-Remodel {remodel_version} does not support {self.package} {installed}: "
+            f"{change}. Install a release it supports: pip install '{supported}'."
+        )
+        self.installed = installed
+        self.change = change
+        self.supported = supported
+
+
+class AlembicIncompatibleError(IncompatibleReleaseError):
+    package = "alembic"
+
+
+class SQLAlchemyIncompatibleError(IncompatibleReleaseError):
+    package = "SQLAlchemy"
 
 
 class DatabaseUnreachableError(RemodelError):

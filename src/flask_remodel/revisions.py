@@ -20,6 +20,12 @@ from alembic.script import ScriptDirectory
 from alembic.script import revision as alembic_revision
 from alembic.util import CommandError
 
+from ._alembic import dangling_parent
+from ._alembic import duplicated_revision
+from ._alembic import is_database_behind
+from ._alembic import is_multiple_heads
+from ._alembic import is_unidentified_file
+from ._alembic import unlocated_revision
 from ._alembic import use_revision_index
 from .errors import DuplicateRevisionError
 from .errors import MigrationsFolderNotFoundError
@@ -27,10 +33,6 @@ from .errors import RemodelError
 from .errors import RevisionCycleError
 from .errors import RevisionImportError
 from .errors import UnknownRevisionError
-
-_DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
-# Alembic names the referring revision by its summary line: "<down> -> <id> (head), msg".
-_DANGLING = re.compile(r"Revision (\S+) referenced from (?:\S+ -> )?(\S+).* is not present")
 
 
 def _folder(config: AlembicConfig) -> str:
@@ -93,28 +95,28 @@ def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
         except alembic_revision.CycleDetected as exc:
             raise RevisionCycleError(list(exc.revisions)) from exc
         except CommandError as exc:
-            if "Could not determine revision id" in str(exc):
+            if is_unidentified_file(exc):
                 raise RevisionImportError(str(folder / "versions"), str(exc)) from exc
             raise translate(exc) from exc
         except KeyError as exc:
-            dangling = [m for w in caught if (m := _DANGLING.search(str(w.message)))]
+            dangling = [found for w in caught if (found := dangling_parent(str(w.message)))]
             if dangling:
-                missing, source = dangling[0].group(1), dangling[0].group(2)
+                missing, source = dangling[0]
                 detail = f"revision {source} names it as its parent"
                 raise UnknownRevisionError(missing, detail) from exc
             raise RevisionImportError(str(folder), f"unknown revision {exc}") from exc
+        except RemodelError:
+            raise  # the seam's own (an Alembic that changed), or a typed one already
         except Exception as exc:  # a revision file that raises while importing
             path = _failing_file(exc, folder) or str(folder / "versions")
             raise RevisionImportError(path, f"{type(exc).__name__}: {exc}") from exc
     for warning in caught:
         text = str(warning.message)
-        if match := _DUPLICATE.search(text):
-            revision = match.group(1)
+        if revision := duplicated_revision(text):
             raise DuplicateRevisionError(revision, _files_declaring(folder, revision))
-        if match := _DANGLING.search(text):
-            raise UnknownRevisionError(
-                match.group(1), f"revision {match.group(2)} names it as its parent"
-            )
+        if pair := dangling_parent(text):
+            missing, source = pair
+            raise UnknownRevisionError(missing, f"revision {source} names it as its parent")
     return script
 
 
@@ -131,11 +133,11 @@ def translate(exc: BaseException) -> RemodelError:
     if isinstance(cause, alembic_revision.ResolutionError):
         return UnknownRevisionError(str(cause.argument))
     text = str(exc)
-    if "Target database is not up to date" in text:
+    if is_database_behind(exc):
         return DatabaseNotUpToDateError()
-    if match := re.search(r"Can't locate revision identified by '([^']+)'", text):
-        return UnknownRevisionError(match.group(1))
-    if "Multiple head revisions are present" in text or "Multiple heads are present" in text:
+    if unlocated := unlocated_revision(exc):
+        return UnknownRevisionError(unlocated)
+    if is_multiple_heads(exc):
         return MultipleHeadsError(re.findall(r"\b[0-9a-f]{6,}\b", text))
     return RemodelError(text)
 

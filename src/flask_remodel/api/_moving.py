@@ -9,8 +9,6 @@ the plain path (``--sql``) and the deploy runner's per-revision steps use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
@@ -19,7 +17,7 @@ from alembic.script import ScriptDirectory
 
 from .._alembic import commits_each_step
 from .._alembic import downgrade_steps
-from .._alembic import hooked_step
+from .._alembic import steps_one_at_a_time
 from .._alembic import upgrade_steps
 from ..deploy.runner import StepHooks
 from ._session import Session
@@ -68,20 +66,16 @@ def move_each(
     is_upgrade = direction == "upgrade"
     ran = False
 
-    def each(context: Any) -> Iterator[Any]:
-        for revision in revisions:
-            hooks.before(revision)
-            yield hooked_step(script, revision, is_upgrade, partial(hooks.inside, revision,
-                                                                    context.connection))
-            # Alembic asks for the next step once this one's transaction ended.
-            hooks.committed(revision)
-
     def steps(current: Any, context: Any) -> Any:
         nonlocal ran
         if not commits_each_step(context):
             return []
         ran = True
-        return each(context)
+        return steps_one_at_a_time(
+            script, revisions, is_upgrade, before=hooks.before,
+            inside=lambda revision: hooks.inside(revision, context.connection),
+            committed=hooks.committed,
+        )
 
     last = revisions[-1]
     destination = last.revision if is_upgrade else _below(last)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import ops
 
+from .._alembic import made_by_column_type
 from .naming import check_name
 from .operations import ReplacePrimaryKeyOp
 from .registration import Comparator
@@ -52,7 +53,7 @@ def _checks(table: sa.Table, reflected: bool) -> dict[str, Any]:
             or str(constraint.sqltext).lower().startswith("json_valid")  # MariaDB's, on JSON
         ):
             continue
-        if not reflected and getattr(constraint, "_type_bound", False):
+        if not reflected and made_by_column_type(constraint):
             continue  # made by a Boolean/Enum type: compared with the column type
         found[name or check_name(table.name, constraint.sqltext)] = constraint
     return found

@@ -15,6 +15,7 @@ from typing import Any
 
 from alembic.script import Script
 
+from ..errors import IncompatibleReleaseError
 from .scripts import revision_facts
 
 
@@ -59,6 +60,8 @@ def plan(
         sql: str | None
         try:
             sql, note = sql_for(step), ""
+        except IncompatibleReleaseError:
+            raise  # an Alembic that changed: no plan is right
         except Exception as exc:  # shown in the plan; nothing ran
             text = str(exc).strip()
             sql, note = None, text.splitlines()[0] if text else type(exc).__name__

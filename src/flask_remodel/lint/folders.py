@@ -7,6 +7,7 @@ from os import PathLike
 
 from alembic.script import ScriptDirectory
 
+from ..errors import IncompatibleReleaseError
 from .engine import RuleSelection
 from .engine import lint_sources
 from .errors import LintUsageError
@@ -33,6 +34,8 @@ def lint_script_directory(
     try:
         wanted = list(revisions) if revisions is not None else select_range(script_dir, None)
         exempt = before_baseline(script_dir, baseline)
+    except IncompatibleReleaseError:
+        raise  # an Alembic that changed, not a bad revision name
     except Exception as exc:  # Alembic's ResolutionError / CommandError for a bad name
         raise LintUsageError(f"{exc}. Run 'flask db history' to list the revisions.") from exc
     wanted = [rev for rev in wanted if rev not in exempt]

@@ -15,6 +15,7 @@ from pathlib import Path
 from alembic.script import Script
 from alembic.script import ScriptDirectory
 
+from ..errors import IncompatibleReleaseError
 from .errors import LintUsageError
 from .recorder import RevisionSource
 
@@ -58,6 +59,8 @@ def select_range(script_dir: ScriptDirectory, text: str | None) -> list[str]:
     """
     try:
         return _select_range(script_dir, text)
+    except IncompatibleReleaseError:
+        raise  # an Alembic that changed, not a bad range
     except Exception as exc:  # Alembic's ResolutionError / CommandError for a bad name
         raise LintUsageError(
             f"Bad revision range '{text}': {exc}. Write it as START:END (for example "

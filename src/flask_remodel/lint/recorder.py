@@ -3,10 +3,11 @@
 The revision runs against an offline (``as_sql``) ``MigrationContext`` for the
 target's dialect, exactly as ``flask db upgrade --sql`` would, so each
 operation is also rendered to the SQL it would send. ``Operations.invoke`` is
-wrapped on the instance (and on each batch block's ``BatchOperations``) to
-note the operation, the ``file.py:line`` of the ``op.*`` call in the revision,
-the SQL written to the buffer meanwhile, and whether it ran inside a batch or
-an ``autocommit_block()``. Nothing reaches a database: offline mode has no
+wrapped on the instance (and on each batch block's ``BatchOperations``), through
+:func:`flask_remodel._alembic.intercepted_operations`, to note the operation,
+the ``file.py:line`` of the ``op.*`` call in the revision, the SQL written to
+the buffer meanwhile, and whether it ran inside a batch or an
+``autocommit_block()``. Nothing reaches a database: offline mode has no
 connection, and a revision that needs one (``op.get_bind()``) stops recording
 at that point with a note.
 """
@@ -27,10 +28,11 @@ from pathlib import Path
 from typing import Any
 from typing import Protocol
 
-from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
 
+from .._alembic import intercepted_batch_invoke
+from .._alembic import intercepted_operations
 from .._runtime import ensure_runtime
 from .model import RecordedOp
 from .model import Target
@@ -170,7 +172,7 @@ class _Recorder:
         def batch_alter_table(table_name: str, *args: Any, **kw: Any) -> Iterator[Any]:
             manager = real(table_name, *args, **kw)
             batch_op = manager.__enter__()
-            batch_op.invoke = self.wrap_invoke(batch_op.invoke)
+            intercepted_batch_invoke(batch_op, self.wrap_invoke)
             outer, self.batch_table = self.batch_table, table_name
             try:
                 yield batch_op
@@ -198,11 +200,6 @@ class _Recorder:
                     self.autocommit -= 1
 
         return autocommit_block
-
-
-def _shadow(instance: object, name: str, value: object) -> None:
-    """Set *name* on *instance* only: the class and other instances keep the original."""
-    instance.__dict__[name] = value
 
 
 def quiet_context(**kw: Any) -> MigrationContext:
@@ -259,24 +256,14 @@ def record(
     recorder.render = render
     recorder.context = context
     recorder.observer = observer
-    original = context.__dict__.pop("autocommit_block", None)
-    # Attributes set on the instances shadow the class's methods; the op
-    # functions call ``operations.invoke(...)`` and so reach the wrapper.
-    _shadow(context, "autocommit_block", recorder.wrap_autocommit(context.autocommit_block))
-    try:
-        with Operations.context(context) as operations:
-            _shadow(operations, "invoke", recorder.wrap_invoke(operations.invoke))
-            _shadow(operations, "batch_alter_table",
-                    recorder.wrap_batch(operations.batch_alter_table))
-            _shadow(operations, "get_bind", recorder.wrap_get_bind(operations.get_bind))
-            try:
-                source.upgrade()
-            except Exception as exc:
-                recorded.stopped = _stop(exc, recorder.path)
-    finally:
-        context.__dict__.pop("autocommit_block", None)
-        if original is not None:
-            context.__dict__["autocommit_block"] = original
+    with intercepted_operations(
+        context, invoke=recorder.wrap_invoke, batch_alter_table=recorder.wrap_batch,
+        get_bind=recorder.wrap_get_bind, autocommit_block=recorder.wrap_autocommit,
+    ):
+        try:
+            source.upgrade()
+        except Exception as exc:
+            recorded.stopped = _stop(exc, recorder.path)
     recorded.ops = recorder.ops
     return recorded
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
-#: The module attributes Alembic's ``Script`` reads, plus the one ``longdoc`` probes.
+#: The module attributes Alembic's ``Script`` reads, plus the one ``longdoc`` probes
+#: (``_alembic_source_encoding``, private; tests/seam pins that Alembic still reads it).
 HEADER_NAMES = frozenset(
     {"revision", "down_revision", "branch_labels", "depends_on", "_alembic_source_encoding"}
 )
