@@ -19,8 +19,6 @@ always test the working tree, and Flask-Migrate's runs cannot import it.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -28,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -38,12 +35,13 @@ import sqlalchemy as sa
 from realapps.apps import FAILED
 from realapps.apps import OK
 from realapps.apps import AppHistory
+from support.download_cache import cache_root
+from support.download_cache import locked
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
 DRIVER = HERE / "driver.py"
 
-CACHE_ENV = "REMODEL_TEST_CACHE"
 STEP_TIMEOUT = 600  # seconds; a hung step is a failure, not a hung test run
 BUILD_TIMEOUT = 900
 
@@ -80,12 +78,6 @@ class AppUnavailable(Exception):
 # --- The venvs ----------------------------------------------------------------------------------
 
 
-def cache_root() -> Path:
-    explicit = os.environ.get(CACHE_ENV, "").strip()
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "flask-remodel-tests"
 
 
 def _venv_dir(history: AppHistory) -> Path:
@@ -95,16 +87,6 @@ def _venv_dir(history: AppHistory) -> Path:
     return cache_root() / "realapps" / f"{history.name}-{history.version}-py{python}-{key}"
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on *path*: two test runs must not build one venv together."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def app_python(history: AppHistory) -> Path:
@@ -114,7 +96,7 @@ def app_python(history: AppHistory) -> Path:
     done = venv / ".complete"  # written last: a venv without it is a half-finished build
     if done.exists():
         return python
-    with _locked(venv.with_name(venv.name + ".lock")):
+    with locked(venv.with_name(venv.name + ".lock")):
         if done.exists():  # built by another run while this one waited
             return python
         shutil.rmtree(venv, ignore_errors=True)

@@ -21,33 +21,24 @@ as for an unreachable database server.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
-import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.databases import in_ci
+from support.download_cache import cache_root
+from support.download_cache import locked
 
-CACHE_ENV = "REMODEL_TEST_CACHE"
 _MARKER = ".complete"  # written last: a folder without it is a half-finished extraction
 
 
-def cache_root() -> Path:
-    explicit = os.environ.get(CACHE_ENV, "").strip()
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "flask-remodel-tests"
 
 
 def _unavailable(version: str, reason: str) -> None:
@@ -101,16 +92,6 @@ def _extract_templates(archive: Path, into: Path) -> None:
         raise AssertionError(f"{archive.name} has no flask_migrate/templates/")
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on *path*: test workers (pytest -n) download each release once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def release_templates(version: str) -> Path:
@@ -119,7 +100,7 @@ def release_templates(version: str) -> Path:
     templates = folder / "templates"
     if (folder / _MARKER).exists():
         return templates
-    with _locked(folder.parent / f".{version}.lock"):
+    with locked(folder.parent / f".{version}.lock"):
         if (folder / _MARKER).exists():  # another worker fetched it meanwhile
             return templates
         shutil.rmtree(folder, ignore_errors=True)  # what an interrupted run left
