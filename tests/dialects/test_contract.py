@@ -96,15 +96,18 @@ def test_a_lock_wait_past_the_timeout_is_recognised(
         connection.execute(sa.text("CREATE TABLE contract (id INTEGER PRIMARY KEY, n INTEGER)"))
         connection.execute(sa.text("INSERT INTO contract (id, n) VALUES (1, 0)"))
     with engine.connect() as holder, engine.connect() as waiter:
-        holder.begin()
+        # Transactions begun by hand and ended through their objects: SQLAlchemy
+        # 1.4's connections (the minimum-versions leg) have no rollback() of their own.
+        holding = holder.begin()
         holder.execute(sa.text("UPDATE contract SET n = 1 WHERE id = 1"))  # holds the row
+        waiting = waiter.begin()
         support.apply(waiter, support.session_settings(LockPolicy(lock_timeout_ms=1000)))
         with pytest.raises(sa.exc.DBAPIError) as caught:
             waiter.execute(sa.text("UPDATE contract SET n = 2 WHERE id = 1"))
         assert support.is_lock_timeout(caught.value), caught.value
         assert not support.is_lock_timeout(RuntimeError("not a driver error"))
-        holder.rollback()
-        waiter.rollback()
+        holding.rollback()
+        waiting.rollback()
         support.apply(waiter, support.reset_settings())
 
 
