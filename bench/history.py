@@ -7,7 +7,7 @@ Usage:
                             [--pg-url URL] [--pg-revisions N]
 
 SIZES is a comma list of history lengths (default 100,1000,3000; 10000 works,
-slowly). For each size, ``../shared/bench/gen_history.py`` writes a linear
+slowly). For each size, ``bench/linear_history.py`` writes a linear
 history of revisions as ``alembic revision --autogenerate`` would; each tool
 gets its own project: a Flask app with Flask-SQLAlchemy on an SQLite file,
 its own ``flask db init`` folder holding those revisions, and a database
@@ -59,8 +59,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from linear_history import write_history
+
 HERE = Path(__file__).resolve().parent
-GEN_HISTORY = HERE.parent.parent / "shared" / "bench" / "gen_history.py"
 TOOLS = {"remodel": "flask_remodel", "migrate": "flask_migrate"}
 COMMANDS = ["heads", "history", "current", "upgrade"]
 
@@ -166,10 +167,7 @@ def median_of(repeat: int, before: Callable[[], None], timed: Callable[[], float
 def generate(workdir: Path, n: int) -> Path:
     out = workdir / f"gen-{n}"
     if not out.exists():
-        subprocess.run(
-            [sys.executable, str(GEN_HISTORY), str(out), str(n)],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        write_history(out, n)
     return out / "migrations" / "versions"
 
 
@@ -368,8 +366,6 @@ def main(argv: list[str]) -> int:
     global CLOCK
     CLOCK = args.clock
     sizes = [int(size) for size in args.sizes.split(",")]
-    if not GEN_HISTORY.exists():
-        raise SystemExit(f"{GEN_HISTORY} not found: this benchmark needs the shared bench folder")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="remodel-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
 

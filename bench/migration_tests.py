@@ -3,11 +3,10 @@
     make bench                                   # SQLite, 100 revisions
     .venv-bench/bin/python bench/migration_tests.py --backend postgresql --revisions 100
 
-The history comes from the shared generator ``gen_history.py`` (``../shared/bench``,
-or ``--gen-history``): N linear revisions creating tables and adding columns,
-indexes, unique constraints, server defaults and foreign keys. The models both
-tools compare against are that history's head, reflected from a database
-upgraded to it.
+The history comes from ``bench/linear_history.py``: N linear revisions creating
+tables and adding columns, indexes, unique constraints, server defaults and
+foreign keys. The models both tools compare against are that history's head,
+reflected from a database upgraded to it.
 
 Both run as a fresh process each (start-up included), on scratch databases of
 the same backend:
@@ -42,6 +41,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from linear_history import write_history
 
 HERE = Path(__file__).resolve().parent
 SERVERS = {
@@ -100,39 +100,6 @@ def alembic_engine():
 '''
 
 
-# pytest-alembic hands env.py the connection to use in config.attributes (its
-# documented requirement); the generated env.py opens its own, which on SQLite
-# locks against pytest-alembic's. flask db test does not run env.py.
-GIVEN_CONNECTION = """def _run_on(connection):
-    context.configure(connection=connection, **OPTS)
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def run_migrations_online():
-    from sqlalchemy.engine import Engine
-
-    given = config.attributes.get("connection")
-    if isinstance(given, Engine):
-        with given.connect() as connection:
-            _run_on(connection)
-        return
-    if given is not None:
-        _run_on(given)
-        return
-"""
-
-
-def _gen_history() -> Path:
-    override = os.environ.get("REMODEL_SHARED")
-    candidates = [Path(override)] if override else []
-    candidates += [HERE.parent.parent / "shared", HERE.parent.parent.parent / "shared"]
-    for folder in candidates:
-        if (folder / "bench" / "gen_history.py").is_file():
-            return folder / "bench" / "gen_history.py"
-    raise SystemExit("gen_history.py not found: pass --gen-history or set REMODEL_SHARED")
-
-
 class Databases:
     """Fresh databases on one backend, dropped at the end."""
 
@@ -185,22 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--revisions", type=int, default=100)
     parser.add_argument("--backend", choices=["sqlite", *SERVERS], default="sqlite")
-    parser.add_argument("--gen-history", type=Path, default=None)
     parser.add_argument("--show-output", action="store_true")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="remodel_bench_") as tmp:
         out = Path(tmp)
-        gen = args.gen_history or _gen_history()
-        subprocess.run(
-            [sys.executable, str(gen), str(out / "history"), str(args.revisions)],
-            check=True, capture_output=True,
-        )
         history = out / "history"
-        env_py = history / "migrations" / "env.py"
-        env_py.write_text(
-            env_py.read_text().replace("def run_migrations_online():\n", GIVEN_CONNECTION)
-        )
+        # Its env.py uses the connection pytest-alembic hands it (pytest-alembic's documented
+        # requirement); opening its own would lock against pytest-alembic's on SQLite.
+        write_history(history, args.revisions)
         databases = Databases(args.backend, out)
         try:
             head_url = databases.new("head")
