@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,10 @@ def test_migrate_without_a_database_registers_and_explains(tmp_path: Path) -> No
 def _unreachable(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return "sqlite:////nonexistent-dir/sub/app.db"
+        # SQLite URLs carry no password, so the SQLite leg points at a PostgreSQL port where
+        # nothing listens: the masking is then tested on every leg, with or without a server.
+        driver = "psycopg" if importlib.util.find_spec("psycopg") else "psycopg2"
+        return f"postgresql+{driver}://app:s3cret@127.0.0.1:1/app"
     return parsed.set(password="s3cret", port=1).render_as_string(hide_password=False)
 
 
@@ -59,6 +63,7 @@ def test_unreachable_database_masks_the_password(project_factory: ProjectFactory
     assert result.exit_code == 4, result.output
     assert "Cannot connect to the database" in _error_line(result.output)
     assert "s3cret" not in result.output
+    assert ":***@127.0.0.1:1/" in result.output
 
 
 def test_missing_migrations_folder(project_factory: ProjectFactory) -> None:

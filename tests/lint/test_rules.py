@@ -36,6 +36,10 @@ CASES: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
     "RM101": [
         (PG, 'op.create_index("ix_ref", "orders", ["ref"])',
          AC + 'op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True)'),
+        # A unique index locks the same way: its build is no exception.
+        (PG, 'op.create_index("ux_ref", "orders", ["ref"], unique=True)',
+         AC + 'op.create_index("ux_ref", "orders", ["ref"], unique=True, '
+         "postgresql_concurrently=True)"),
         (LITE, 'op.create_index("ix_ref", "orders", ["ref"])',
          'op.create_table("t", sa.Column("a", sa.Integer()))\n'
          'op.create_index("ix_a", "t", ["a"])'),

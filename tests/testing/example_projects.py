@@ -160,6 +160,9 @@ FAULTS: dict[str, Fault] = {
     ),
     "drifted models": Fault("models match", REVISIONS[5], "autogenerate", "email"),
     "two heads": Fault("single head", None, "heads", f"{REVISIONS[4]}, {REVISIONS[5]}"),
+    "irreversible after a change": Fault(
+        "up/down/up", REVISIONS[5], "downgrade", "after changing the database"
+    ),
 }
 
 
@@ -178,6 +181,14 @@ def _body(number: int, fault: str | None) -> str:
     if fault == "fails on existing rows" and number == 4:
         body = body.replace(
             '    op.execute("UPDATE account SET nickname = name WHERE nickname IS NULL")\n', ""
+        )
+    if fault == "irreversible after a change" and number == 5:
+        # Outside the transaction, so that the change stays on every database.
+        body = body.replace(
+            "    raise IrreversibleMigrationError",
+            "    with op.get_context().autocommit_block():\n"
+            '        op.create_table("leftover", sa.Column("id", sa.Integer(), primary_key=True))\n'
+            "    raise IrreversibleMigrationError",
         )
     down = None if number == 1 else REVISIONS[number - 1]
     if fault == "two heads" and number == 5:

@@ -1,3 +1,5 @@
+from sqlalchemy.engine import make_url
+
 from flask_remodel.urls import mask_passwords
 from flask_remodel.urls import mask_url
 
@@ -21,3 +23,25 @@ def test_mask_passwords_in_free_text() -> None:
 
 def test_mask_url_on_text_that_is_not_a_url() -> None:
     assert mask_url("not a url at all") == "not a url at all"
+
+
+def test_passwords_with_separators_are_masked_whole() -> None:
+    # ':' and an encoded '@' inside a password must not end the part that is hidden.
+    for password in ("pa:ss", "p%40ss:w", "::"):
+        url = f"postgresql://alice:{password}@db.example/app"
+        assert mask_url(url) == "postgresql://alice:***@db.example/app"
+        assert mask_passwords(f"cannot reach {url}: timeout") == (
+            "cannot reach postgresql://alice:***@db.example/app: timeout"
+        )
+
+
+def test_mask_url_takes_url_objects() -> None:
+    url = make_url("mysql+pymysql://root:hunter2@127.0.0.1:3306/app")
+    assert mask_url(url) == "mysql+pymysql://root:***@127.0.0.1:3306/app"
+
+
+def test_mask_url_masks_what_sqlalchemy_cannot_parse() -> None:
+    # Not a URL SQLAlchemy accepts (no such port), but a password is still in it.
+    assert mask_url("postgresql://alice:s3cret@db:notaport/app") == (
+        "postgresql://alice:***@db:notaport/app"
+    )

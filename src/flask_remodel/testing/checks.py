@@ -242,17 +242,21 @@ class Stairway:
         if self.data and not self._rows_kept(rev, keys, self._keys(after), "upgrade"):
             return False, None
         if self.roundtrip and before is not None:
-            return self._round_trip(revision, before, keys), after
+            return self._round_trip(revision, before, keys, after), after
         return True, after
 
-    def _round_trip(self, revision: Script, before: sa.MetaData, keys: Keys) -> bool:
+    def _round_trip(
+        self, revision: Script, before: sa.MetaData, keys: Keys, after: sa.MetaData | None
+    ) -> bool:
         rev = revision.revision
         error = _attempt(lambda: self.runner.step_down(revision))
         if error is not None:
             irreversible = _irreversible(error)
             if irreversible is None:
                 return self._add(CheckResult(UP_DOWN_UP, FAILED, rev, "downgrade", _reason(error)))
-            if rev not in self.runner.current():
+            # Irreversible is a promise that the downgrade touched nothing: a schema or version
+            # left half way down is a failure, whatever the exception says.
+            if rev not in self.runner.current() or self._changed_since(after):
                 return self._add(
                     CheckResult(
                         UP_DOWN_UP, FAILED, rev, "downgrade",
@@ -275,6 +279,13 @@ class Stairway:
         if error is not None:
             return self._add(CheckResult(UP_DOWN_UP, FAILED, rev, "upgrade again", _reason(error)))
         return self._add(CheckResult(UP_DOWN_UP, PASSED, rev))
+
+    def _changed_since(self, tables: sa.MetaData | None) -> bool:
+        if tables is None:
+            return False
+        dialect = self.runner.connection.dialect
+        now = reflect(self.runner.connection)
+        return bool(differences(shape(tables, dialect), shape(now, dialect)))
 
     def _rows_kept(self, rev: str, before: Keys, now: Keys, op: str) -> bool:
         lost = []

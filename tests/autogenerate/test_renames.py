@@ -1,0 +1,82 @@
+"""Which drop/add pairs become renames, and what a rename carries with it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.operations import ops
+from sqlalchemy.dialects import postgresql
+
+from flask_remodel.autogenerate.decisions import ColumnRename
+from flask_remodel.autogenerate.decisions import Decisions
+from flask_remodel.autogenerate.operations import RenameColumnOp
+from flask_remodel.autogenerate.renames import apply_renames
+
+
+def _change(old: sa.Column[object], new: sa.Column[object]) -> ops.UpgradeOps:
+    modify = ops.ModifyTableOps(
+        "account",
+        [ops.DropColumnOp.from_column_and_tablename(None, "account", old),
+         ops.AddColumnOp("account", new)],
+    )
+    return ops.UpgradeOps([modify])
+
+
+def _renames(upgrade: ops.UpgradeOps) -> list[RenameColumnOp]:
+    modify = upgrade.ops[0]
+    assert isinstance(modify, ops.ModifyTableOps)
+    return [op for op in modify.ops if isinstance(op, RenameColumnOp)]
+
+
+def _say_yes(asked: list[object]) -> Decisions:
+    def decide(question: object) -> bool:
+        asked.append(question)
+        return True
+
+    return Decisions(decide=decide)
+
+
+def test_a_rename_keeps_the_nullability_change() -> None:
+    upgrade = _change(
+        sa.Column("name", sa.String(80), nullable=True),
+        sa.Column("full_name", sa.String(80), nullable=False),
+    )
+    apply_renames(upgrade, postgresql.dialect(), _say_yes([]))
+    (rename,) = _renames(upgrade)
+    assert (rename.column_name, rename.new_name) == ("name", "full_name")
+    assert rename.modify_nullable is False
+    assert rename.existing_nullable is True
+    assert rename.modify_type is None  # same type: nothing to change
+    back = rename.reverse()  # the downgrade makes it nullable again
+    assert (back.column_name, back.new_name, back.modify_nullable) == ("full_name", "name", True)
+
+
+def test_a_rename_keeps_a_type_change_within_the_family() -> None:
+    upgrade = _change(sa.Column("n", sa.Integer()), sa.Column("count", sa.BigInteger()))
+    apply_renames(upgrade, postgresql.dialect(), _say_yes([]))
+    (rename,) = _renames(upgrade)
+    assert isinstance(rename.modify_type, sa.BigInteger)
+    assert rename.modify_nullable is None
+
+
+def test_no_rename_is_offered_across_type_families() -> None:
+    asked: list[object] = []
+    upgrade = _change(sa.Column("born", sa.Date()), sa.Column("label", sa.String(20)))
+    apply_renames(upgrade, postgresql.dialect(), _say_yes(asked))
+    assert asked == []
+    assert _renames(upgrade) == []
+    modify = upgrade.ops[0]
+    assert isinstance(modify, ops.ModifyTableOps)
+    assert [type(op) for op in modify.ops] == [ops.DropColumnOp, ops.AddColumnOp]
+
+
+def test_a_declined_pair_stays_a_drop_and_an_add() -> None:
+    asked: list[object] = []
+
+    def decline(question: object) -> bool:
+        asked.append(question)
+        return False
+
+    upgrade = _change(sa.Column("name", sa.String(80)), sa.Column("title", sa.String(80)))
+    apply_renames(upgrade, postgresql.dialect(), Decisions(decide=decline))
+    assert asked == [ColumnRename("account", "name", "title")]
+    assert _renames(upgrade) == []
