@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from alembic.operations import Operations
@@ -116,3 +119,78 @@ def test_a_trigger_the_migration_rewrites_first_is_fine(engine: sa.engine.Engine
     with engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO note (id, text) VALUES (2, 'again')")
     assert rows(engine, "SELECT what FROM audit") == [("new again",)]
+
+
+def test_the_message_names_the_object_the_table_and_what_to_do(
+    engine: sa.engine.Engine,
+) -> None:
+    setup(engine, [*NOTES, LOG_INSERTS])
+    with pytest.raises(SQLiteRebuildError) as raised:
+        migrate_safely(engine, _rename_body_and_retype)
+    message = str(raised.value)
+    assert message.startswith(
+        "The trigger 'note_logged' no longer fits table 'note' after the table was rebuilt ("
+    )
+    assert "no such column" in message
+    assert message.endswith(
+        "Drop or rewrite the trigger in the migration, before the operation that changes 'note'."
+    )
+
+
+def test_an_update_of_trigger_on_kept_columns_is_fine_whatever_their_quoting(
+    engine: sa.engine.Engine,
+) -> None:
+    on_update = (
+        'CREATE TRIGGER stars_changed AFTER UPDATE OF "Stars", [id],body ON note '
+        "BEGIN INSERT INTO audit (what) VALUES ('changed'); END"
+    )
+    setup(engine, [*NOTES, on_update])
+    migrate_safely(engine, _require_body)
+    assert _triggers(engine) == [("stars_changed", "note")]
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE note SET stars = 4 WHERE id = 1")
+    assert rows(engine, "SELECT what FROM audit") == [("changed",)]
+
+
+def test_a_table_in_an_attached_database_keeps_its_trigger_and_is_checked(
+    tmp_path: Path,
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}")
+
+    @sa.event.listens_for(engine, "connect")
+    def attach(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute(f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS other")
+
+    in_other = [
+        statement.replace("TABLE note", "TABLE other.note")
+        .replace("TABLE audit", "TABLE other.audit")
+        .replace("INTO note", "INTO other.note")
+        for statement in NOTES
+    ]
+    setup(
+        engine, [*in_other, LOG_INSERTS.replace("TRIGGER note_logged", "TRIGGER other.note_logged")]
+    )
+
+    def require_body(op: Operations) -> None:
+        op.alter_column("note", "body", existing_type=sa.String(20), nullable=False, schema="other")
+
+    def rename_body(op: Operations) -> None:
+        op.alter_column(
+            "note",
+            "body",
+            new_column_name="text",
+            existing_type=sa.String(20),
+            type_=sa.Text,
+            schema="other",
+        )
+
+    try:
+        migrate_safely(engine, require_body)
+        assert rows(engine, "SELECT name FROM other.sqlite_master WHERE type = 'trigger'") == [
+            ("note_logged",)
+        ]
+        with pytest.raises(SQLiteRebuildError, match="trigger 'note_logged' no longer fits"):
+            migrate_safely(engine, rename_body)
+        assert rows(engine, "SELECT id, body FROM other.note") == [(1, "hello")]
+    finally:
+        engine.dispose()

@@ -91,12 +91,30 @@ def restore_dependents(
     """Create the table's triggers again, then check every dependent compiles."""
     for trigger in dependents.own_triggers:
         try:
-            connection.exec_driver_sql(trigger.sql)
+            connection.exec_driver_sql(_in_schema(connection, trigger.sql, schema))
         except DBAPIError as exc:
             raise _no_longer_fits(trigger, table, exc) from exc
         _check(connection, trigger, table, schema)
     for item in dependents.others:
         _check(connection, item, table, schema)
+
+
+_TRIGGER_HEAD = re.compile(
+    r"^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _in_schema(connection: Connection, sql: str, schema: str | None) -> str:
+    """*sql* creating its trigger in *schema*.
+
+    SQLite keeps a trigger's text without the schema it was created in, so run as it is
+    the text would create the trigger in ``main``, where the rebuilt table is not.
+    """
+    head = _TRIGGER_HEAD.match(sql)
+    if schema is None or head is None:
+        return sql
+    return f"{head.group(0)}{_quote(connection, schema)}.{sql[head.end():]}"
 
 
 def _no_longer_fits(item: SchemaObject, table: str, exc: Exception) -> SQLiteRebuildError:
