@@ -5,8 +5,9 @@
 Reads ``mutmut results --all true`` (run from the project root, after ``mutmut run``).
 A mutant is *killed* when a test failed or timed out on it; *survived* when every test
 passed; *untested* when no selected test reached its code, which counts as survived.
-Mutants listed in ``tests/mutation/equivalent.txt`` were triaged by hand as changing no
-behaviour (each with its reason there) and leave the score. Exits 1 when the whole
+Mutants listed in ``tests/mutation/*.txt`` were triaged by hand (each with its reason
+there) and leave the score: *equivalent* ones change no behaviour; *unobservable* ones
+change code that runs once per process, before mutmut forks the run for a mutant. Exits 1 when the whole
 score is below ``--min``.
 """
 
@@ -21,22 +22,21 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EQUIVALENT = ROOT / "tests" / "mutation" / "equivalent.txt"
+TRIAGED = ROOT / "tests" / "mutation"
 KILLED = {"killed", "timeout"}
 SURVIVED = {"survived", "no tests"}
 # flask_remodel.lint.rules.drop_table.x_check__mutmut_3, or ...xǁClassǁmethod__mutmut_3
 _NAME = re.compile(r"^(?P<module>[\w.]+?)\.(?:x_|xǁ)")
 
 
-def equivalent_mutants(path: Path = EQUIVALENT) -> set[str]:
-    """Names from the triage file: one per line, ``name  # reason``."""
-    if not path.exists():
-        return set()
+def equivalent_mutants(folder: Path = TRIAGED) -> set[str]:
+    """Names from the triage files: one per line, ``name  # reason``."""
     names = set()
-    for line in path.read_text().splitlines():
-        name = line.split("#", 1)[0].strip()
-        if name:
-            names.add(name)
+    for path in sorted(folder.glob("*.txt")):
+        for line in path.read_text().splitlines():
+            name = line.split("#", 1)[0].strip()
+            if name:
+                names.add(name)
     return names
 
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             counts[package][status] += 1
 
-    print(f"{'package':<22} {'killed':>7} {'survived':>9} {'equivalent':>11} {'score':>7}")
+    print(f"{'package':<22} {'killed':>7} {'survived':>9} {'triaged':>11} {'score':>7}")
     total: Counter[str] = Counter()
     for package, count in sorted(counts.items()):
         total.update(count)
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if other:
         print(f"not scored: {dict(other)}")
     if stale:
-        print(f"{len(stale)} names in {EQUIVALENT.relative_to(ROOT)} match no mutant now: "
+        print(f"{len(stale)} names in {TRIAGED.relative_to(ROOT)}/ match no mutant now: "
               "remove them (the code moved)")
     if args.survivors:
         print("\n".join(survivors))

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects import postgresql
 
 from flask_remodel.autogenerate.decisions import ColumnRename
 from flask_remodel.autogenerate.decisions import Decisions
+from flask_remodel.autogenerate.decisions import TableRename
 from flask_remodel.autogenerate.operations import RenameColumnOp
 from flask_remodel.autogenerate.renames import apply_renames
+from flask_remodel.errors import AutogenerateError
 
 
 def _change(old: sa.Column[object], new: sa.Column[object]) -> ops.UpgradeOps:
     modify = ops.ModifyTableOps(
         "account",
-        [ops.DropColumnOp.from_column_and_tablename(None, "account", old),
-         ops.AddColumnOp("account", new)],
+        [
+            ops.DropColumnOp.from_column_and_tablename(None, "account", old),
+            ops.AddColumnOp("account", new),
+        ],
     )
     return ops.UpgradeOps([modify])
 
@@ -80,3 +85,64 @@ def test_a_declined_pair_stays_a_drop_and_an_add() -> None:
     apply_renames(upgrade, postgresql.dialect(), Decisions(decide=decline))
     assert asked == [ColumnRename("account", "name", "title")]
     assert _renames(upgrade) == []
+
+
+@pytest.mark.parametrize(
+    ("renames", "table_renames", "defaults", "says"),
+    [
+        (
+            ["user.username"],
+            None,
+            None,
+            "--rename 'user.username' is not of the form TABLE.OLD=NEW "
+            "(for example user.username=fullname): fix the option and run again.",
+        ),
+        (
+            None,
+            ["users"],
+            None,
+            "--rename-table 'users' is not of the form OLD=NEW "
+            "(for example users=members): fix the option and run again.",
+        ),
+        (
+            None,
+            None,
+            ["email=x"],
+            "--default 'email=x' is not of the form TABLE.COLUMN=VALUE "
+            '(for example user.email="unknown@example.com"): fix the option and run again.',
+        ),
+    ],
+)
+def test_malformed_answers_say_the_form_they_need(
+    renames: list[str] | None,
+    table_renames: list[str] | None,
+    defaults: list[str] | None,
+    says: str,
+) -> None:
+    with pytest.raises(AutogenerateError) as raised:
+        Decisions.build(renames, table_renames, defaults)
+    assert str(raised.value) == says
+
+
+def test_a_table_rename_given_for_another_name_is_not_taken_and_nobody_is_asked() -> None:
+    asked: list[object] = []
+    decisions = Decisions.build(
+        table_renames=["users=members"], decide=lambda q: asked.append(q) or True
+    )
+    assert decisions.is_renamed_table(TableRename("users", "people")) is False
+    assert decisions.is_renamed_table(TableRename("users", "members")) is True
+    assert asked == []
+    assert decisions.used == {("table", "users")}
+
+
+def test_an_undecided_table_rename_is_asked_about() -> None:
+    asked: list[object] = []
+
+    def decide(question: object) -> bool:
+        asked.append(question)
+        return True
+
+    decisions = Decisions(decide=decide)
+    assert decisions.is_renamed_table(TableRename("users", "members")) is True
+    assert asked == [TableRename("users", "members")]
+    assert Decisions().is_renamed_table(TableRename("users", "members")) is False

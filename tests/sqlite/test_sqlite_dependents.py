@@ -194,3 +194,14 @@ def test_a_table_in_an_attached_database_keeps_its_trigger_and_is_checked(
         assert rows(engine, "SELECT id, body FROM other.note") == [(1, "hello")]
     finally:
         engine.dispose()
+
+
+def test_a_dependent_naming_the_table_in_other_case_is_checked(engine: sa.engine.Engine) -> None:
+    # SQLite's names are case-insensitive: NOTE is the table note.
+    copy_on_audit = (
+        "CREATE TRIGGER copy_note AFTER INSERT ON audit "
+        "BEGIN UPDATE NOTE SET body = NEW.what WHERE id = 1; END"
+    )
+    setup(engine, [*NOTES, copy_on_audit])
+    with pytest.raises(SQLiteRebuildError, match="trigger 'copy_note'"):
+        migrate_safely(engine, _rename_body_and_retype)

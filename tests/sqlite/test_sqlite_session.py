@@ -192,3 +192,14 @@ def test_leaving_with_a_transaction_open_is_refused(engine: sa.engine.Engine) ->
 def test_alembic_is_told_that_sqlite_ddl_is_transactional_only_on_sqlite() -> None:
     assert sqlite_configure_options("sqlite") == {"transactional_ddl": True}
     assert sqlite_configure_options("postgresql") == {}
+
+
+def test_the_violation_message_counts_rows_and_lists_each_reference_once() -> None:
+    error = ForeignKeyViolationError(
+        [("child", 10, "parent", 0), ("child", 11, "parent", 0), ("tag", 3, "parent", 1)]
+    )
+    assert str(error) == (
+        "The migration failed: it would leave 3 row(s) referring to missing rows "
+        "(child -> parent, tag -> parent); the revision must also delete or update those "
+        "rows. Nothing of it was kept; fix the revision and run the command again."
+    )
