@@ -32,8 +32,7 @@ from .autogenerate.enums import render_item_with_existing_enums
 from .comparators import server_default_comparison
 from .deploy.tables import exclude_own_tables
 from .dialects import dialect_for
-from .extension import MigrateState
-from .extension import skip_when_emptied
+from .state import MigrateState
 from .steps import with_recorder
 
 #: Flask-Remodel's choices where they differ from Alembic's defaults.
@@ -122,8 +121,23 @@ def _once(wrap: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return wrap_once
 
 
+def _skip_when_emptied(user_hook: Any) -> Callable[[Any, Any, list[Any]], None]:
+    """The user's ``process_revision_directives``, not called once nothing is left.
+
+    Flask-Remodel's own hook runs before the environment's and removes the
+    directives of an empty autogenerate; hooks written for Flask-Migrate read
+    ``directives[0]`` without looking.
+    """
+
+    def process(context: Any, revision: Any, directives: list[Any]) -> None:
+        if directives and user_hook is not None:
+            user_hook(context, revision, directives)
+
+    return process
+
+
 _WRAPPERS: dict[str, Callable[[Any], Any]] = {
-    "process_revision_directives": _once(skip_when_emptied),
+    "process_revision_directives": _once(_skip_when_emptied),
     "include_name": _once(exclude_own_tables),
     "on_version_apply": _once(with_recorder),
     "render_item": _once(render_item_with_existing_enums),

@@ -42,6 +42,7 @@ from .online.statements import lock_timeouts
 from .sources import BindKey
 from .sources import ModelSource
 from .sqlite import sqlite_configure_options
+from .sqlite import sqlite_migration_session
 from .steps import current_bind
 from .urls import mask_url
 
@@ -111,7 +112,7 @@ def _migrate_bind(
 ) -> None:
     policy = LockPolicy.from_settings(current_state().settings)
     support = dialect_for(connection)
-    with support.migration_session(connection), current_bind(bind), support.strict_mode(
+    with sqlite_migration_session(connection), current_bind(bind), support.strict_mode(
         connection
     ), lock_timeouts(connection, policy) as attach_lock_timeouts:
         context.configure(connection=connection, target_metadata=source.metadata(bind), **options)

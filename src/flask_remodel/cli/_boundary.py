@@ -22,8 +22,8 @@ from flask.cli import NoAppException
 
 from ..errors import ConfigurationError
 from ..errors import RemodelError
-from ..extension import MigrateState
 from ..settings import SettingsWarning
+from ..state import MigrateState
 from ..urls import mask_passwords
 
 # Alembic's progress lines, in the layout Flask-Migrate users know:

@@ -403,15 +403,13 @@ class DialectSupport:
     # -- session guards ------------------------------------------------------------
 
     has_migration_session: bool = False
-    """Whether migrations need :meth:`migration_session` to run in real transactions
-    (old env.py files get it through their engine too)."""
+    """Whether migrations need the SQLite layer's session to run in real transactions
+    (:func:`flask_remodel.sqlite.sqlite_migration_session`, which the runner enters for
+    every connection and which does nothing elsewhere; old env.py files get it through
+    their engine too)."""
 
     migration_session_options: Mapping[str, Any] = {}
-    """``context.configure`` arguments that hold only inside :meth:`migration_session`."""
-
-    def migration_session(self, connection: Connection) -> AbstractContextManager[None]:
-        """Around a migration run on *connection*, entered before any transaction."""
-        return nullcontext()
+    """``context.configure`` arguments that hold only inside that session."""
 
     def strict_mode(self, connection: Connection) -> AbstractContextManager[None]:
         """Around a migration run: the server refuses, not invents, values it is not given."""

@@ -23,7 +23,6 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
@@ -131,10 +130,6 @@ class SQLiteSupport(DialectSupport):
     # transaction; inside the migration session it can, so it is told.
     migration_session_options: Mapping[str, Any] = MappingProxyType({"transactional_ddl": True})
 
-    def migration_session(self, connection: Connection) -> AbstractContextManager[None]:
-        from ..sqlite.transactions import sqlite_migration_session
-
-        return sqlite_migration_session(connection)
 
     # -- the deploy lock --------------------------------------------------------
 

@@ -146,7 +146,7 @@ class LintReport:
     """Findings not acknowledged, in revision and line order."""
     acknowledged: list[Finding] = field(default_factory=list)
     verification: list[Any] | None = None
-    """With ``--verify``: one :class:`~.verify.Observation` per operation run on the server."""
+    """With ``--verify``: one :class:`~.observing.Observation` per operation run on the server."""
 
     def at_or_above(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= severity]

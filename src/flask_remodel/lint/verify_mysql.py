@@ -27,15 +27,15 @@ from alembic.script import ScriptDirectory
 from ..dialects import dialect_for
 from .model import LintReport
 from .model import Target
+from .observing import SCRATCH_PREFIX
+from .observing import Observation
+from .observing import ObserverState
+from .observing import rank
+from .observing import run_all
 from .recorder import offline_context
 from .sqltext import SqlStatement
 from .sqltext import split_statements
 from .sqltext import statements_from
-from .verify import SCRATCH_PREFIX
-from .verify import Observation
-from .verify import ObserverState
-from .verify import _rank
-from .verify import run_all
 
 _VARIANTS = [
     ("INSTANT", "ALGORITHM=INSTANT"),
@@ -136,7 +136,7 @@ class _MySQLObserver(ObserverState):
             table = match.group(1) if match else None
             if mode is None or table is None or table not in self.existing:
                 continue
-            if table not in observation.locks or _rank(mode) > _rank(observation.locks[table]):
+            if table not in observation.locks or rank(mode) > rank(observation.locks[table]):
                 observation.locks[table] = mode
             if mode in ("INPLACE", "COPY") and table not in observation.rewritten:
                 observation.rewritten.append(table)
