@@ -9,6 +9,7 @@ revision whose file is gone on purpose.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,20 @@ def _tables(project: Project) -> set[str]:
             continue
         found.add(f"t_{n}")
     return found
+
+
+def _squashed_at_r4_without(project: Project, start: str) -> Path:
+    """A database at r4, r2..r4 squashed, and the squashed file's text cut from *start*
+    to the end of the checksums (as a squash that recorded less would have written it)."""
+    _history(project)
+    project.made.ok("upgrade", "r4")
+    project.made.ok(*SQUASH)
+    (squashed,) = project.versions.glob("r4_*.py")
+    text = squashed.read_text()
+    begin = text.index(start)
+    end = text.index("}\n", begin) + 2
+    squashed.write_text(text[:begin] + text[end:])
+    return squashed
 
 
 def _deploy(project: Project) -> str:
@@ -98,17 +113,10 @@ def test_an_edit_before_the_squash_is_still_reported_and_can_be_retired(
     assert project.ledger()[-1]["outcome"] == "retired"
 
 
-@pytest.mark.backends("sqlite")
 def test_files_removed_without_a_marker_are_retired_by_hand(project: Project) -> None:
     """A squash that wrote no marks (another tool, an older release): the person decides."""
-    _history(project)
-    project.made.ok("upgrade", "r4")
-    project.made.ok(*SQUASH)
-    (squashed,) = project.versions.glob("r4_*.py")
-    text = squashed.read_text()
-    start = text.index("squashed_revisions = ")
-    end = text.index("}\n", start) + 2
-    squashed.write_text(text[:start] + text[end:])
+    squashed = _squashed_at_r4_without(project, "squashed_revisions = ")
+    assert "squashed_" not in squashed.read_text()
     result = project.made.cli("validate")
     assert result.exit_code == 8
     assert "revision r2 is applied but its file is missing" in result.output
@@ -124,14 +132,8 @@ def test_files_removed_without_a_marker_are_retired_by_hand(project: Project) ->
 @pytest.mark.backends("sqlite")
 def test_a_squash_without_checksums_accounts_by_id(project: Project) -> None:
     """Files squashed before the checksums were recorded list only the ids."""
-    _history(project)
-    project.made.ok("upgrade", "r4")
-    project.made.ok(*SQUASH)
-    (squashed,) = project.versions.glob("r4_*.py")
-    text = squashed.read_text()
-    start = text.index("# The checksums a database's ledger")
-    end = text.index("}\n", start) + 2
-    squashed.write_text(text[:start] + text[end:])
+    squashed = _squashed_at_r4_without(project, "# The checksums a database's ledger")
+    assert "squashed_revisions" in squashed.read_text()
     assert "squashed_checksums" not in squashed.read_text()
     assert "Every applied revision matches its file." in _deploy(project)
 
