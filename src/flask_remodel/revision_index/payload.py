@@ -40,9 +40,7 @@ def _no_floats(text: str) -> Any:
 
 def unseal(raw: bytes) -> Any:
     """The document sealed in *raw*; :class:`Unreadable` for anything else."""
-    stored, newline, body = raw[:_SEAL_LENGTH], raw[_SEAL_LENGTH : _SEAL_LENGTH + 1], raw[
-        _SEAL_LENGTH + 1 :
-    ]
+    stored, newline, body = raw[:_SEAL_LENGTH], raw[_SEAL_LENGTH:][:1], raw[_SEAL_LENGTH + 1 :]
     if newline != b"\n" or stored != _seal(body):
         raise Unreadable("the hash does not match the content")
     try:
