@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .api import migrate as migrate
     from .api import plan as plan
     from .api import resolve as resolve
+    from .api import retire as retire
     from .api import revision as revision
     from .api import show as show
     from .api import stamp as stamp

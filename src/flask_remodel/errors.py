@@ -44,6 +44,7 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  └─ PartiallyAppliedError       (flask_remodel.deploy: MySQL kept part of it)
     └─ flask_remodel.deploy.errors:   DeployLockTimeoutError (7), LedgerMismatchError (8),
                                       UnresolvedRevisionError (9), NothingToResolveError (5),
+                                      CannotRetireError (5) and its NotInLedgerError,
                                       BackupError (1); BackupToolMissingError and
                                       BadPhaseError are ConfigurationErrors (3)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,8 @@ from flask_remodel.revision_index import CACHE_DIR
 from flask_remodel.revision_index import HeaderCache
 from flask_remodel.revision_index import index as index_module
 from flask_remodel.revision_index import read_headers
+from flask_remodel.revision_index.payload import seal
+from flask_remodel.revision_index.payload import unseal
 
 OLD_NS = 1_600_000_000 * 10**9  # files "written" long before any cache
 
@@ -80,22 +83,48 @@ def test_an_edit_within_the_same_clock_tick_is_seen(tmp_path: Path, parses: list
     assert header.revision == "a2"
 
 
+def _resealed(change: Callable[[dict[str, Any]], object]) -> Callable[[bytes], bytes]:
+    """Damage that keeps the seal valid, as if the cache had been written that way."""
+
+    def damage(raw: bytes) -> bytes:
+        data = unseal(raw)
+        return seal(change(data))
+
+    return damage
+
+
+def _each_entry(change: Callable[[list[Any]], object]) -> Callable[[bytes], bytes]:
+    return _resealed(
+        lambda data: {**data, "files": {p: change(e) for p, e in data["files"].items()}}
+    )
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda text: text[: len(text) // 2],
-        lambda text: "[]",
-        lambda text: json.dumps({**json.loads(text), "key": "format=0"}),
-        lambda text: text.replace('"revision":"a1"', '"revision":7'),
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: b"[]",
+        lambda raw: raw.replace(b'"revision":"a1"', b'"revision":7'),  # the seal no longer fits
+        _resealed(lambda data: {**data, "key": "format=0"}),  # another install's
+        _resealed(lambda data: [data]),
+        _resealed(lambda data: {**data, "looked_ns": True}),
+        _resealed(lambda data: {**data, "extra": 1}),
+        _each_entry(lambda e: [*e[:4], "xyz", e[5]]),  # not a hash
+        _each_entry(lambda e: [*e[:5], {**e[5], "revision": 7}]),
+        _each_entry(lambda e: [*e[:5], {**e[5], "extra": None}]),
+        _each_entry(lambda e: [*e[:5], {**e[5], "depends_on": [1]}]),
+        _each_entry(lambda e: [-1, *e[1:]]),  # a negative size
+        _each_entry(lambda e: [False, *e[1:]]),  # JSON's false is no size
+        _each_entry(lambda e: e[:5]),
     ],
 )
 def test_a_corrupt_or_foreign_cache_is_rebuilt(
-    tmp_path: Path, parses: list[bytes], damage: object
+    tmp_path: Path, parses: list[bytes], damage: Callable[[bytes], bytes]
 ) -> None:
     paths = [_file(tmp_path, "a1")]
     expected = _read(tmp_path, paths)
     (cache_file,) = (tmp_path / CACHE_DIR).glob("*.json")
-    cache_file.write_text(damage(cache_file.read_text()))  # type: ignore[operator]
+    cache_file.write_bytes(damage(cache_file.read_bytes()))
     assert _read(tmp_path, paths) == expected
     assert len(parses) == 2
     assert _read(tmp_path, paths) == expected  # and it was written back whole

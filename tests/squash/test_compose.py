@@ -7,11 +7,15 @@ import types
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from flask_remodel.squash import Part
+from flask_remodel.squash import SourceError
+from flask_remodel.squash import SquashMarks
 from flask_remodel.squash import compose
 from flask_remodel.squash import plan_squash
+from flask_remodel.squash import read_marks
 from flask_remodel.squash import read_revision
 
 MULTIDB = '''"""{message}
@@ -147,3 +151,62 @@ def test_plan_accepts_a_branch_point_as_to_and_a_merge_as_from(tmp_path: Path) -
     # g's depends_on (c, outside) and label are carried; h adds nothing.
     plan = plan_squash(script, ids["g"], ids["h"])
     assert plan.depends_on == (ids["c"],) and plan.branch_labels == ("audit",)
+
+
+def _plain(versions: Path, rev: str, down: str | None, extra: str = "") -> Path:
+    path = versions / f"{rev}_step.py"
+    path.write_text(
+        f'"""Step {rev}"""\nfrom alembic import op\n\nrevision = {rev!r}\n'
+        f"down_revision = {down!r}\n{extra}\n\ndef upgrade():\n    op.log({rev!r})\n\n\n"
+        "def downgrade():\n    pass\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_the_squashed_file_records_each_replaced_files_checksum(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for rev, down in (("aaa", None), ("bbb", "aaa"), ("ccc", "bbb")):
+        _plain(versions, rev, down)
+    script = ScriptDirectory(str(tmp_path))
+    plan = plan_squash(script, "bbb", "ccc")
+    parts = [
+        Part(s.revision, s.doc, read_revision(Path(s.path)), f"sum-{s.revision}")
+        for s in plan.scripts
+    ]
+    source = compose(plan, parts, "Joined", datetime(2026, 1, 2))
+    (versions / "bbb_step.py").unlink()
+    squashed = versions / "ccc_step.py"
+    squashed.write_text(source, encoding="utf-8")
+    marks = read_marks(squashed)
+    assert marks.replaced == ("bbb", "ccc")
+    assert marks.checksums == {"bbb": ("sum-bbb",), "ccc": ("sum-ccc",)}
+    # Squashed again with the next revision: the first squash's ids and sums carry over.
+    _plain(versions, "ddd", "ccc")
+    script = ScriptDirectory(str(tmp_path))
+    plan = plan_squash(script, "ccc", "ddd")
+    parts = [
+        Part(s.revision, s.doc, read_revision(Path(s.path)), f"new-{s.revision}")
+        for s in plan.scripts
+    ]
+    again = compose(plan, parts, "Again", datetime(2026, 1, 3))
+    assert again.count("squashed_revisions = ") == 1  # the old marks are not kept as code
+    compile(again, "again", "exec")  # raises if the joined file is not Python
+    (versions / "ddd_step.py").write_text(again, encoding="utf-8")
+    marks = read_marks(versions / "ddd_step.py")
+    assert marks.replaced == ("bbb", "ccc", "ddd")
+    assert marks.checksums == {
+        "bbb": ("sum-bbb",), "ccc": ("sum-ccc", "new-ccc"), "ddd": ("new-ddd",),
+    }
+
+
+def test_a_malformed_mark_refuses_the_squash_and_accounts_for_nothing(tmp_path: Path) -> None:
+    path = _plain(tmp_path, "aaa", None, extra="squashed_revisions = ['x', 1]")
+    assert read_marks(path) == SquashMarks()
+    with pytest.raises(SourceError, match="squashed_revisions is not a tuple of revision ids"):
+        read_revision(path)
+    odd = _plain(tmp_path, "bbb", None, extra="squashed_checksums = {'x': 'not a tuple'}\n"
+                 "squashed_revisions = ('x',)")
+    with pytest.raises(SourceError, match="squashed_checksums is not a dict"):
+        read_revision(odd)

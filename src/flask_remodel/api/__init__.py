@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ._session import shared_sessions as shared_sessions
     from .deploying import plan as plan
     from .deploying import resolve as resolve
+    from .deploying import retire as retire
     from .deploying import status as status
     from .deploying import validate as validate
     from .graphing import Graph as Graph

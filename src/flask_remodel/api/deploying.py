@@ -21,6 +21,7 @@ from ..deploy.locks import Holder
 from ..deploy.plan import PlannedRevision
 from ..deploy.plan import plan as make_plan
 from ..deploy.report import DeployReport
+from ..deploy.retiring import retire as retire_revision
 from ..deploy.runner import DeployOptions
 from ..deploy.runner import StepHooks
 from ..deploy.runner import Target
@@ -205,3 +206,21 @@ def resolve(
             outcome = outcomes.APPLIED if applied else outcomes.ROLLED_BACK
             ledger.record(revision, "resolve", outcome, current_sum)
     return outcome
+
+
+@for_async_db
+def retire(revision: str, directory: PathArg = None, lock_wait: float | None = None) -> str:
+    """Record that *revision*'s file was removed on purpose; returns its full id.
+
+    For a ledger row that ``validate`` reports as applied with its file
+    missing. Nothing is run and the version table is not touched.
+
+    :raises NotInLedgerError: neither the ledger nor the folder knows *revision*.
+    :raises CannotRetireError: its file is still there, or the database is at it.
+    """
+    session = open_session(directory)
+    target = _target(session)
+    options = DeployOptions(lock_wait_setting(lock_wait))
+    # No names for guarded(): the revision is expected to be missing from the folder.
+    with guarded(session, target.script):
+        return retire_revision(target, revision, options)

@@ -10,6 +10,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from ..async_bridge import for_async_db
+from ..deploy.scripts import checksum
 from ..errors import DatabaseUnreachableError
 from ..errors import RemodelError
 from ..errors import SquashError
@@ -119,7 +120,7 @@ def squash(
     paths = [Path(s.path) for s in plan.scripts]
     try:
         parts = [
-            Part(s.revision, (s.doc or "").strip(), read_revision(p))
+            Part(s.revision, (s.doc or "").strip(), read_revision(p), checksum(p))
             for s, p in zip(plan.scripts, paths, strict=True)
         ]
         messages = [p.message for p in parts]

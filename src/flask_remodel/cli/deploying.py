@@ -39,12 +39,18 @@ def validate(directory: str | None) -> None:
               help="The revision was finished by hand: record it as applied.")
 @click.option("--rolled-back", "outcome", flag_value="rolled-back",
               help="The revision was undone by hand: the next upgrade runs it again.")
+@click.option("--retired", "outcome", flag_value="retired",
+              help="The revision's file was removed on purpose: stop checking it.")
 @click.argument("revision")
 def resolve(
     directory: str | None, lock_wait: float | None, outcome: str | None, revision: str
 ) -> None:
-    """Record how a failed or interrupted revision was repaired by hand."""
+    """Record how a failed or interrupted revision was repaired by hand, or retire one."""
     if outcome is None:
-        raise click.UsageError("say what was done: --applied or --rolled-back")
-    api.resolve(revision, outcome == "applied", options().directory_for(directory), lock_wait)
+        raise click.UsageError("say what was done: --applied, --rolled-back or --retired")
+    folder = options().directory_for(directory)
+    if outcome == "retired":
+        revision = api.retire(revision, folder, lock_wait)
+    else:
+        api.resolve(revision, outcome == "applied", folder, lock_wait)
     click.echo(f"Recorded {revision} as {outcome.replace('-', ' ')}.")

@@ -76,7 +76,8 @@ class LedgerMismatchError(RemodelError):
         super().__init__(
             f"{'; '.join(problems)}. Restore the applied files as they were and put the "
             "change in a new revision ('flask db revision'), or, if the edit is intended, "
-            "record it with 'flask db resolve REV --applied'."
+            "record it with 'flask db resolve REV --applied' (for a file removed on "
+            "purpose: 'flask db resolve REV --retired')."
         )
         self.problems = tuple(problems)
 
@@ -88,6 +89,27 @@ class NothingToResolveError(RemodelError):
         super().__init__(
             f"Revision {revision} has nothing to resolve (the ledger says: {state}). "
             "'flask db status' lists failed and interrupted revisions."
+        )
+
+
+class CannotRetireError(RemodelError):
+    """``resolve --retired`` on a revision that still has its file, or that the database is at."""
+
+    exit_code = 5
+
+    def __init__(self, revision: str, reason: str) -> None:
+        super().__init__(f"Revision {revision} was not retired: {reason}.")
+        self.revision = revision
+
+
+class NotInLedgerError(CannotRetireError):
+    """``resolve --retired`` on a revision neither the ledger nor the migrations folder knows."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(
+            revision,
+            "neither this database's ledger nor the migrations folder knows it. "
+            "'flask db status' and 'flask db validate' name the revisions the ledger has",
         )
 
 

@@ -38,6 +38,7 @@ PARTIAL = "partial"  # failed after some statements were committed (MySQL/MariaD
 INTERRUPTED = "interrupted"  # the process died; found by the next run
 STAMPED = "stamped"
 ADOPTED = "adopted"  # applied before the ledger existed
+RETIRED = "retired"  # its file was removed on purpose ('resolve --retired'): no longer checked
 
 NEEDS_RESOLVE = frozenset({PARTIAL})
 

@@ -12,6 +12,8 @@ from . import ledger as outcomes
 from .ledger import Entry
 from .locks import current_holder
 from .locks import lock_is_free
+from .replaced import Replacement
+from .replaced import replacements
 from .runner import Target
 from .runner import pending_upgrades
 from .runner import phase_of
@@ -69,6 +71,24 @@ def _edited(script: Script, entry: Entry | None) -> bool:
         return True
 
 
+class _Squashes:
+    """What the folder's squashed files replaced, read once and only if asked."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._found: dict[str, Replacement] | None = None
+
+    def get(self, revision: str) -> Replacement | None:
+        if self._found is None:
+            self._found = replacements(self.target.script)
+        return self._found.get(revision)
+
+    def accounts_for(self, entry: Entry) -> bool:
+        """Whether *entry* is a run of a file a squash replaced, as the squash recorded it."""
+        found = self.get(entry.revision)
+        return found is not None and found.accounts_for(entry.checksum)
+
+
 def status(target: Target) -> DeployStatus:
     ledger = target.ledger()
     heads = target.heads()
@@ -78,11 +98,13 @@ def status(target: Target) -> DeployStatus:
     if not free:
         holder = current_holder(target.engine, target.schema)
         result.lock_holder = holder.describe() if holder else "another instance"
+    squashes = _Squashes(target)
     for script in target.applied(heads):
         entry = latest.get(script.revision)
+        edited = _edited(script, entry) and not (entry and squashes.accounts_for(entry))
         result.applied.append(
             RevisionState(script.revision, script.doc or "", "applied", phase_of(script),
-                          entry, _edited(script, entry))
+                          entry, edited)
         )
     for script in pending_upgrades(target.script, heads, "heads"):
         result.pending.append(
@@ -106,8 +128,14 @@ def status(target: Target) -> DeployStatus:
 
 
 def validate(target: Target) -> list[str]:
-    """One line per applied revision whose file changed or is missing (empty: all good)."""
+    """One line per applied revision whose file changed or is missing (empty: all good).
+
+    A revision that ``flask db squash`` replaced is neither: its ledger row is
+    accounted for by the squashed file when the checksum matches the one the
+    squash recorded (see :mod:`.replaced`).
+    """
     problems = []
+    squashes = _Squashes(target)
     for revision, entry in target.ledger().latest().items():
         if entry.outcome not in _APPLIED_STATES:
             continue
@@ -115,9 +143,21 @@ def validate(target: Target) -> list[str]:
             script = target.script.get_revision(revision)
         except Exception:
             script = None
-        if not isinstance(script, Script):
+        if isinstance(script, Script) and not _edited(script, entry):
+            continue
+        if squashes.accounts_for(entry):
+            continue
+        replaced = squashes.get(revision)
+        if not isinstance(script, Script) and replaced is not None:
+            problems.append(
+                f"revision {revision} was edited after it was applied and before "
+                f"'flask db squash' replaced it with {replaced.by}, so this database ran "
+                f"other code than {replaced.by} holds (once its schema is checked: "
+                f"'flask db resolve {revision} --retired')"
+            )
+        elif not isinstance(script, Script):
             problems.append(f"revision {revision} is applied but its file is missing")
-        elif _edited(script, entry):
+        else:
             problems.append(
                 f"revision {revision} was edited after it was applied ({script.path})"
             )

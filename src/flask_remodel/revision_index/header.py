@@ -61,18 +61,25 @@ class Header:
     @classmethod
     def from_json(cls, data: Any) -> Header:
         """The header stored by :meth:`to_json`; ``ValueError`` if it is not one."""
-        if not isinstance(data, dict) or not isinstance(data.get("revision"), str):
+        if not (
+            isinstance(data, dict)
+            and data.keys() == _STORED_KEYS
+            and isinstance(data["revision"], str)
+        ):
             raise ValueError("not a stored header")
-        doc = data.get("doc")
+        doc = data["doc"]
         if doc is not None and not isinstance(doc, str):
             raise ValueError("not a stored header")
         return cls(
             data["revision"],
-            _from_json(data.get("down_revision")),
-            _from_json(data.get("branch_labels")),
-            _from_json(data.get("depends_on")),
+            _from_json(data["down_revision"]),
+            _from_json(data["branch_labels"]),
+            _from_json(data["depends_on"]),
             doc,
         )
+
+
+_STORED_KEYS = frozenset({"revision", "down_revision", "branch_labels", "depends_on", "doc"})
 
 
 def _to_json(value: RevisionIds) -> Any:

@@ -15,14 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from .markers import CHECKSUMS
+from .markers import MARKER
 from .plan import SquashPlan
 from .source import Function
 from .source import RevisionSource
 from .source import SourceError
 from .source import Statement
-
-MARKER = "squashed_revisions"
-"""The module-level tuple that lists the ids a squashed revision replaced."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,35 @@ class Part:
     revision: str
     message: str
     source: RevisionSource
+    checksum: str | None = None
+    """SHA-256 of the file as it is now, what a ledger records when it runs."""
+
+
+def _replaced(parts: Sequence[Part]) -> tuple[list[str], dict[str, list[str]]]:
+    """Every id the squash replaces, oldest first, and the checksums each may have.
+
+    A part that an earlier squash wrote passes on what that squash replaced, so
+    databases that ran those older files stay accounted for.
+    """
+    ids: list[str] = []
+    sums: dict[str, list[str]] = {}
+    for part in parts:
+        marks = part.source.marks
+        for rid in (*marks.replaced, part.revision):
+            if rid not in ids:
+                ids.append(rid)
+            known = [*marks.checksums.get(rid, ())]
+            if rid == part.revision and part.checksum is not None:
+                known.append(part.checksum)
+            for each in known:
+                if each not in sums.setdefault(rid, []):
+                    sums[rid].append(each)
+    return ids, {rid: found for rid, found in sums.items() if found}
+
+
+def _checksums_literal(sums: dict[str, list[str]]) -> str:
+    lines = [f"    {rid!r}: {tuple(found)!r}," for rid, found in sums.items()]
+    return "{\n" + "\n".join(lines) + "\n}" if lines else "{}"
 
 
 def _literal(values: Sequence[str]) -> str:
@@ -128,6 +156,7 @@ def _functions(parts: Sequence[Part]) -> list[str]:
 def compose(plan: SquashPlan, parts: Sequence[Part], message: str, now: datetime) -> str:
     """The source of the revision that replaces *parts* (oldest first)."""
     down = _literal(plan.down_revision)
+    replaced, sums = _replaced(parts)
     listing = "\n".join(f"    {p.revision}  {p.message}" for p in parts)
     head = (
         f'"""{message}\n\n'
@@ -147,7 +176,10 @@ def compose(plan: SquashPlan, parts: Sequence[Part], message: str, now: datetime
         f"depends_on = {_literal(plan.depends_on)}\n"
         "# The ids this revision replaced; a database still at one of them is told\n"
         "# how to proceed instead of getting 'Can't locate revision'.\n"
-        f"{MARKER} = {tuple(plan.replaced)!r}\n"
+        f"{MARKER} = {tuple(replaced)!r}\n"
+        "# The checksums a database's ledger may hold for them: 'flask db validate'\n"
+        "# counts a database that ran the replaced files as matching this one.\n"
+        f"{CHECKSUMS} = {_checksums_literal(sums)}\n"
     )
     return (
         head + statements + "\n\n" + identifiers + "\n\n" + "\n\n\n".join(_functions(parts)) + "\n"

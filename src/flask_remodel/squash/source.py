@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-# Module-level names Alembic reads from a revision file; a squash writes its own.
-IDENTIFIERS = frozenset({"revision", "down_revision", "branch_labels", "depends_on"})
+from .markers import CHECKSUMS
+from .markers import MARKER
+from .markers import BadMarkError
+from .markers import SquashMarks
+from .markers import marks_of
+
+# Module-level names Alembic reads from a revision file, and the marks of an earlier
+# squash: a squash writes its own.
+IDENTIFIERS = frozenset(
+    {"revision", "down_revision", "branch_labels", "depends_on", MARKER, CHECKSUMS}
+)
 MIGRATION_FUNCTION = re.compile(r"^(upgrade|downgrade)(_\w*)?$")
 
 
@@ -54,6 +63,8 @@ class RevisionSource:
     path: Path
     statements: list[Statement] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
+    marks: SquashMarks = field(default_factory=SquashMarks)
+    """What the file replaced, when an earlier squash wrote it."""
 
 
 def _bound_by_import(node: ast.Import | ast.ImportFrom) -> set[str]:
@@ -140,7 +151,13 @@ def read_revision(path: Path) -> RevisionSource:
     except SyntaxError as exc:
         raise SourceError(f"{path} is not valid Python: {exc.msg} (line {exc.lineno})") from exc
     lines = text.splitlines()
-    found = RevisionSource(path)
+    try:
+        marks = marks_of(tree)
+    except BadMarkError as exc:
+        raise SourceError(
+            f"{path}: {exc}; put back what 'flask db squash' wrote there, or remove it"
+        ) from exc
+    found = RevisionSource(path, marks=marks)
     for index, node in enumerate(tree.body):
         if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the module docstring: the squash writes its own
