@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -27,7 +28,7 @@ from ._session import shared_sessions
 from .deploying import DeploySettings
 from .deploying import run_locked
 from .deploying import stamp_locked
-from .linting import lint_before_upgrade
+from .lint_gate import lint_before_upgrade
 from .migration_run import MigrationRun
 
 
@@ -87,18 +88,22 @@ def run_upgrade(
 ) -> MigrationRun:
     """:func:`~.upgrading.upgrade` once the fast path found work (or could not tell).
 
-    The lint gate runs first, the same for ``flask db upgrade`` and the Python
-    API (:func:`~.linting.lint_before_upgrade`), in the same session: the
-    revision files it reads are the ones that then run.
+    The lint gate is the same for ``flask db upgrade`` and the Python API
+    (:func:`~.lint_gate.lint_before_upgrade`), in the same session: the
+    revision files it reads are the ones that then run. What it could not
+    take from a recorded lint it checks during the run, as each operation is
+    reached; no revision's code runs twice.
     """
     with shared_sessions():
+        gate = None
         if not sql:
-            lint_before_upgrade(directory, revision, strict, x_arg, show=show_findings)
+            gate = lint_before_upgrade(directory, revision, strict, x_arg, show=show_findings)
         session = open_session(directory, x_arg)
         if sql:
             return _move_offline(session, "upgrade", revision, tag)
         _refuse_range(revision)
-        steps, report = run_locked(session, "upgrade", revision, tag, settings)
+        with gate.installed() if gate is not None else nullcontext():
+            steps, report = run_locked(session, "upgrade", revision, tag, settings)
     return MigrationRun(steps, deploy=report)
 
 
