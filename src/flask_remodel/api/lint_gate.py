@@ -150,7 +150,7 @@ def lint_before_upgrade(
     heads = session.database_heads(script)
     if _is_fresh(session, heads):
         return None
-    pending = _pending(session, script, revision)
+    pending = _pending(session, script, revision, heads)
     exempt = before_baseline(script, current_settings().lint_baseline)
     scripts = [_script(script, rev) for rev in pending if rev not in exempt]
     if not scripts:

@@ -71,8 +71,12 @@ def _target(session: Session, target: str | Target | None, connect: bool = True)
         raise LintUsageError(f"{exc}.") from exc
 
 
-def _pending(session: Session, script: ScriptDirectory, upto: str | None = None) -> list[str]:
-    heads = session.database_heads(script)
+def _pending(
+    session: Session, script: ScriptDirectory, upto: str | None = None,
+    heads: tuple[str, ...] | None = None,
+) -> list[str]:
+    if heads is None:
+        heads = session.database_heads(script)
     with guarded(session, script):
         applied: set[str] = set()
         for head in heads:
