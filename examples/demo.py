@@ -131,7 +131,7 @@ def main() -> int:
         demo.flask_db("Apply it", "upgrade")
         add_users(demo)
         demo.change_models("models_with_email.py")
-        # On a terminal, migrate asks both questions; here they are answered up front.
+        # Without the options migrate asks both questions (on stdin); here they are given.
         demo.flask_db(
             "Generate a migration for the change", "migrate", "-m", "Add user email",
             "--rename", "user.username=fullname", "--default", "user.email=unknown@example.com",

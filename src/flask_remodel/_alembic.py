@@ -244,6 +244,8 @@ _BATCH_ALTER_TABLE = _pin(
 )
 _GET_BIND = _pin("alembic.operations.base", "Operations.get_bind", ())
 _AUTOCOMMIT_BLOCK = _pin("alembic.runtime.migration", "MigrationContext.autocommit_block", ())
+# Set while a migration context runs (``Operations._install_proxy``), so read there only.
+_OP_PROXY = _pin("alembic.op", "_proxy", on_instances=True)
 _COLUMN_COPY = _pin("sqlalchemy.sql.schema", "Column._copy", ())
 _TYPE_BOUND = _pin("sqlalchemy.sql.schema", "Constraint._type_bound", on_instances=True)
 
@@ -676,6 +678,44 @@ def intercepted_operations(
         context.__dict__.pop(_AUTOCOMMIT_BLOCK.name, None)
         if original is not None:
             context.__dict__[_AUTOCOMMIT_BLOCK.name] = original
+
+
+@contextmanager
+def intercepted_running_operations(
+    *,
+    invoke: Wrapper,
+    batch_alter_table: Wrapper,
+    get_bind: Wrapper,
+    autocommit_block: Wrapper,
+) -> Iterator[MigrationContext]:
+    """As :func:`intercepted_operations`, on the ``Operations`` a running revision's ``op`` has.
+
+    For the upgrade's lint gate, which watches a revision's operations as the
+    real run sends them (on the real connection) instead of running the
+    revision once more offline. Called from inside a revision's ``upgrade()``:
+    ``alembic.op._proxy`` (undocumented) is then the ``Operations`` object of
+    the run's ``Operations.context``, the one each ``op.*`` proxy calls. A new
+    ``Operations.context`` would not do: leaving it removes the proxy the rest
+    of the run still needs. Yields the run's ``MigrationContext``.
+    """
+    for pinned in (_AUTOCOMMIT_BLOCK, _INVOKE, _BATCH_ALTER_TABLE, _GET_BIND):
+        pinned.check()
+    operations = _OP_PROXY.read(importlib.import_module("alembic.op"))
+    if not isinstance(operations, Operations):
+        raise incompatible("alembic", "alembic.op._proxy is not the running Operations object")
+    context = operations.migration_context
+    shadowed = [(_INVOKE, operations, invoke), (_BATCH_ALTER_TABLE, operations, batch_alter_table),
+                (_GET_BIND, operations, get_bind), (_AUTOCOMMIT_BLOCK, context, autocommit_block)]
+    saved = [(pinned, obj, obj.__dict__.pop(pinned.name, _GONE)) for pinned, obj, _ in shadowed]
+    try:
+        for pinned, obj, wrap in shadowed:
+            _shadow(pinned, obj, wrap)
+        yield context
+    finally:
+        for pinned, obj, before in saved:
+            obj.__dict__.pop(pinned.name, None)
+            if before is not _GONE:
+                obj.__dict__[pinned.name] = before
 
 
 def intercepted_batch_invoke(batch_operations: Any, invoke: Wrapper) -> None:

@@ -42,6 +42,8 @@ class AutogenerateReport:
 
     empty: bool = False
     unversioned_tables: bool = False
+    no_revisions: bool = False
+    """The folder has no revision yet (so there is no head to stamp)."""
     named: list[str] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
 
@@ -66,7 +68,7 @@ def _name_table_constraints(op: ops.CreateTableOp, report: AutogenerateReport) -
         else:
             continue  # primary keys: every database can drop them without a name
         item.name = conv(name)
-        report.named.append(name)
+        _note_named(report, name)
 
 
 def _name_operation(op: Any, report: AutogenerateReport) -> None:
@@ -86,7 +88,13 @@ def _name_operation(op: Any, report: AutogenerateReport) -> None:
     else:
         return
     op.constraint_name = conv(name)
-    report.named.append(name)
+    _note_named(report, name)
+
+
+def _note_named(report: AutogenerateReport, name: str) -> None:
+    # The downgrade drops what the upgrade creates, under the same name: say it once.
+    if name not in report.named:
+        report.named.append(name)
 
 
 def _name_of_dropped(op: ops.DropConstraintOp) -> str:

@@ -44,7 +44,7 @@ from .sources import ModelSource
 from .sqlite import sqlite_configure_options
 from .sqlite import sqlite_migration_session
 from .steps import current_bind
-from .urls import mask_url
+from .urls import shown_url
 
 
 def bind_label(bind: BindKey) -> str:
@@ -75,7 +75,7 @@ def connected(engine: Engine) -> Iterator[Connection]:
         connection = engine.connect()
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseUnreachableError(mask_url(engine.url), reason) from exc
+        raise DatabaseUnreachableError(shown_url(engine.url), reason) from exc
     with connection:
         yield connection
 

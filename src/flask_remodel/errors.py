@@ -162,9 +162,14 @@ class DatabaseUnreachableError(RemodelError):
     exit_code = 4
 
     def __init__(self, masked_url: str, reason: str) -> None:
+        # A SQLite database is a file: there is no server to be down.
+        check = (
+            "that the database file's folder exists and can be written"
+            if masked_url.startswith("sqlite") else "that the server is running"
+        )
         super().__init__(
             f"Cannot connect to the database at {masked_url}: {reason}. "
-            "Check that the server is running and the URL in the app's config is right."
+            f"Check {check} and the URL in the app's config is right."
         )
         self.url = masked_url
         self.reason = reason
@@ -391,13 +396,46 @@ class MigrationTestFailedError(RemodelError):
         self.failures = failures
 
 
+class ModelsNotImportedError(AutogenerateError):
+    """The models have no tables: almost always models the app never imported."""
+
+    def __init__(self, consequence: str) -> None:
+        super().__init__(
+            f"The models have no tables, so {consequence}: the models were probably not "
+            "imported. Import them where the app is created, then run the command again."
+        )
+
+
+class RenameUndecidedError(AutogenerateError):
+    """A dropped column (or table) next to an added one, and no answer whether it was renamed.
+
+    *candidates*: ``(old, new, option)`` for each, the option saying it was a rename.
+    """
+
+    def __init__(self, candidates: list[tuple[str, str, str]]) -> None:
+        pairs = ", ".join(f"{old} -> {new}" for old, new, _ in candidates)
+        options = " ".join(option for _, _, option in candidates)
+        super().__init__(
+            f"Possible rename(s) with no answer given (no input, or --no-input): {pairs}; "
+            f"nothing was written. Run again with {options} for each that was renamed, "
+            "or with --no-renames to drop and add (the dropped values are lost)."
+        )
+        self.candidates = candidates
+
+
 class FillValueNeededError(AutogenerateError):
     """A required column needs a value for the rows already in its table."""
 
-    def __init__(self, table: str, column: str, reason: str) -> None:
+    def __init__(
+        self, table: str, column: str, reason: str, renamed_from: tuple[str, ...] = ()
+    ) -> None:
+        # A renamed required column looks like a new one: the rename keeps the values.
+        rename = " or ".join(f"--rename {table}.{old}={column}" for old in renamed_from)
         super().__init__(
             f"{table}.{column} is required (NOT NULL, no server default) and {reason}. "
-            f'Give a value for those rows with --default {table}.{column}="VALUE" '
+            + (f"If it is a renamed column, run again with {rename}; otherwise g"
+               if rename else "G")
+            + f'ive a value for those rows with --default {table}.{column}="VALUE" '
             "(defaults={...} in the API), or run without --no-input to be asked, or "
             "give the column a server_default or make it nullable."
         )

@@ -9,6 +9,8 @@ asking everyone to edit them we snapshot the logging state and put it back.
 from __future__ import annotations
 
 import logging
+import logging.config
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,3 +58,22 @@ def preserved_logging() -> Iterator[None]:
                 created.disabled = False
                 created.propagate = True
                 created.handlers[:] = []
+
+
+_SECTIONS = ("formatters", "handlers", "loggers")
+
+
+def missing_logging_section(exc: BaseException) -> str | None:
+    """The ini section ``logging.config.fileConfig`` missed, when *exc* is that failure.
+
+    An old env.py calls ``fileConfig(config.config_file_name)``; an alembic.ini
+    without Alembic's logging sections makes it fail with a bare
+    ``KeyError: 'formatters'`` that names neither the file nor the fix.
+    """
+    if not isinstance(exc, KeyError) or not exc.args or exc.args[0] not in _SECTIONS:
+        return None
+    in_file_config = any(
+        frame.f_code.co_filename == logging.config.__file__
+        for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
+    return str(exc.args[0]) if in_file_config else None

@@ -66,7 +66,7 @@ def test_bad_decisions_are_one_clear_error_and_write_nothing(
 ) -> None:
     _old_with_rows(make_app, database_url)
     new = make_app(declare(lambda: {"user": [pk(), col("fullname")]}))
-    result = new.cli("migrate", "-m", "change", "--no-input", option, value)
+    result = new.cli("migrate", "-m", "change", "--no-input", "--no-renames", option, value)
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(lines) == 1 and fragment in lines[0], result.output
@@ -137,17 +137,14 @@ def test_a_value_that_does_not_fit_the_column_is_refused() -> None:
         _ask(decisions, "user", column, 3, sa.create_engine("sqlite://").dialect)
 
 
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI believes it runs on a terminal (click's test runner has none)."""
-    monkeypatch.setattr("flask_remodel.cli.writing._interactive", lambda no_input: not no_input)
+def _rename_models() -> dict[str, list[Any]]:
+    return {"user": [pk(), col("fullname")]}
 
 
-@pytest.mark.backends("sqlite")
-@pytest.mark.usefixtures("terminal")
-def test_on_a_terminal_migrate_asks_and_keeps_the_rows(
+def test_piped_answers_are_read_and_keep_the_renamed_values(
     make_app: AppFactory, database_url: str
 ) -> None:
+    """``yes | flask db migrate``: stdin is no terminal, and the answers still count."""
     _old_with_rows(make_app, database_url)
     new = make_app(declare(_seeds_models))
     result = new.cli("migrate", "-m", "Add user email", input="y\nunknown@example.com\n")
@@ -161,12 +158,48 @@ def test_on_a_terminal_migrate_asks_and_keeps_the_rows(
     ]
 
 
-@pytest.mark.backends("sqlite")
-@pytest.mark.usefixtures("terminal")
-def test_no_input_never_asks(make_app: AppFactory, database_url: str) -> None:
+@pytest.mark.parametrize("how", ["end of input", "--no-input"])
+def test_an_unanswered_rename_writes_nothing_and_names_the_options(
+    make_app: AppFactory, database_url: str, how: str
+) -> None:
     _old_with_rows(make_app, database_url)
-    new = make_app(declare(lambda: {"user": [pk(), col("fullname")]}))
-    result = new.cli("migrate", "-m", "change", "--no-input", input="y\n")
+    new = make_app(declare(_rename_models))
+    args = ["--no-input"] if how == "--no-input" else []
+    result = new.cli("migrate", "-m", "change", *args, input="")
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        "Error: Possible rename(s) with no answer given (no input, or --no-input): "
+        "user.username -> user.fullname; nothing was written. Run again with "
+        "--rename user.username=fullname for each that was renamed, or with --no-renames "
+        "to drop and add (the dropped values are lost)."
+    ]
+    assert [p.name for p in new.scripts() if "change" in p.name] == []
+
+
+def test_no_renames_confirms_the_drop(make_app: AppFactory, database_url: str) -> None:
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(_rename_models))
+    result = new.cli("migrate", "-m", "change", "--no-renames", input="y\n")
     assert result.exit_code == 0, result.output
     assert "Did you rename" not in result.output
     assert "WARNING data loss: drops column user.username and its values" in result.output
+
+
+@pytest.mark.backends("sqlite")
+def test_a_required_renamed_column_error_suggests_the_rename(
+    make_app: AppFactory, database_url: str
+) -> None:
+    """A NOT NULL column that replaced a dropped one may be that one renamed."""
+    _old_with_rows(make_app, database_url)
+    new = make_app(declare(lambda: {"user": [pk(), col("fullname", nullable=False)]}))
+    with new.app.app_context(), pytest.raises(FillValueNeededError) as caught:
+        api.migrate(message="change")  # the API guesses no rename
+    assert "If it is a renamed column, run again with --rename user.username=fullname; " in (
+        str(caught.value)
+    )
+    assert '--default user.fullname="VALUE"' in str(caught.value)
+    # The CLI without input asks about the rename first, and stops there.
+    result = new.cli("migrate", "-m", "change", input="")
+    assert "--rename user.username=fullname" in result.output
+    assert "--default" not in result.output

@@ -124,10 +124,13 @@ def test_upgrade_warns_by_default_and_strict_stops(make_app: AppFactory, backend
 
 def test_remodel_lint_error_stops_upgrade(make_app: AppFactory, backend: str) -> None:
     made = _project(make_app, SETUP, REMODEL_LINT="error")
-    write_revisions(made.migrations_dir, SETUP, UNSAFE)
+    write_revisions(made.migrations_dir, SETUP, UNSAFE, 'op.drop_table("account")')
+    made.ok("upgrade", "r1")  # a fresh database: no rows to lose, nothing to lint
+    assert "legacy" not in _columns(made, "account")
     result = made.cli("upgrade")
     assert result.exit_code == 1
-    assert "account" not in sa.inspect(made.engines()[None]).get_table_names()
+    assert "RM202" in result.output
+    assert "account" in sa.inspect(made.engines()[None]).get_table_names()
 
 
 def test_migrate_prints_findings_of_the_new_script(make_app: AppFactory, backend: str) -> None:

@@ -61,6 +61,15 @@ def _step() -> RevisionStep:
     return RevisionStep(RevisionMap(lambda: [script]), script, True)
 
 
+def _op_module() -> types.ModuleType:
+    """``alembic.op`` once a context has installed (and removed) its proxy."""
+    with Operations.context(_offline_context()):
+        pass
+    from alembic import op
+
+    return op
+
+
 #: An object of the class of each entry set by a constructor.
 SAMPLES: dict[str, Callable[[], Any]] = {
     "alembic.util.langhelpers.Dispatcher._registry": lambda: Operations._to_impl,
@@ -71,6 +80,7 @@ SAMPLES: dict[str, Callable[[], Any]] = {
     "alembic.runtime.migration.MigrationContext._in_external_transaction": _offline_context,
     "alembic.runtime.migration.MigrationContext._transaction_per_migration": _offline_context,
     "sqlalchemy.sql.schema.Constraint._type_bound": lambda: sa.CheckConstraint("x > 0"),
+    "alembic.op._proxy": _op_module,
 }
 
 
@@ -160,6 +170,39 @@ def test_the_op_proxy_reaches_the_methods_the_linter_replaces() -> None:
     # Only those objects had them replaced.
     assert "autocommit_block" not in context.__dict__
     assert "invoke" not in Operations(context).__dict__
+
+
+def test_the_running_op_proxy_can_be_watched_and_is_left_working() -> None:
+    context = _offline_context()
+    reached: list[str] = []
+
+    def noting(name: str) -> _alembic.Wrapper:
+        def wrap(real: Callable[..., Any]) -> Callable[..., Any]:
+            def replaced(*args: Any, **kw: Any) -> Any:
+                reached.append(name)
+                return real(*args, **kw)
+
+            return replaced
+
+        return wrap
+
+    from alembic import op
+
+    with Operations.context(context) as operations:
+        with _alembic.intercepted_running_operations(
+            invoke=noting("invoke"), batch_alter_table=noting("batch_alter_table"),
+            get_bind=noting("get_bind"), autocommit_block=noting("autocommit_block"),
+        ) as running:
+            assert running is context
+            op.add_column("t", sa.Column("c", sa.Integer))
+            op.get_bind()
+            with op.get_context().autocommit_block():
+                pass
+        assert reached == ["invoke", "get_bind", "autocommit_block"]
+        assert "invoke" not in operations.__dict__
+        assert "autocommit_block" not in context.__dict__
+        op.drop_column("t", "c")  # the run's own proxy still works, unwatched
+    assert reached == ["invoke", "get_bind", "autocommit_block"]
 
 
 class _Entered:

@@ -27,7 +27,7 @@ def test_unnamed_unique_constraint_and_its_downgrade_get_the_same_name() -> None
     assert create.constraint_name == "uq_user_email"
     assert isinstance(dropped, ops.DropConstraintOp)
     assert dropped.constraint_name == "uq_user_email"
-    assert report.named == ["uq_user_email", "uq_user_email"]
+    assert report.named == ["uq_user_email"]  # one name, reported once
 
 
 def test_foreign_key_and_check_names_are_deterministic() -> None:

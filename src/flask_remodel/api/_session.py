@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Config
 from ..dialects import dialect_for
+from ..errors import ConfigurationError
 from ..errors import DatabaseNotConfiguredError
 from ..errors import DatabaseUnreachableError
 from ..errors import MigrationFailedError
@@ -34,12 +35,13 @@ from ..extension import current_state
 from ..failures import FailedAt
 from ..failures import failed_at
 from ..failures import failure_reason
+from ..logging_guard import missing_logging_section
 from ..logging_guard import preserved_logging
 from ..revisions import load_script_directory
 from ..revisions import translated_errors
 from ..squash import squashed_into
 from ..urls import mask_passwords
-from ..urls import mask_url
+from ..urls import shown_url
 
 PathArg = str | os.PathLike[str] | None
 XArg = str | Iterable[str] | None
@@ -188,11 +190,21 @@ def guarded(
         raise
     except RemodelError:
         raise
+    except KeyError as exc:
+        section = missing_logging_section(exc)
+        if section is None:
+            raise
+        ini = session.config.config_file_name or "alembic.ini"
+        raise ConfigurationError(
+            f"{ini} has no [{section}] section, which env.py's logging.config.fileConfig() "
+            "reads: add Alembic's [loggers], [handlers] and [formatters] sections back (as "
+            "'flask db init' writes them), or remove the fileConfig() call from env.py."
+        ) from exc
     except DBAPIError as exc:
         if exc.statement is None and not exc.connection_invalidated:
             url = session.state.model_source().engine(None).url
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnreachableError(mask_url(url), mask_passwords(reason)) from exc
+            raise DatabaseUnreachableError(shown_url(url), mask_passwords(reason)) from exc
         raise _failed(session, script, exc) from exc
     except SQLAlchemyError as exc:
         raise _failed(session, script, exc) from exc

@@ -7,7 +7,6 @@ database (from the configured engine) and which revisions are pending.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 
@@ -19,15 +18,14 @@ from ..dialects import dialect_for
 from ..errors import DatabaseUnreachableError
 from ..extension import current_settings
 from ..lint import Finding
-from ..lint import LintFindingsError
 from ..lint import LintReport
 from ..lint import LintUsageError
 from ..lint import RuleSelection
-from ..lint import Severity
 from ..lint import Target
 from ..lint import lint_script_directory
 from ..lint.history import ordered_scripts
 from ..lint.history import select_range
+from ..lint.records import LintRecords
 from ..lint.verify import verify as verify_on_server
 from ._session import PathArg
 from ._session import Session
@@ -73,8 +71,12 @@ def _target(session: Session, target: str | Target | None, connect: bool = True)
         raise LintUsageError(f"{exc}.") from exc
 
 
-def _pending(session: Session, script: ScriptDirectory, upto: str | None = None) -> list[str]:
-    heads = session.database_heads(script)
+def _pending(
+    session: Session, script: ScriptDirectory, upto: str | None = None,
+    heads: tuple[str, ...] | None = None,
+) -> list[str]:
+    if heads is None:
+        heads = session.database_heads(script)
     with guarded(session, script):
         applied: set[str] = set()
         for head in heads:
@@ -138,6 +140,31 @@ def lint(
     return report
 
 
+def selection(
+    target: Target, enable: Sequence[str] = (), disable: Sequence[str] = ()
+) -> RuleSelection:
+    """The rules to run: the app's standing choices first, the command line's added."""
+    settings = current_settings()
+    chosen = RuleSelection(
+        (*settings.lint_enable, *enable), (*settings.lint_disable, *disable)
+    )
+    try:
+        chosen.rules_for(target)
+    except KeyError as exc:
+        raise LintUsageError(
+            f"Unknown rule {exc}: rules are named by id (RM101) or slug "
+            "(index-not-concurrent); see docs/rules/."
+        ) from exc
+    return chosen
+
+
+def recorded_findings(
+    script: ScriptDirectory, target: Target, chosen: RuleSelection
+) -> LintRecords:
+    """Where lint runs leave each revision's findings for ``upgrade`` (:mod:`..lint.records`)."""
+    return LintRecords(script.dir, (rule.id for rule in chosen.rules_for(target)))
+
+
 def _run(
     script: ScriptDirectory,
     target: Target,
@@ -146,20 +173,17 @@ def _run(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
 ) -> LintReport:
-    settings = current_settings()
-    baseline = baseline or settings.lint_baseline
-    # The app's standing choices first; the command line adds to them.
-    enable = (*settings.lint_enable, *enable)
-    disable = (*settings.lint_disable, *disable)
-    try:
-        selection = RuleSelection(tuple(enable), tuple(disable))
-        selection.rules_for(target)
-    except KeyError as exc:
-        raise LintUsageError(
-            f"Unknown rule {exc}: rules are named by id (RM101) or slug "
-            "(index-not-concurrent); see docs/rules/."
-        ) from exc
-    return lint_script_directory(script, target, revisions, baseline=baseline, selection=selection)
+    chosen = selection(target, enable, disable)
+    baseline = baseline or current_settings().lint_baseline
+    report = lint_script_directory(script, target, revisions, baseline=baseline, selection=chosen)
+    paths = {}
+    for revision in report.revisions:
+        found = script.get_revision(revision)
+        if isinstance(found, Script):
+            paths[revision] = found.path
+    # upgrade takes these instead of running each revision's code once more.
+    recorded_findings(script, target, chosen).save(report, paths)
+    return report
 
 
 @for_async_db
@@ -188,35 +212,6 @@ def lint_pending(
         # Nothing will run: a no-op upgrade (every container start) stays cheap.
         return None
     return _run(script, _target(session, None), pending, None)
-
-
-def lint_before_upgrade(
-    directory: PathArg = None,
-    revision: str = "head",
-    strict: bool = False,
-    x_arg: XArg = None,
-    show: Callable[[LintReport], None] | None = None,
-) -> LintReport | None:
-    """The lint gate of every upgrade, ``flask db upgrade`` and :func:`~.running.upgrade` alike.
-
-    Lints what the upgrade to *revision* would run, hands the report to
-    *show* (the CLI prints it), and raises :class:`~flask_remodel.lint.LintFindingsError`
-    before anything runs when a finding is an error and *strict* is set or
-    ``REMODEL_LINT = "error"``. Without *show* and without either, nothing is
-    linted: there would be nothing to print and nothing to stop.
-    """
-    blocking = strict or lint_mode() == "error"
-    if show is None and not blocking:
-        return None
-    report = lint_pending(directory, revision, strict, x_arg)
-    if report is None:
-        return None
-    if show is not None:
-        show(report)
-    errors = report.at_or_above(Severity.ERROR)
-    if blocking and errors:
-        raise LintFindingsError(len(errors), "error", "upgrade before anything ran")
-    return report
 
 
 def findings_by_revision(

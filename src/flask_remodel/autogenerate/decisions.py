@@ -3,8 +3,11 @@
 A dropped column next to an added one may be a rename; a new required column
 on a table with rows needs a value for those rows. The API takes the answers
 up front (mappings) and, for anything not answered, an optional ``decide``
-callback that asks (the CLI asks on a terminal). With no callback nothing is
-assumed: no rename is guessed and a missing value is an error.
+callback that asks (the CLI asks, reading the answers from the terminal or
+piped stdin). With no callback nothing is assumed: no rename is guessed and a
+missing value is an error. A callback that has no answer for a possible
+rename (``None``: end of input, ``--no-input``) stops ``migrate`` before it
+writes anything, since guessing either way could lose data.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from ..errors import AutogenerateError
+from ..errors import RenameUndecidedError
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class FillValue:
 
 Question = ColumnRename | TableRename | FillValue
 Decide = Callable[[Question], "bool | str | None"]
-"""Answers a question: ``True``/``False`` for renames, a value (or ``None``) for fills."""
+"""Answers a question: ``True``/``False`` for renames (``None``: no answer, so
+nothing is written), a value (or ``None``: none) for fills."""
 
 
 def _split(option: str, text: str, dotted: bool) -> tuple[str, str]:
@@ -98,6 +103,8 @@ class Decisions:
     decide: Decide | None = None
     used: set[object] = field(default_factory=set)
     """Keys of the answers above that matched a change (the rest are reported)."""
+    undecided: list[ColumnRename | TableRename] = field(default_factory=list)
+    """Possible renames *decide* had no answer for."""
 
     @classmethod
     def build(
@@ -128,7 +135,7 @@ class Decisions:
                 return False
             self.used.add(("column", key))
             return True
-        return self.decide is not None and bool(self.decide(question))
+        return self._ask_rename(question)
 
     def is_renamed_table(self, question: TableRename) -> bool:
         if question.old in self.table_renames:
@@ -136,7 +143,22 @@ class Decisions:
                 return False
             self.used.add(("table", question.old))
             return True
-        return self.decide is not None and bool(self.decide(question))
+        return self._ask_rename(question)
+
+    def _ask_rename(self, question: ColumnRename | TableRename) -> bool:
+        if self.decide is None:
+            return False
+        answer = self.decide(question)
+        if answer is None:
+            # Every candidate is still offered, so the error names them all at once.
+            self.undecided.append(question)
+            return False
+        return bool(answer)
+
+    def require_answers(self) -> None:
+        """Raise :class:`RenameUndecidedError` when a possible rename had no answer."""
+        if self.undecided:
+            raise RenameUndecidedError([_candidate(q) for q in self.undecided])
 
     def fill_value(self, question: FillValue) -> str | None:
         key = (question.table, question.column)
@@ -163,6 +185,14 @@ class Decisions:
             if ("default", (t, c)) not in self.used
         ]
         return left
+
+
+def _candidate(question: ColumnRename | TableRename) -> tuple[str, str, str]:
+    """(old, new, the option that says it was a rename)."""
+    if isinstance(question, ColumnRename):
+        table, old, new = question.table, question.old, question.new
+        return f"{table}.{old}", f"{table}.{new}", f"--rename {table}.{old}={new}"
+    return f"table {question.old}", question.new, f"--rename-table {question.old}={question.new}"
 
 
 def _pairs(

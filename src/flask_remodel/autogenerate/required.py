@@ -24,6 +24,7 @@ from .decisions import Decisions
 from .decisions import FillValue
 from .operations import FillNullsOp
 from .operations import NoteOp
+from .renames import family
 
 
 def _needs_value(column: sa.Column[Any]) -> bool:
@@ -72,7 +73,8 @@ def _typed(value: str, type_: Any) -> Any:
 
 
 def _ask(
-    decisions: Decisions, table: str, column: sa.Column[Any], rows: int, dialect: Any
+    decisions: Decisions, table: str, column: sa.Column[Any], rows: int, dialect: Any,
+    renamed_from: tuple[str, ...] = (),
 ) -> Any:
     if not rows and (table, column.name) not in decisions.fill_values:
         return None  # nothing to fill now; the script says so (see _fill_steps)
@@ -80,7 +82,9 @@ def _ask(
     answer = decisions.fill_value(question)
     if answer is None:
         if rows:
-            raise FillValueNeededError(table, column.name, f"{rows} row(s) have no value")
+            raise FillValueNeededError(
+                table, column.name, f"{rows} row(s) have no value", renamed_from
+            )
         return None
     try:
         return _typed(answer, column.type)
@@ -107,6 +111,14 @@ def _fill_steps(table: str, column: sa.Column[Any], value: Any, schema: str | No
     return [FillNullsOp(table, column.name, value, column.type, schema)]
 
 
+def _dropped_like(container: ops.ModifyTableOps, column: sa.Column[Any]) -> tuple[str, ...]:
+    """Columns dropped beside *column* that it may be the renamed form of."""
+    return tuple(
+        op.column_name for op in container.ops
+        if isinstance(op, ops.DropColumnOp) and family(op.to_column().type) == family(column.type)
+    )
+
+
 def _split_add(
     container: ops.ModifyTableOps, connection: Any, decisions: Decisions, dialect: Any
 ) -> list[Any]:
@@ -118,7 +130,7 @@ def _split_add(
         if isinstance(op, ops.AddColumnOp) and _needs_value(op.column):
             column = op.column
             rows = _count(connection, table, schema)
-            value = _ask(decisions, table, column, rows, dialect)
+            value = _ask(decisions, table, column, rows, dialect, _dropped_like(container, column))
             nullable = copied_column(column)
             nullable.nullable = True
             op.column = nullable

@@ -92,6 +92,7 @@ def rewrite(
     connection = context.connection
     apply_renames(upgrade, dialect, decisions)
     rename_enum_values(upgrade, decisions)
+    decisions.require_answers()  # before the questions about values, and before writing
     apply_required(upgrade, connection, decisions, dialect)
     _lift_primary_keys(upgrade)
     upgrade.reverse_into(downgrade)

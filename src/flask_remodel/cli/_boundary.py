@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -91,6 +93,12 @@ def _listen(opts: Options, name: str, level: int) -> None:
     logger.setLevel(level)
 
 
+def _trace_and_exit(code: int) -> NoReturn:
+    """``--traceback``: the full trace, and still the exit code scripts check for."""
+    click.echo(mask_passwords(traceback.format_exc()).rstrip("\n"), err=True)
+    sys.exit(code)
+
+
 @contextmanager
 def command_boundary(opts: Options) -> Iterator[None]:
     _listen(opts, "alembic", logging.INFO)
@@ -105,12 +113,12 @@ def command_boundary(opts: Options) -> Iterator[None]:
         yield
     except RemodelError as exc:
         if opts.traceback:
-            raise
+            _trace_and_exit(exc.exit_code)
         click.echo(f"Error: {mask_passwords(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except NoAppException as exc:
         if opts.traceback:
-            raise
+            _trace_and_exit(ConfigurationError.exit_code)
         click.echo(f"Error: {exc.format_message()}", err=True)
         sys.exit(ConfigurationError.exit_code)
     except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):

@@ -135,7 +135,7 @@ def print_status(status: DeployStatus, output_format: str) -> None:
         entry = state.entry
         assert entry is not None
         where = f" at {entry.failed_operation}" if entry.failed_operation else ""
-        click.echo(f"  {state.revision}  {state.state}{where}: {entry.error or ''}")
+        click.echo(f"  {state.revision}  {state.state}{where}: {state.reason}")
         for statement in entry.executed:
             click.echo(f"      committed: {' '.join(statement.split())[:120]}")
     if status.lock_holder:

@@ -38,6 +38,13 @@ class RevisionFacts:
     """True when ``upgrade()`` drops something a downgrade cannot bring back."""
 
 
+# ``op`` functions that change nothing themselves: a name helper (``op.f``), the
+# block whose ``batch_op.*`` calls are listed on their own, and the accessors.
+_NOT_OPERATIONS = frozenset(
+    {"f", "batch_alter_table", "get_bind", "get_context", "inline_literal", "run_async"}
+)
+
+
 def _function(tree: ast.Module, name: str) -> ast.FunctionDef | None:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:
@@ -54,6 +61,8 @@ def _operations(func: ast.FunctionDef | None, source: str) -> tuple[str, ...]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         owner = node.func.value
+        if node.func.attr in _NOT_OPERATIONS:
+            continue
         if isinstance(owner, ast.Name) and owner.id in ("op", "batch_op"):
             text = ast.get_source_segment(source, node) or f"{owner.id}.{node.func.attr}(...)"
             line = " ".join(text.split())

@@ -34,11 +34,13 @@ class RevisionState:
     phase: str | None = None
     entry: Entry | None = None
     edited: bool = False
+    reason: str = ""
+    """For a problem: why it is in this state (the ledger's error, or what status concluded)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "revision": self.revision, "message": self.message, "state": self.state,
-            "phase": self.phase, "edited": self.edited,
+            "phase": self.phase, "edited": self.edited, "reason": self.reason,
             "ledger": self.entry.as_dict() if self.entry else None,
         }
 
@@ -115,15 +117,24 @@ def status(target: Target) -> DeployStatus:
     for revision, entry in latest.items():
         if entry.outcome not in _PROBLEMS:
             continue
-        state = entry.outcome
+        state, reason = entry.outcome, entry.error or ""
         if state == outcomes.RUNNING and free:
             # Nobody holds the lock, so the process that started it is gone.
             state = outcomes.INTERRUPTED
+            reason = "the process running it stopped (nobody holds the deploy lock)"
             if revision in known:
                 state = "applied (ledger not closed)"
+                reason += ", after the version table moved; the next upgrade closes the row"
             elif entry.executed and not target.transactional:
                 state = outcomes.PARTIAL
-        result.problems.append(RevisionState(revision, "", state, None, entry))
+                reason += ", after committing some statements"
+            else:
+                reason += "; the database rolled it back, so upgrade runs it again"
+        elif state == outcomes.RUNNING:
+            reason = "running now, under the deploy lock"
+        result.problems.append(
+            RevisionState(revision, "", state, None, entry, reason=reason or "no reason recorded")
+        )
     return result
 
 

@@ -96,12 +96,19 @@ class _Recorder:
         self.render = True
         self.context: Any = None
         self.observer: Observer | None = None
+        self.gate: Callable[[list[RecordedOp]], None] | None = None
+        """Set for a real run: judges each operation before it runs (and may raise)."""
 
     def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def invoke(operation: Any) -> Any:
             line = _call_line(self.paths)
             start = self.buffer.tell()
             result: Any = None
+            if self.gate is not None:
+                first = len(self.ops)
+                self._note(operation, line, None)
+                self.gate(self.ops[first:])
+                return real(operation)
             if self.observer is not None:
                 first = len(self.ops)
                 result = self.observer.run(
@@ -170,6 +177,15 @@ class _Recorder:
     ) -> Callable[..., AbstractContextManager[Any]]:
         @contextmanager
         def batch_alter_table(table_name: str, *args: Any, **kw: Any) -> Iterator[Any]:
+            if self.gate is not None:  # a real run: the block's errors are the run's
+                outer, self.batch_table = self.batch_table, table_name
+                try:
+                    with real(table_name, *args, **kw) as batch_op:
+                        intercepted_batch_invoke(batch_op, self.wrap_invoke)
+                        yield batch_op
+                finally:
+                    self.batch_table = outer
+                return
             manager = real(table_name, *args, **kw)
             batch_op = manager.__enter__()
             intercepted_batch_invoke(batch_op, self.wrap_invoke)
