@@ -79,7 +79,7 @@ chromium:
 	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 test-main: $(VENV)/.installed chromium
-	$(VENV)/bin/ruff check src tests examples bench
+	$(VENV)/bin/ruff check src tests examples bench tools
 	$(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 

@@ -1,7 +1,8 @@
 """The package's shape: lines per subpackage, import cycles and upward imports.
 
     python tools/module_map.py [SRC]            # default: src/flask_remodel of this checkout
-    git archive REV src | tar -x -C /tmp/rev && python tools/module_map.py /tmp/rev/src/flask_remodel
+    git archive REV src | tar -x -C /tmp/rev
+    python tools/module_map.py /tmp/rev/src/flask_remodel   # the same at REV
 
 Layers, top to bottom: ``cli`` (prints and exits), ``api`` (what the CLI and users call),
 then the core (every other subpackage and module). An *upward* import goes from a lower
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         text = path.read_text()
         graph[name] = imported(ast.parse(text), name, path.name == "__init__.py", known)
         parts = name.split(".")
-        group = parts[1] if len(parts) > 2 or (len(parts) == 2 and path.name == "__init__.py") else "(top-level modules)"
+        in_package = len(parts) > 2 or (len(parts) == 2 and path.name == "__init__.py")
+        group = parts[1] if in_package else "(top-level modules)"
         lines[group] += len(text.splitlines())
         modules[group] += 1
     print(f"{'package':<22} {'modules':>7} {'lines':>7}")

@@ -6,9 +6,9 @@ Reads ``mutmut results --all true`` (run from the project root, after ``mutmut r
 A mutant is *killed* when a test failed or timed out on it; *survived* when every test
 passed; *untested* when no selected test reached its code, which counts as survived.
 Mutants listed in ``tests/mutation/*.txt`` were triaged by hand (each with its reason
-there) and leave the score: *equivalent* ones change no behaviour; *unobservable* ones
-change code that runs once per process, before mutmut forks the run for a mutant. Exits 1 when the whole
-score is below ``--min``.
+there) and leave the score: *equivalent* ones change no behaviour; *unobservable*
+ones change code that runs once per process, before mutmut forks the run for a mutant.
+Exits 1 when the whole score is below ``--min``.
 """
 
 from __future__ import annotations
