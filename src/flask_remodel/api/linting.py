@@ -29,6 +29,7 @@ from ..lint import lint_script_directory
 from ..lint.history import ordered_scripts
 from ..lint.history import select_range
 from ..lint.verify import verify as verify_on_server
+from ._runner import upgrade_runner
 from ._session import PathArg
 from ._session import Session
 from ._session import XArg
@@ -108,8 +109,12 @@ def lint(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
     verify: str | None = None,
+    sql: bool = False,
 ) -> LintReport:
     """Lint revisions: *revision_range*, or every one with *all*, else those not yet applied.
+
+    With *sql* the revisions are judged as ``upgrade --sql`` output that another
+    tool runs: nothing Flask-Remodel's env.py does for them (lock timeouts) counts.
 
     With *all* or a range and a *target* no database connection is made. With
     *verify* (a PostgreSQL or MariaDB/MySQL URL) the revisions are also run in
@@ -132,7 +137,7 @@ def lint(
                 exc.url, f"{exc.reason} (to lint without a database, pass --all or a revision "
                 "range, and --target)",
             ) from exc
-    report = _run(script, chosen, revisions, baseline, enable, disable)
+    report = _run(script, chosen, revisions, baseline, enable, disable, sql)
     if verify is not None:
         report.verification = verify_on_server(script, verify, report)
     return report
@@ -145,6 +150,7 @@ def _run(
     baseline: str | None,
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
+    sql: bool = False,
 ) -> LintReport:
     settings = current_settings()
     baseline = baseline or settings.lint_baseline
@@ -159,7 +165,10 @@ def _run(
             f"Unknown rule {exc}: rules are named by id (RM101) or slug "
             "(index-not-concurrent); see docs/rules/."
         ) from exc
-    return lint_script_directory(script, target, revisions, baseline=baseline, selection=selection)
+    runner = upgrade_runner(script.dir, settings, sql)
+    return lint_script_directory(
+        script, target, revisions, baseline=baseline, selection=selection, runner=runner
+    )
 
 
 @for_async_db

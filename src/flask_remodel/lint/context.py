@@ -17,6 +17,8 @@ from .model import RecordedOp
 from .model import Severity
 from .model import Target
 from .registry import RuleInfo
+from .runner import UNKNOWN
+from .runner import Runner
 from .schema import Schema
 from .sqltext import SqlStatement
 
@@ -48,6 +50,8 @@ class LintContext:
     current_lock: tuple[str, bool] | None = None
     """(lock, rewrites) the current operation takes when its rule names no lock: set by
     the engine with ``current``, so every finding on an operation says what it locks."""
+    runner: Runner = UNKNOWN
+    """What runs the upgrades, and so what each revision need not do itself."""
 
     @cached_property
     def tree(self) -> ast.Module | None:
