@@ -90,6 +90,17 @@ class LintContext:
         state = self.schema.table(table)
         return state is not None and state.created_in == self.revision
 
+    def new_column(self, table: str | None, column: str) -> bool:
+        """True when *column* of *table* was added (or its table created) in this revision.
+
+        The column holds nothing but its default on existing rows, or nothing at all
+        in a table created here.
+        """
+        if self.created_here(table):
+            return True
+        state = self.schema.column(table, column)
+        return state is not None and state.created_in == self.revision
+
     def before(self) -> list[RecordedOp]:
         """The operations of this revision that ran before the current one."""
         if self.current is None:

@@ -96,6 +96,8 @@ class _Recorder:
         self.render = True
         self.context: Any = None
         self.observer: Observer | None = None
+        self.calling: list[Any] = []
+        """The operations whose implementation is running now, outermost first."""
 
     def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def invoke(operation: Any) -> Any:
@@ -104,12 +106,17 @@ class _Recorder:
             result: Any = None
             if self.observer is not None:
                 first = len(self.ops)
-                result = self.observer.run(
-                    operation, lambda: real(operation), self.autocommit > 0
-                )
+                self.calling.append(operation)
+                try:
+                    result = self.observer.run(
+                        operation, lambda: real(operation), self.autocommit > 0
+                    )
+                finally:
+                    self.calling.pop()
                 self._note(operation, line, None)
                 self.observer.assign(first, len(self.ops))
                 return result
+            self.calling.append(operation)
             try:
                 if self.render:
                     result = real(operation)
@@ -122,6 +129,8 @@ class _Recorder:
                 # needs the column's type; SQLite batch recreates need the
                 # table): the operation itself is still what the rules read.
                 pass
+            finally:
+                self.calling.pop()
             sql = self.buffer.getvalue()[start:].strip() or None
             self.buffer.seek(0, io.SEEK_END)
             self._note(operation, line, sql)
@@ -143,6 +152,10 @@ class _Recorder:
         self._add(operation, line, sql)
 
     def _add(self, operation: Any, line: int, sql: str | None, raw: bool = False) -> None:
+        # An operation another one's implementation invoked (the CREATE INDEX
+        # of op.create_index_online) notes that one: rules judge the pair by
+        # what the outer one does around it.
+        outer = tuple(self.calling)
         self.ops.append(
             RecordedOp(
                 operation,
@@ -153,6 +166,7 @@ class _Recorder:
                 self.autocommit > 0,
                 len(self.ops),
                 raw,
+                outer,
             )
         )
 

@@ -368,9 +368,21 @@ def _set(m: re.Match[str], at: Scope) -> Built:
     return [SqlStatement("set", at.text, None, m["name"].lower())]
 
 
+_UPDATE_SETS = re.compile(r"\bSET\s+(?P<sets>.*?)(?:\s+(?:WHERE|FROM|RETURNING)\b|$)", re.I | re.S)
+
+
 def _dml(m: re.Match[str], at: Scope) -> Built:
     verb = m["verb"].split()[0].upper()
-    return [SqlStatement("dml", at.text, _name(m["table"]), None, {"verb": verb})]
+    details: dict[str, Any] = {"verb": verb}
+    sets = _UPDATE_SETS.search(at.text, m.end()) if verb == "UPDATE" else None
+    if sets is not None:
+        # The columns an UPDATE writes, for rules that ask whether it only fills new ones.
+        targets = [part.split("=", 1)[0] for part in _split_top(sets["sets"]) if "=" in part]
+        # SET (a, b) = (...) writes each column of the list.
+        details["sets"] = tuple(
+            _name(name) for target in targets for name in target.strip().strip("()").split(",")
+        )
+    return [SqlStatement("dml", at.text, _name(m["table"]), None, details)]
 
 
 def _kind(kind: str) -> Builder:
