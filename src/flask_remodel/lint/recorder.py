@@ -8,8 +8,9 @@ wrapped on the instance (and on each batch block's ``BatchOperations``), through
 the ``file.py:line`` of the ``op.*`` call in the revision, the SQL written to
 the buffer meanwhile, and whether it ran inside a batch or an
 ``autocommit_block()``. Nothing reaches a database: offline mode has no
-connection, and a revision that needs one (``op.get_bind()``) stops recording
-at that point with a note.
+connection; ``op.get_bind()`` answers as an empty database of the target would
+(:mod:`.replay_bind`), and a revision that needs more (reflection) stops
+recording at that point with a note (RM002).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .._alembic import intercepted_operations
 from .._runtime import ensure_runtime
 from .model import RecordedOp
 from .model import Target
+from .replay_bind import ReplayBind
 from .sqltext import SqlStatement
 from .sqltext import statements_from
 
@@ -85,8 +87,9 @@ class Observer(Protocol):
 
 
 class _Recorder:
-    def __init__(self, source: RevisionSource, buffer: io.StringIO) -> None:
+    def __init__(self, source: RevisionSource, buffer: io.StringIO, target: Target) -> None:
         self.source = source
+        self.target = target
         self.buffer = buffer
         self.ops: list[RecordedOp] = []
         self.batch_table: str | None = None
@@ -172,12 +175,24 @@ class _Recorder:
 
     def wrap_get_bind(self, real: Callable[[], Any]) -> Callable[[], Any]:
         def get_bind() -> Any:
-            # Offline, this is a mock connection that only echoes SQL; the
-            # revision reads or writes data here (rule RM504 reads this note).
-            self._add(SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None)
-            return real()
+            if self.observer is not None:  # --verify: a real connection
+                self._add(
+                    SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None
+                )
+                return real()
+            # Reading the dialect is no data change: only what the revision
+            # executes on the bind is recorded, as if it came from op.execute.
+            return ReplayBind(real(), self.target, self._ran_on_bind)
 
         return get_bind
+
+    def _ran_on_bind(self, text: str) -> None:
+        line = _call_line(self.paths)
+        for statement in statements_from(text):
+            operation = statement.operation
+            if isinstance(operation, SqlStatement) and operation.kind == "harmless":
+                continue  # a query: reading is not changing
+            self._add(operation, line, statement.text, raw=True)
 
     def wrap_batch(
         self, real: Callable[..., AbstractContextManager[Any]]
@@ -266,7 +281,7 @@ def record(
         buffer = io.StringIO()
     buffer.seek(0)
     buffer.truncate()
-    recorder = _Recorder(source, buffer)
+    recorder = _Recorder(source, buffer, target)
     recorder.render = render
     recorder.context = context
     recorder.observer = observer
