@@ -401,3 +401,25 @@ def test_rm701_multiple_heads(tmp_path: Path, target: str) -> None:
 
 
 SEPARATELY_TESTED = {"RM506", "RM701"}
+
+
+@pytest.mark.parametrize(
+    "module", ["from migrations.helpers import fill", "from helpers import fill",
+               "import migrations.helpers", "from shared.batches import fill"]
+)
+def test_helpers_from_the_migrations_folder_are_not_app_imports(
+    tmp_path: Path, module: str
+) -> None:
+    folder = tmp_path / "migrations"
+    ids = write_revisions(folder, BASE, f"{module}  # noqa\n" 'op.drop_column("orders", "note")')
+    (folder / "helpers.py").write_text("def fill(): pass\n")
+    (folder / "shared").mkdir()
+    (folder / "shared" / "__init__.py").write_text("")
+    (folder / "shared" / "batches.py").write_text("def fill(): pass\n")
+    (tmp_path / "myapp").mkdir()
+    (tmp_path / "myapp" / "__init__.py").write_text("")
+    report = lint_directory(folder, Target.parse("sqlite"), ids[-1])
+    assert "RM505" not in {f.rule_id for f in report.findings}
+    ids = write_revisions(folder, BASE, "from myapp import models  # noqa\nimport migrations_x")
+    report = lint_directory(folder, Target.parse("sqlite"), ids[-1])
+    assert [f.rule_id for f in report.findings if f.rule_id == "RM505"] == ["RM505", "RM505"]
