@@ -246,6 +246,15 @@ def test_actions_keep_their_order_and_table() -> None:
         ("SELECT 'unterminated; SELECT 2", ["SELECT 'unterminated; SELECT 2"]),
         ("/* unterminated ; SELECT 2", []),
         (";;  ;\n", []),
+        # a routine body is one statement; END IF closes no block; a transaction is no body
+        ("CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN IF NEW.x IS NULL THEN "
+         "SET NEW.x = 1; END IF; END; SELECT 2",
+         ["CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN IF NEW.x IS NULL THEN "
+          "SET NEW.x = 1; END IF; END", "SELECT 2"]),
+        ("CREATE PROCEDURE p() BEGIN SELECT CASE WHEN 1 THEN 2 END; BEGIN SELECT 1; END; END;"
+         " SELECT 3", ["CREATE PROCEDURE p() BEGIN SELECT CASE WHEN 1 THEN 2 END; BEGIN "
+                       "SELECT 1; END; END", "SELECT 3"]),
+        ("BEGIN; UPDATE a SET x = 1; COMMIT", ["BEGIN", "UPDATE a SET x = 1", "COMMIT"]),
     ],
 )
 def test_split_statements(text: str, statements: list[str]) -> None:

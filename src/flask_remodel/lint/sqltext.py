@@ -66,19 +66,46 @@ _TOKENS = re.compile(
 """One token at a time: an unterminated comment or quote runs to the end."""
 
 
+_COMPOUND_OWNER = re.compile(
+    r"^\s*CREATE\b[^;]*?\b(?:TRIGGER|PROCEDURE|FUNCTION|EVENT)\b", re.I | re.S
+)
+_BLOCK_WORD = re.compile(r"\b(?:(BEGIN|CASE)|END(\s+(?:IF|LOOP|WHILE|REPEAT|CASE)\b)?)\b", re.I)
+
+
+def _block_depth(depth: int, token: str, statement: str) -> int:
+    """*depth* after *token*: BEGIN ... END (and CASE ... END) blocks of a routine body.
+
+    A MariaDB/MySQL trigger or routine body is one statement with semicolons
+    inside ``BEGIN ... END``; ``END IF`` / ``END LOOP`` close no block.
+    """
+    if not _COMPOUND_OWNER.match(statement):
+        return depth
+    for match in _BLOCK_WORD.finditer(token):
+        if match[1]:
+            depth += 1
+        elif match[2] is None or match[2].split()[-1].upper() == "CASE":
+            depth = max(depth - 1, 0)
+    return depth
+
+
 def split_statements(text: str) -> list[str]:
     """Statements in *text*, comments removed, split on top-level semicolons."""
     statements: list[str] = []
     current: list[str] = []
+    depth = 0
     for token in _TOKENS.finditer(text):
         kind = token.lastgroup
-        if kind == "semicolon":
+        if kind == "semicolon" and depth:
+            current.append(";")
+        elif kind == "semicolon":
             statements.append("".join(current))
             current = []
         elif kind == "block_comment":
             current.append(" ")
         elif kind != "line_comment":
             current.append(token.group())
+            if kind == "other" and (depth or _BLOCK_WORD.search(token.group())):
+                depth = _block_depth(depth, token.group(), "".join(current))
     statements.append("".join(current))
     return [" ".join(s.split()) for s in statements if s.strip()]
 
