@@ -423,3 +423,15 @@ def test_helpers_from_the_migrations_folder_are_not_app_imports(
     ids = write_revisions(folder, BASE, "from myapp import models  # noqa\nimport migrations_x")
     report = lint_directory(folder, Target.parse("sqlite"), ids[-1])
     assert [f.rule_id for f in report.findings if f.rule_id == "RM505"] == ["RM505", "RM505"]
+
+
+def test_a_non_native_enum_is_judged_as_the_varchar_it_is(lint_code: LintCode) -> None:
+    # Enum(native_enum=False) is VARCHAR(longest value): a new, longer value widens it.
+    code = ('op.alter_column("orders", "ref", type_=sa.Enum("a", "bb", "ccccc", '
+            'native_enum=False), existing_type=sa.Enum("a", "bb", native_enum=False))')
+    for target in ("postgresql", "sqlite"):
+        found = {f.rule_id for f in lint_code(target, code).findings}
+        assert not found & {"RM108", "RM208", "RM403"}, (target, found)
+    narrowed = ('op.alter_column("orders", "ref", type_=sa.Enum("a", "bb", native_enum=False), '
+                'existing_type=sa.Enum("a", "bb", "ccccc", native_enum=False))')
+    assert "RM305" in {f.rule_id for f in lint_code("postgresql", narrowed).findings}

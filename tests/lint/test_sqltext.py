@@ -296,3 +296,12 @@ def test_reader_never_crashes_on_random_text() -> None:
             text = text[: rng.randint(0, len(text))]
         for parsed in statements_from(text):
             assert isinstance(parsed.operation, (ops.MigrateOperation, SqlStatement)), text
+
+
+def test_user_variables_and_type_renames_are_read() -> None:
+    (saved,) = read_statement("SET @saved = @@foreign_key_checks, foreign_key_checks = 0")
+    assert (saved.kind, saved.name) == ("set", "saved")
+    (renamed,) = read_statement('ALTER TYPE "mood" RENAME TO "mood_old"')
+    assert renamed.kind == "harmless"  # columns refer to the type, not its name
+    (value,) = read_statement("ALTER TYPE mood RENAME VALUE 'a' TO 'b'")
+    assert value.kind != "harmless"

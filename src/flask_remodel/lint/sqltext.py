@@ -703,7 +703,9 @@ STATEMENTS: tuple[Shape, ...] = (
         unless=r"BEGIN\s+ATOMIC",
     ),
     shape(
-        "set", r"SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:@@(?:session\.)?)?(?P<name>\w+)", _set
+        "set",
+        r"SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:@@(?:session\.)?|@)?(?P<name>\w+)",
+        _set,
     ),
     shape(
         "dml",
@@ -716,7 +718,7 @@ STATEMENTS: tuple[Shape, ...] = (
         r"(?:SELECT|WITH|COMMENT\s+ON|CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRIGGER|FUNCTION|"
         r"PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|SCHEMA|MATERIALIZED\s+VIEW)|"
         r"DROP\s+(?:TRIGGER|FUNCTION|PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|MATERIALIZED"
-        r"\s+VIEW)|GRANT|REVOKE|ANALYZE|PRAGMA|DO\b)",
+        r"\s+VIEW)|GRANT|REVOKE|ANALYZE|PRAGMA|DO\b|ALTER\s+TYPE\s+{I}\s+RENAME\s+TO\b)",
         _kind("harmless"),
     ),
 )

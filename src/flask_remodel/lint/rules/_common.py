@@ -86,8 +86,13 @@ def _int_rank(type_: Any) -> int | None:
     return None
 
 
+def _native_enum(type_: Any) -> bool:
+    """An enum the database knows as one; ``native_enum=False`` is a VARCHAR to it."""
+    return _is(type_, sa.Enum) and bool(getattr(type_, "native_enum", True))
+
+
 def _kind(type_: Any) -> str:
-    if _is(type_, sa.Enum):
+    if _native_enum(type_):
         return "enum"
     if _is(type_, sa.String):  # Text, CHAR, VARCHAR, Unicode all derive from String
         return "string"
@@ -121,7 +126,7 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         return "same"
     old, new = for_target(old, target), for_target(new, target)
     # A PostgreSQL enum compiles to its name alone: its values are compared below.
-    if not _is(old, sa.Enum) and not _is(new, sa.Enum) and same_on(old, new, target):
+    if not _native_enum(old) and not _native_enum(new) and same_on(old, new, target):
         return "same"
     ok, nk = _kind(old), _kind(new)
     if target.family == "sqlite" and ok == nk == "string":
@@ -131,7 +136,7 @@ def type_change(old: Any, new: Any, target: Target) -> str:
             # VARCHAR changes no stored value. (Not INTEGER -> BIGINT: only an
             # INTEGER PRIMARY KEY is the rowid, so that one is a real change.)
             return "narrowing" if _narrows(old, new) else "metadata"
-    if ok == "string" and nk == "string" and not _is(old, sa.Enum) and not _is(new, sa.Enum):
+    if ok == "string" and nk == "string":
         o, n = _length(old), _length(new)
         if n is not None and (o is None or n < o):
             return "narrowing"
