@@ -145,7 +145,7 @@ def be_verbose() -> Options:
 
 def _listen(
     opts: Options, name: str, level: int, handler: logging.Handler | None = None
-) -> logging.Handler:
+) -> None:
     logger = logging.getLogger(name)
     if handler is None:
         handler = logging.StreamHandler(sys.stderr)
@@ -153,7 +153,6 @@ def _listen(
     opts.handlers.append((logger, handler, logger.level))
     logger.addHandler(handler)
     logger.setLevel(level)
-    return handler
 
 
 def _trace_and_exit(code: int) -> NoReturn:
