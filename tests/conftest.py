@@ -160,3 +160,9 @@ def _restore_logging() -> Iterator[None]:
         logger.setLevel(level)
         logger.disabled = disabled
         logger.propagate = propagate
+    # A logger first made during the test (a module imported lazily) may have
+    # been disabled by that fileConfig too: later tests expect it to log.
+    known = {id(logger) for logger in loggers}
+    for logger in list(manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger) and id(logger) not in known:
+            logger.disabled = False

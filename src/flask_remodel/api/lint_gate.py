@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -133,6 +134,7 @@ def lint_before_upgrade(
     strict: bool = False,
     x_arg: XArg = None,
     show: Show | None = None,
+    repeat_recorded: bool = True,
 ) -> UpgradeGate | None:
     """Check what the upgrade to *revision* runs; the gate for the rest, or None.
 
@@ -141,6 +143,11 @@ def lint_before_upgrade(
     runs when one is an error and *strict* is set or ``REMODEL_LINT = "error"``.
     Without *show* and without either, nothing is linted: there would be
     nothing to print and nothing to stop.
+
+    With *repeat_recorded* False, recorded findings go to *show* only when
+    errors among them stop the upgrade, and then only those errors: the lint
+    run that recorded them showed them already (``flask db upgrade`` without
+    ``-v``). Findings of revisions linted as they run are always shown.
     """
     blocking = strict or lint_mode() == "error"
     if (show is None and not blocking) or (lint_mode() == "off" and not strict):
@@ -165,10 +172,14 @@ def lint_before_upgrade(
         for rev in report.revisions:
             report.findings.extend(recorded[rev].findings)
             report.acknowledged.extend(recorded[rev].acknowledged)
-        if show is not None:
-            show(report)
         errors = report.at_or_above(Severity.ERROR)
-        if blocking and errors:
+        stops = blocking and bool(errors)
+        if show is not None and repeat_recorded:
+            show(report)
+        elif show is not None and stops:
+            # Whoever runs the upgrade needs the reason it stopped, seen before or not.
+            show(replace(report, findings=errors, acknowledged=[]))
+        if stops:
             raise LintFindingsError(len(errors), "error", "upgrade before anything ran")
     unrecorded = [s for s in scripts if s.revision not in recorded]
     if not unrecorded:

@@ -87,6 +87,7 @@ def run_upgrade(
     directory: PathArg, revision: str, sql: bool, tag: str | None, x_arg: XArg,
     settings: DeploySettings, strict: bool = False,
     show_findings: Callable[[LintReport], None] | None = None,
+    repeat_recorded: bool = True,
 ) -> MigrationRun:
     """:func:`~.upgrading.upgrade` once the fast path found work (or could not tell).
 
@@ -99,7 +100,9 @@ def run_upgrade(
     with shared_sessions():
         gate = None
         if not sql:
-            gate = lint_before_upgrade(directory, revision, strict, x_arg, show=show_findings)
+            gate = lint_before_upgrade(
+                directory, revision, strict, x_arg, show_findings, repeat_recorded
+            )
         session = open_session(directory, x_arg)
         if sql:
             return _move_offline(session, "upgrade", revision, tag)

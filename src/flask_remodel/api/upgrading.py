@@ -42,6 +42,7 @@ def upgrade(
     progress: Progress | None = None,
     strict: bool = False,
     show_findings: Callable[[LintReport], None] | None = None,
+    repeat_recorded: bool = True,
 ) -> MigrationRun:
     """Upgrade the database to *revision*, under the deploy lock (see docs/deploys.md).
 
@@ -52,6 +53,10 @@ def upgrade(
     :param show_findings: given what the linter finds in the revisions to run,
         once there is something to run (never with *sql*): ``flask db upgrade``
         prints it.
+    :param repeat_recorded: False: findings recorded by ``migrate`` or
+        ``flask db lint`` (which showed them) are not given to *show* again,
+        unless they are errors that stop the upgrade (``flask db upgrade``
+        without ``-v``).
     """
     settings = DeploySettings(lock_wait, phase, backup, backup_dir, progress)
     if not sql and revision in HEAD_TARGETS:
@@ -62,5 +67,5 @@ def upgrade(
     from .running import run_upgrade  # Alembic, imported only once there is work to do
 
     return run_upgrade(
-        directory, revision, sql, tag, x_arg, settings, strict, show_findings
+        directory, revision, sql, tag, x_arg, settings, strict, show_findings, repeat_recorded
     )

@@ -33,9 +33,57 @@ from ..urls import mask_passwords
 _FORMAT = "%(levelname)-5.5s [%(name)s] %(message)s"
 
 
+# What Alembic logs each time it configures a MigrationContext.
+_ANNOUNCEMENT = ("Context impl ", "Generating static SQL", "Will assume ")
+
+
 class _MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return mask_passwords(super().format(record))
+
+
+def _announces_context(record: logging.LogRecord) -> bool:
+    return (
+        record.name == "alembic.runtime.migration"
+        and isinstance(record.msg, str)
+        and record.msg.startswith(_ANNOUNCEMENT)
+    )
+
+
+class _ProgressHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Alembic's and Flask-Remodel's log lines on stderr, Alembic's context announced once.
+
+    Alembic announces every ``MigrationContext`` it configures ("Context impl
+    X." / "Will assume ... DDL."), and one command configures several: the
+    lint gate and the deploy runner read the version table before, during and
+    after the run. Flask-Migrate users see one announcement, so unless the
+    command is verbose only one is printed: that of the context whose own
+    line comes first (the run's "Running upgrade ..."), which says what the
+    run assumes. The others are held back and dropped.
+    """
+
+    def __init__(self, opts: Options) -> None:
+        super().__init__(sys.stderr)
+        self.opts = opts
+        self.held: list[logging.LogRecord] = []
+        self.announced = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.opts.verbose:
+            super().emit(record)
+            return
+        if _announces_context(record):
+            if not self.announced:
+                if str(record.msg).startswith("Context impl "):
+                    self.held = []  # a new context: the one before it produced nothing
+                self.held.append(record)
+            return
+        if self.held:
+            self.announced = True
+            for each in self.held:
+                super().emit(each)
+            self.held = []
+        super().emit(record)
 
 
 @dataclass
@@ -46,6 +94,7 @@ class Options:
     x_arg: tuple[str, ...] = ()
     traceback: bool = False
     show_sql: bool = False
+    verbose: bool = False  # every context announcement and detail line, known lint findings
     handlers: list[tuple[logging.Logger, logging.Handler, int]] = field(default_factory=list)
 
     def directory_for(self, own: str | None) -> str | None:
@@ -84,10 +133,23 @@ def check_settings() -> None:
             )
 
 
-def _listen(opts: Options, name: str, level: int) -> None:
+def be_verbose() -> Options:
+    """A command's ``-v``: show what a quiet run leaves out (the group's ``-v`` does too)."""
+    opts = options()
+    opts.verbose = True
+    # Details such as the lock-timeout settings are logged at DEBUG; the
+    # boundary puts the level back afterwards.
+    logging.getLogger("flask_remodel").setLevel(logging.DEBUG)
+    return opts
+
+
+def _listen(
+    opts: Options, name: str, level: int, handler: logging.Handler | None = None
+) -> None:
     logger = logging.getLogger(name)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_MaskingFormatter(_FORMAT))
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_MaskingFormatter(_FORMAT))
     opts.handlers.append((logger, handler, logger.level))
     logger.addHandler(handler)
     logger.setLevel(level)
@@ -101,8 +163,12 @@ def _trace_and_exit(code: int) -> NoReturn:
 
 @contextmanager
 def command_boundary(opts: Options) -> Iterator[None]:
-    _listen(opts, "alembic", logging.INFO)
-    _listen(opts, "flask_remodel", logging.INFO)  # progress of long operations (op.backfill)
+    # One handler for both, so that a line of either shows the held announcement first.
+    progress = _ProgressHandler(opts)
+    progress.setFormatter(_MaskingFormatter(_FORMAT))
+    _listen(opts, "alembic", logging.INFO, progress)
+    # Progress of long operations (op.backfill); details at DEBUG with -v.
+    _listen(opts, "flask_remodel", logging.DEBUG if opts.verbose else logging.INFO, progress)
     # One line per autogenerate plugin on every run is noise, not progress.
     plugins = logging.getLogger("alembic.runtime.plugins")
     opts.handlers.append((plugins, logging.NullHandler(), plugins.level))

@@ -41,6 +41,11 @@ def verbose_option(f: F) -> F:
     return click.option("-v", "--verbose", is_flag=True, help="Show full details.")(f)
 
 
+def details_option(shown: str) -> Callable[[F], F]:
+    """The ``-v`` of a command that leaves details out by default; *shown* lists them."""
+    return click.option("-v", "--verbose", is_flag=True, help=f"Also show {shown}.")
+
+
 def message_option(f: F) -> F:
     return click.option("-m", "--message", default=None, help="Revision message.")(f)
 

@@ -125,6 +125,7 @@ class DbGroup(AppGroup):
             x_arg=tuple(ctx.params.get("x_arg") or ()),
             traceback=bool(ctx.params.get("traceback")),
             show_sql=bool(ctx.params.get("verbose")),
+            verbose=bool(ctx.params.get("verbose")),
         )
         ctx.meta[OPTIONS_KEY] = opts
         with command_boundary(opts):

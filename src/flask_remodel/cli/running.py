@@ -6,10 +6,12 @@ import click
 
 from .. import api
 from ..errors import SchemaDiffersError
+from ._boundary import be_verbose
 from ._boundary import options
 from ._deploy_output import print_plan
 from ._deploy_output import print_summary
 from ._deploy_output import progress_printer
+from ._options import details_option
 from ._options import directory_option
 from ._options import format_option
 from ._options import lock_wait_option
@@ -41,14 +43,18 @@ def _print_sql(run: api.MigrationRun) -> None:
 @click.option(
     "--strict", is_flag=True, help="Stop before anything runs if the linter finds errors."
 )
+@details_option(
+    "each Alembic context line, the lint findings migrate/lint printed already "
+    "and the lock-timeout settings"
+)
 @click.argument("revision", default="head")
 def upgrade(
     directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
     lock_wait: float | None, plan: bool, backup: bool, backup_dir: str | None,
-    phase: str | None, output_format: str, strict: bool, revision: str,
+    phase: str | None, output_format: str, strict: bool, verbose: bool, revision: str,
 ) -> None:
     """Upgrade the database to a revision (default: head)."""
-    opts = options()
+    opts = be_verbose() if verbose else options()
     folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
     if plan:
         print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
@@ -56,7 +62,7 @@ def upgrade(
     run = api.upgrade(
         folder, revision, sql, tag, x_args, lock_wait=lock_wait, phase=phase, backup=backup,
         backup_dir=backup_dir, progress=progress_printer(output_format),
-        strict=strict, show_findings=show_findings,
+        strict=strict, show_findings=show_findings, repeat_recorded=opts.verbose,
     )
     _print_sql(run)
     print_summary(run, output_format)
@@ -70,13 +76,14 @@ def upgrade(
 @lock_wait_option
 @plan_option
 @format_option
+@details_option("each Alembic context line and the lock-timeout settings")
 @click.argument("revision", default="-1")
 def downgrade(
     directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
-    lock_wait: float | None, plan: bool, output_format: str, revision: str,
+    lock_wait: float | None, plan: bool, output_format: str, verbose: bool, revision: str,
 ) -> None:
     """Downgrade the database to a revision (default: one step back)."""
-    opts = options()
+    opts = be_verbose() if verbose else options()
     folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
     if plan:
         print_plan(api.plan(folder, revision, True, x_args), output_format)
@@ -95,14 +102,15 @@ def downgrade(
 @tag_option
 @click.option("--purge", is_flag=True, help="Empty the version table before stamping.")
 @lock_wait_option
+@details_option("each Alembic context line")
 @click.argument("revisions", nargs=-1)
 def stamp(
     directory: str | None, sql: bool, tag: str | None, purge: bool, lock_wait: float | None,
-    revisions: tuple[str, ...],
+    verbose: bool, revisions: tuple[str, ...],
 ) -> None:
     """Record revisions as applied without running them (default: head)."""
     targets = list(revisions) or ["head"]
-    folder = options().directory_for(directory)
+    folder = (be_verbose() if verbose else options()).directory_for(directory)
     _print_sql(api.stamp(folder, targets, sql, tag, purge, lock_wait=lock_wait))
 
 

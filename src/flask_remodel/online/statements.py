@@ -14,6 +14,7 @@ with :class:`~.errors.LockTimeoutError`, naming the session it waited for.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +37,9 @@ from .errors import LockTimeoutError
 from .policy import LockPolicy
 
 T = TypeVar("T")
+
+# The settings each run applies: a detail, shown by ``flask db upgrade -v``.
+log = logging.getLogger("flask_remodel.online")
 
 _SAVEPOINT = "remodel_statement"
 _retrier: ContextVar[StatementRetrier | None] = ContextVar("remodel_retrier", default=None)
@@ -252,7 +256,11 @@ def lock_timeouts(connection: Connection, policy: LockPolicy) -> Iterator[Callab
     if not support.supports_lock_timeouts or not policy.enabled:
         yield lambda migration_context: None
         return
-    support.apply(connection, support.session_settings(policy))
+    settings = support.session_settings(policy)
+    support.apply(connection, settings)
+    log.debug(
+        "Lock timeouts: %s; up to %d retries", "; ".join(settings) or "none", policy.retries
+    )
     undo: list[Callable[[], None]] = []
     tokens: list[Any] = []
 
