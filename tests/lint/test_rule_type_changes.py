@@ -140,3 +140,38 @@ def test_postgresql_10_rewrites_for_any_default(lint_code: LintCode) -> None:
         "whole table is rewritten while it is locked. Add the column without the default, "
         "then backfill."
     ]
+
+
+@pytest.mark.parametrize(
+    ("target", "lock"),
+    [
+        ("postgresql", "ACCESS EXCLUSIVE on legacy (blocks reads and writes)"),
+        ("mariadb", "ALGORITHM=COPY on legacy (writes blocked while the table is copied)"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("old", "old_length", "new", "new_length"),
+    [("CHAR", 10, "CHAR", 20), ("CHAR", 10, "String", 20), ("String", 10, "CHAR", 20)],
+)
+def test_a_char_column_of_a_new_length_is_rewritten(
+    lint_code: LintCode, target: str, lock: str, old: str, old_length: int, new: str,
+    new_length: int,
+) -> None:
+    # CHAR is stored padded: measured on PostgreSQL 15 (new relfilenode) and MariaDB
+    # 10.11 (INSTANT and INPLACE refused) even for CHAR(10) -> CHAR(20).
+    code = (f'op.alter_column("legacy", "code", type_=sa.{new}({new_length}), '
+            f"existing_type=sa.{old}({old_length}))")
+    found = [f for f in lint_code(target, code).findings if f.rule_id == "RM108"]
+    assert [f.message for f in found] == [
+        f"Changing legacy.code from {old}(length={old_length}) to {new}(length={new_length}) "
+        "rewrites the table while it is locked. Use a new column (expand/contract) instead."
+    ]
+    assert found[0].lock == lock
+
+
+@pytest.mark.parametrize("target", ["postgresql", "mariadb"])
+def test_a_varchar_to_unicode_widening_is_not_a_char_change(
+    lint_code: LintCode, target: str
+) -> None:
+    code = 'op.alter_column("legacy", "code", type_=sa.Unicode(40), existing_type=sa.String(20))'
+    assert _of(lint_code(target, code), "RM108") == []
