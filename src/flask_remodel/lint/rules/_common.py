@@ -140,7 +140,9 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         o, n = _length(old), _length(new)
         if n is not None and (o is None or n < o):
             return "narrowing"
-        if _is(old, sa.CHAR) != _is(new, sa.CHAR):
+        if _is(old, sa.CHAR) or _is(new, sa.CHAR):
+            # CHAR is stored padded to its length: any new length rewrites (measured:
+            # CHAR(10) -> CHAR(20) on PostgreSQL 15 and, ALGORITHM=COPY, MariaDB 10.11).
             return "rewrite"
         if target.family == "postgresql":
             return "metadata"
@@ -157,6 +159,14 @@ def type_change(old: Any, new: Any, target: Target) -> str:
     if ok == "numeric" and nk == "numeric":
         op, os_ = getattr(old, "precision", None), getattr(old, "scale", None)
         np_, ns = getattr(new, "precision", None), getattr(new, "scale", None)
+        if target.family == "postgresql" and not _is(old, sa.Float) and not _is(new, sa.Float):
+            # NUMERIC without a precision is unconstrained (SQLAlchemy renders no scale
+            # either). Measured on PostgreSQL 15: numeric(10,2) -> numeric keeps the
+            # table, numeric -> numeric(12) rewrites it and rounds the values.
+            if np_ is None:
+                return "metadata"
+            if op is None:
+                return "narrowing"
         if op is not None and np_ is not None and (np_ < op or (ns or 0) < (os_ or 0)):
             return "narrowing"
         if (os_ or 0) == (ns or 0) and target.family == "postgresql":

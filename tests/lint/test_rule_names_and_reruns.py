@@ -1,0 +1,121 @@
+"""Edges of RM605 (every kind of name an operation gives) and RM501 (what counts as DDL
+and what a guard is on MariaDB/MySQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flask_remodel.lint import LintReport
+
+from .conftest import LintCode
+
+
+def _of(report: LintReport, rule_id: str) -> list[str]:
+    return [f.message for f in report.findings if f.rule_id == rule_id]
+
+
+def _long(prefix: str, size: int = 64) -> str:
+    return prefix + "x" * (size - len(prefix))
+
+
+# -- RM605 --------------------------------------------------------------------
+
+NAMED = {
+    "column": f'op.add_column("orders", sa.Column("{_long("col_")}", sa.Integer()))',
+    "created column": f'op.create_table("t", sa.Column("{_long("col_")}", sa.Integer()))',
+    "table": f'op.create_table("{_long("tab_")}", sa.Column("a", sa.Integer()))',
+    "index": f'op.create_index("{_long("idx_")}", "orders", ["ref"])',
+    "constraint": f'op.create_unique_constraint("{_long("con_")}", "orders", ["ref"])',
+    "renamed table": f'op.rename_table("orders", "{_long("new_")}")',
+    "renamed column": f'op.alter_column("orders", "ref", new_column_name="{_long("ren_")}", '
+                      "existing_type=sa.String(20))",
+}
+
+
+@pytest.mark.parametrize("what", sorted(NAMED))
+def test_each_kind_of_long_name_is_reported_on_postgresql(
+    lint_code: LintCode, what: str
+) -> None:
+    code = NAMED[what]
+    name = next(part for part in code.split('"') if len(part) == 64)
+    report = lint_code("postgresql", code, enable=("RM605",))
+    assert _of(report, "RM605") == [
+        f"'{name[:30]}...' is 64 long; the limit is 63 and PostgreSQL silently truncates it."
+    ]
+
+
+@pytest.mark.parametrize("what", sorted(NAMED))
+def test_each_kind_of_name_over_64_is_reported_on_mariadb(
+    lint_code: LintCode, what: str
+) -> None:
+    at_64 = next(part for part in NAMED[what].split('"') if len(part) == 64)
+    name = at_64 + "x"
+    code = NAMED[what].replace(at_64, name)
+    report = lint_code("mariadb", code, enable=("RM605",))
+    assert _of(report, "RM605") == [f"'{name[:30]}...' is 65 long; the limit is 64."]
+    assert _of(lint_code("mariadb", NAMED[what], enable=("RM605",)), "RM605") == []
+
+
+def test_postgresql_counts_bytes_mariadb_characters(lint_code: LintCode) -> None:
+    code = 'op.add_column("orders", sa.Column("' + "é" * 32 + '", sa.Integer()))'
+    assert _of(lint_code("postgresql", code, enable=("RM605",)), "RM605") == [
+        f"'{'é' * 30}...' is 64 long; the limit is 63 and PostgreSQL silently truncates it."
+    ]
+    assert _of(lint_code("mariadb", code, enable=("RM605",)), "RM605") == []
+
+
+# -- RM501 --------------------------------------------------------------------
+
+SECOND = 'op.add_column("orders", sa.Column("b", sa.Integer()))'
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        'op.drop_index("ix_account_email", table_name="account", if_exists=True)',
+        'op.create_index("ix_ref", "orders", ["ref"], if_not_exists=True)',
+        'op.drop_column("orders", "note", if_exists=True)',
+        'op.add_column("orders", sa.Column("a", sa.Integer()), if_not_exists=True)',
+        'op.drop_table("orders", if_exists=True)',
+    ],
+)
+def test_mysql_guarded_statement_can_be_rerun(lint_code: LintCode, first: str) -> None:
+    report = lint_code("mariadb", first + "\n" + SECOND)
+    assert _of(report, "RM501") == []
+
+
+def test_mysql_unguarded_drop_is_reported(lint_code: LintCode) -> None:
+    report = lint_code("mariadb", 'op.drop_column("orders", "note")\n' + SECOND)
+    found = [f for f in report.findings if f.rule_id == "RM501"]
+    assert [f.message for f in found] == [
+        "This revision runs 2 DDL statements and MariaDB/MySQL commit each one: if a later "
+        "one fails, the retry fails here (line 10) because this one already ran. Use "
+        "if_not_exists=/if_exists=, or one statement per revision."
+    ]
+    assert found[0].line == 10
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # data statements are not DDL: they run in the transaction MariaDB keeps for DML
+        "op.execute(\"UPDATE orders SET ref = 'x'\")\n"
+        "op.execute(\"UPDATE orders SET ref = 'y'\")",
+        'op.bulk_insert(sa.table("orders", sa.column("ref")), [{"ref": "a"}])\n' + SECOND,
+        'op.execute(sa.text("UPDATE orders SET ref = \'x\'"))\n' + SECOND,
+    ],
+)
+def test_mysql_data_statements_do_not_count_as_ddl(lint_code: LintCode, code: str) -> None:
+    assert _of(lint_code("mariadb", code), "RM501") == []
+
+
+def test_postgresql_autocommit_drop_with_if_exists_is_rerunnable(lint_code: LintCode) -> None:
+    code = ("with op.get_context().autocommit_block():\n"
+            '    op.drop_index("ix_account_email", table_name="account", '
+            "postgresql_concurrently=True, if_exists=True)")
+    assert _of(lint_code("postgresql", code), "RM501") == []
+    unguarded = code.replace(", if_exists=True", "")
+    assert _of(lint_code("postgresql", unguarded), "RM501") == [
+        "This runs outside the transaction (autocommit block): after a failure the retry "
+        "fails here. Add if_not_exists=True / if_exists=True."
+    ]
