@@ -43,7 +43,8 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  ├─ ForeignKeyViolationError    (flask_remodel.sqlite: references left broken)
     │  └─ PartiallyAppliedError       (flask_remodel.deploy: MySQL kept part of it)
     └─ flask_remodel.deploy.errors:   DeployLockTimeoutError (7), LedgerMismatchError (8),
-                                      UnresolvedRevisionError (9), NothingToResolveError (5),
+                                      UnresolvedRevisionError (9), DeployLockLostError (10),
+                                      NothingToResolveError (5),
                                       BackupError (1); BackupToolMissingError and
                                       BadPhaseError are ConfigurationErrors (3)
 

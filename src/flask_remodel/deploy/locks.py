@@ -22,6 +22,13 @@ The holder writes who it is (host, pid, since, target) to a one-row table
 ``remodel_lock`` (or into the lock file on SQLite), so a waiting instance can
 say whom it waits for.
 
+A session lock can also end while its holder lives: anything that ends an
+idle session ends the lock's connection, not the migration's. The holder
+checks it still holds the lock before each revision and statement
+(:class:`HeldLock`) and stops with :class:`DeployLockLostError`; its row also
+lists the sessions it works through, and a waiter that gets the lock waits
+while any of them is open instead of taking the holder for dead.
+
 The lock itself is the database's: each module of :mod:`flask_remodel.dialects`
 opens its own (``open_deploy_lock``); this module polls it and keeps the holder.
 """
