@@ -75,7 +75,9 @@ def connected(engine: Engine) -> Iterator[Connection]:
         connection = engine.connect()
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseUnreachableError(shown_url(engine.url), reason) from exc
+        raise DatabaseUnreachableError(
+            shown_url(engine.url), reason, dialect_for(engine).database_is_a_file
+        ) from exc
     with connection:
         yield connection
 

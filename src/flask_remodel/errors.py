@@ -43,7 +43,8 @@ code (``exit_code`` on each class, documented in ``docs/commands.md``)::
     │  ├─ ForeignKeyViolationError    (flask_remodel.sqlite: references left broken)
     │  └─ PartiallyAppliedError       (flask_remodel.deploy: MySQL kept part of it)
     └─ flask_remodel.deploy.errors:   DeployLockTimeoutError (7), LedgerMismatchError (8),
-                                      UnresolvedRevisionError (9), NothingToResolveError (5),
+                                      UnresolvedRevisionError (9), DeployLockLostError (10),
+                                      NothingToResolveError (5),
                                       CannotRetireError (5) and its NotInLedgerError,
                                       BackupError (1); BackupToolMissingError and
                                       BadPhaseError are ConfigurationErrors (3)
@@ -161,11 +162,11 @@ class SQLAlchemyIncompatibleError(IncompatibleReleaseError):
 class DatabaseUnreachableError(RemodelError):
     exit_code = 4
 
-    def __init__(self, masked_url: str, reason: str) -> None:
-        # A SQLite database is a file: there is no server to be down.
+    def __init__(self, masked_url: str, reason: str, is_file: bool = False) -> None:
+        # A database that is a file (SQLite) has no server to be down.
         check = (
             "that the database file's folder exists and can be written"
-            if masked_url.startswith("sqlite") else "that the server is running"
+            if is_file else "that the server is running"
         )
         super().__init__(
             f"Cannot connect to the database at {masked_url}: {reason}. "
@@ -173,6 +174,7 @@ class DatabaseUnreachableError(RemodelError):
         )
         self.url = masked_url
         self.reason = reason
+        self.is_file = is_file
 
 
 class RevisionError(RemodelError):

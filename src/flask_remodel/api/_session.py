@@ -204,7 +204,9 @@ def guarded(
         if exc.statement is None and not exc.connection_invalidated:
             url = session.state.model_source().engine(None).url
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnreachableError(shown_url(url), mask_passwords(reason)) from exc
+            raise DatabaseUnreachableError(
+                shown_url(url), mask_passwords(reason), dialect_for(url).database_is_a_file
+            ) from exc
         raise _failed(session, script, exc) from exc
     except SQLAlchemyError as exc:
         raise _failed(session, script, exc) from exc

@@ -96,7 +96,7 @@ def stamp_locked(
     target = _target(session, tag)
     with recording() as steps, guarded(session, target.script, revisions):
         with runner.locked(target, Holder("stamp", " ".join(revisions)), options) as (
-            ledger, _
+            ledger, _, _held
         ):
             command.stamp(session.config, revisions, tag=tag, purge=purge)
             for step in steps:
@@ -190,7 +190,7 @@ def resolve(
         script = target.script.get_revision(revision)
         assert isinstance(script, Script)
         revision = script.revision
-        with runner.locked(target, Holder("resolve", revision), options) as (ledger, _):
+        with runner.locked(target, Holder("resolve", revision), options) as (ledger, _, _held):
             entry = ledger.latest().get(revision)
             state = entry.outcome if entry else "never run"
             failed = {outcomes.FAILED, outcomes.PARTIAL, outcomes.INTERRUPTED}

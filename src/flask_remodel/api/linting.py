@@ -137,7 +137,7 @@ def lint(
         except DatabaseUnreachableError as exc:
             raise DatabaseUnreachableError(
                 exc.url, f"{exc.reason} (to lint without a database, pass --all or a revision "
-                "range, and --target)",
+                "range, and --target)", exc.is_file,
             ) from exc
     report = _run(script, chosen, revisions, baseline, enable, disable, sql)
     if verify is not None:

@@ -26,6 +26,34 @@ class DeployLockTimeoutError(RemodelError):
         self.holder = holder
 
 
+class DeployLockLostError(RemodelError):
+    """The deploy lock's session ended while this instance held it, so it stopped."""
+
+    exit_code = 10
+
+    def __init__(self, revision: str | None = None, statements: Sequence[str] = ()) -> None:
+        if revision is None:
+            where, kept = "", "nothing ran after that"
+        elif statements:
+            where = f" during revision {revision}"
+            kept = (
+                f"{len(statements)} statement(s) of it were committed (listed by 'flask db "
+                f"status'): repair the schema by hand, then run 'flask db resolve {revision} "
+                "--applied' or '--rolled-back' before upgrading again"
+            )
+        else:
+            where, kept = f" during revision {revision}", f"nothing of {revision} was kept"
+        super().__init__(
+            f"Lost the deploy lock{where}: its database session was ended (by an "
+            "administrator, an idle timeout or a pooler), so this instance stopped before "
+            f"its next statement and {kept}. Run the command again (another instance may "
+            "finish the job first), and keep the migration's connections clear of idle "
+            "timeouts and transaction poolers."
+        )
+        self.revision = revision
+        self.statements = tuple(statements)
+
+
 class UnresolvedRevisionError(RemodelError):
     """A revision stopped half-way on a database that kept part of it."""
 

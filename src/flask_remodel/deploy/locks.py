@@ -22,6 +22,13 @@ The holder writes who it is (host, pid, since, target) to a one-row table
 ``remodel_lock`` (or into the lock file on SQLite), so a waiting instance can
 say whom it waits for.
 
+A session lock can also end while its holder lives: anything that ends an
+idle session ends the lock's connection, not the migration's. The holder
+checks it still holds the lock before each revision and statement
+(:class:`HeldLock`) and stops with :class:`DeployLockLostError`; its row also
+lists the sessions it works through, and a waiter that gets the lock waits
+while any of them is open instead of taking the holder for dead.
+
 The lock itself is the database's: each module of :mod:`flask_remodel.dialects`
 opens its own (``open_deploy_lock``); this module polls it and keeps the holder.
 """
@@ -38,16 +45,21 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
 from ..dialects import DeployLockHandle
 from ..dialects import dialect_for
+from .errors import DeployLockLostError
 from .errors import DeployLockTimeoutError
 from .tables import LOCK_TABLE
+from .tables import OWN_TABLES
 
 _FIRST_DELAY = 0.025
 _MAX_DELAY = 1.0
@@ -105,6 +117,24 @@ class NoLongerNeeded(Exception):
     """Raised by :func:`deploy_lock` when *done* said the work was finished meanwhile."""
 
 
+def _still_working(lock: DeployLockHandle) -> Holder | None:
+    """A former holder whose lock session ended while its others may still work.
+
+    The lock was free, yet the row of the last holder is still there (a
+    holder deletes it when it stops) and names server sessions that are
+    open: that holder's lock session was ended (by an administrator, an idle
+    timeout, a pooler) and it may still be running a revision. Taking it for
+    dead would run that revision a second time, at the same time.
+    """
+    details = lock.details()
+    if details is None or not lock.live_sessions(details):
+        return None
+    try:
+        return Holder.from_mapping(details)
+    except (KeyError, TypeError, ValueError):
+        return Holder("?", "?", host="?", pid=0, since="?")
+
+
 def _poll(
     lock: DeployLockHandle, wait: float, on_wait: OnWait | None, done: Callable[[], bool] | None
 ) -> None:
@@ -112,7 +142,13 @@ def _poll(
     delay = _FIRST_DELAY
     reported = -_REPORT_EVERY
     checked = start
-    while not lock.try_acquire():
+    acquired = False
+    while True:
+        # Tried once only: PostgreSQL advisory locks count, and one unlock undoes one take.
+        acquired = acquired or lock.try_acquire()
+        former = _still_working(lock) if acquired else None
+        if acquired and former is None:
+            return
         now = time.monotonic()
         waited = now - start
         if done is not None and now - checked >= _CHECK_EVERY:
@@ -121,15 +157,79 @@ def _poll(
             checked = now
             if done():
                 raise NoLongerNeeded()
-        if waited >= wait:
+        if former is not None:
+            # Holding the lock meanwhile keeps other waiters from the same mistake.
+            holder: Holder | None = replace(
+                former, target=f"{former.target}, still running after its lock's session ended"
+            )
+        elif waited >= wait or (on_wait is not None and waited - reported >= _REPORT_EVERY):
             holder = _holder(lock)
+        else:
+            holder = None
+        if waited >= wait:
             raise DeployLockTimeoutError(waited, holder.describe() if holder else None)
         if on_wait is not None and waited - reported >= _REPORT_EVERY:
             reported = waited
-            on_wait(_holder(lock), waited)
+            on_wait(holder, waited)
+        pause = _CHECK_EVERY if former is not None else delay
         # Jitter keeps instances that started together from retrying together.
-        time.sleep(min(delay * random.uniform(0.5, 1.5), max(wait - waited, 0.0)))
+        time.sleep(min(pause * random.uniform(0.5, 1.5), max(wait - waited, 0.0)))
         delay = min(delay * 2, _MAX_DELAY)
+
+
+_STATEMENT_CHECK_EVERY = 0.5
+_ALWAYS_ALLOWED = ("SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+class HeldLock:
+    """The deploy lock while a command holds it: it notices when the lock is lost.
+
+    A session lock dies with its session, and anything that ends an idle
+    session (an administrator, an idle timeout, a pooler) ends the lock's own
+    connection while the migration goes on in another. So the holder asks
+    :meth:`check` before each revision, and a ``before_cursor_execute``
+    listener asks at most every half second before a statement of the
+    engine (a round trip on the lock's connection, cheap next to DDL). Once
+    lost, every later statement is refused, except the ledger's and lock
+    table's own writes (which record the stop) and savepoint and rollback
+    statements (which undo work); a revision that catches the error cannot
+    carry on without the lock.
+
+    It also writes down each server session that runs a statement while the
+    lock is held, so a waiter that gets the lock after it was lost can tell
+    whether this holder's work may still be going on.
+    """
+
+    def __init__(self, lock: DeployLockHandle) -> None:
+        self._lock = lock
+        self._checked = time.monotonic()
+        self._busy = False
+        self.lost = False
+
+    def check(self) -> None:
+        """Raise :class:`DeployLockLostError` unless the lock is still held."""
+        self._checked = time.monotonic()
+        if self.lost or not self._lock.still_held():
+            self.lost = True
+            raise DeployLockLostError()
+
+    def before_statement(
+        self, conn: Connection, cursor: Any, statement: str, *args: Any
+    ) -> None:
+        if self._busy:  # the check's own statement, on the lock's connection
+            return
+        self._busy = True
+        try:
+            if self.lost:
+                head = statement.lstrip()[:16].upper()
+                if head.startswith(_ALWAYS_ALLOWED) or any(t in statement for t in OWN_TABLES):
+                    return
+                raise DeployLockLostError()
+            self._lock.note_session(conn)
+            if time.monotonic() - self._checked >= _STATEMENT_CHECK_EVERY:
+                self.check()
+        finally:
+            self._busy = False
 
 
 @contextmanager
@@ -140,22 +240,29 @@ def deploy_lock(
     on_wait: OnWait | None = None,
     schema: str | None = None,
     done: Callable[[], bool] | None = None,
-) -> Iterator[None]:
+) -> Iterator[HeldLock]:
     """Hold the database's deploy lock inside the block.
 
     Waits up to *wait* seconds, calling *on_wait* now and then, and raises
     :class:`DeployLockTimeoutError` (naming the holder) after that. While
     waiting, *done* is asked every half second whether the lock is still
-    needed; :class:`NoLongerNeeded` is raised when it is not.
+    needed; :class:`NoLongerNeeded` is raised when it is not. Statements run
+    through *engine* in the block raise :class:`DeployLockLostError` once the
+    lock is lost (see :class:`HeldLock`).
     """
     with _lock_for(engine, schema) as lock:
         _poll(lock, wait, on_wait, done)
+        held = HeldLock(lock)
         try:
             lock.record(asdict(holder))
-            yield
+            event.listen(engine, "before_cursor_execute", held.before_statement)
+            yield held
         finally:
+            if event.contains(engine, "before_cursor_execute", held.before_statement):
+                event.remove(engine, "before_cursor_execute", held.before_statement)
             lock.forget()
-            lock.unlock()
+            if lock.still_held():  # a lost lock is not ours to release
+                lock.unlock()
 
 
 def lock_is_free(engine: Engine, schema: str | None = None) -> bool:
@@ -163,8 +270,9 @@ def lock_is_free(engine: Engine, schema: str | None = None) -> bool:
     with _lock_for(engine, schema) as lock:
         if not lock.try_acquire():
             return False
+        working = _still_working(lock)
         lock.unlock()
-        return True
+        return working is None
 
 
 def current_holder(engine: Engine, schema: str | None = None) -> Holder | None:
@@ -172,4 +280,4 @@ def current_holder(engine: Engine, schema: str | None = None) -> Holder | None:
         return _holder(lock)
 
 
-__all__ = ["LOCK_TABLE", "Holder", "deploy_lock", "lock_is_free", "current_holder"]
+__all__ = ["LOCK_TABLE", "HeldLock", "Holder", "deploy_lock", "lock_is_free", "current_holder"]

@@ -42,7 +42,7 @@ def _in_folder(target: Target, revision: str) -> bool:
 
 def retire(target: Target, name: str, options: DeployOptions) -> str:
     """Record that revision *name*'s file is gone on purpose; returns its full id."""
-    with locked(target, Holder("resolve", name), options) as (ledger, _):
+    with locked(target, Holder("resolve", name), options) as (ledger, _, _held):
         entry = _ledger_entry(ledger.latest(), name)
         if entry is None:
             if _in_folder(target, name):

@@ -52,9 +52,11 @@ from ..urls import mask_passwords
 from . import ledger as outcomes
 from .backup import take_backup
 from .errors import BadPhaseError
+from .errors import DeployLockLostError
 from .errors import PartiallyAppliedError
 from .errors import UnresolvedRevisionError
 from .ledger import Ledger
+from .locks import HeldLock
 from .locks import Holder
 from .locks import NoLongerNeeded
 from .locks import OnWait
@@ -183,10 +185,11 @@ def split_by_phase(steps: list[Script], phase: str | None) -> tuple[list[Script]
 def locked(
     target: Target, holder: Holder, options: DeployOptions,
     done: Callable[[], bool] | None = None,
-) -> Iterator[tuple[Ledger, float]]:
+) -> Iterator[tuple[Ledger, float, HeldLock]]:
     """The deploy lock, then the ledger (created and adopted if new) and recovery done.
 
-    Raises :class:`NoLongerNeeded` if *done* returns True while waiting.
+    Yields the ledger, the seconds waited and the held lock (to check before
+    each revision). Raises :class:`NoLongerNeeded` if *done* returns True while waiting.
     """
     start = time.monotonic()
 
@@ -195,7 +198,9 @@ def locked(
         options.emit(Event("waiting", seconds=waited, detail=detail))
 
     on_wait: OnWait = waiting
-    with deploy_lock(target.engine, holder, options.lock_wait, on_wait, target.schema, done):
+    with deploy_lock(
+        target.engine, holder, options.lock_wait, on_wait, target.schema, done
+    ) as held:
         waited = time.monotonic() - start
         ledger = target.ledger()
         try:
@@ -207,7 +212,7 @@ def locked(
         if ledger.create():
             adopt(ledger, applied)
         recover(ledger, target, applied)
-        yield ledger, waited
+        yield ledger, waited, held
 
 
 def adopt(ledger: Ledger, applied: list[Script]) -> None:
@@ -217,7 +222,11 @@ def adopt(ledger: Ledger, applied: list[Script]) -> None:
 
 
 def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
-    """Close rows left ``running`` by a process that died (we hold the lock, so it did)."""
+    """Close rows left ``running`` by a process that died.
+
+    We hold the lock, and no former holder's session is still open (the lock
+    waits for those, see :func:`flask_remodel.deploy.locks.deploy_lock`), so it did.
+    """
     applied = {s.revision for s in scripts}
     for entry in ledger.latest().values():
         if entry.outcome != outcomes.RUNNING:
@@ -317,8 +326,9 @@ class _Statements:
 
 
 def _run_step(
-    target: Target, ledger: Ledger, step: Script, command: str, revision_arg: str,
-    index: int, total: int, options: DeployOptions, entry_id: int | None = None,
+    target: Target, ledger: Ledger, held: HeldLock, step: Script, command: str,
+    revision_arg: str, index: int, total: int, options: DeployOptions,
+    entry_id: int | None = None,
 ) -> StepResult:
     """One revision in an Alembic run of its own (*entry_id*: its ledger row, if started)."""
     direction = "upgrade" if command == "upgrade" else "downgrade"
@@ -329,8 +339,10 @@ def _run_step(
     statements = _Statements(target, ledger, entry_id)
     began = time.monotonic()
     try:
+        held.check()
         with statements.listening():
             target.apply(command, revision_arg)
+        held.check()  # before the row says it is done: it may have run without the lock
     except Exception as exc:
         _failed(target, ledger, step, entry_id, statements.seen, exc, began, index, total, options)
     seconds = time.monotonic() - began
@@ -346,6 +358,8 @@ def _failed(
 ) -> NoReturn:
     """Close the failed revision's row (on a connection of its own) and raise."""
     seconds = time.monotonic() - began
+    if isinstance(exc, DeployLockLostError):
+        _stopped(target, ledger, step, entry_id, seen, exc, seconds, index, total, options)
     kept = bool(seen) and not target.transactional and not _resumes(exc, seen)
     ledger.finish(
         entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
@@ -364,6 +378,29 @@ def _failed(
     raise exc  # the caller's guard makes it the command's error, as for any other run
 
 
+LOCK_LOST = "stopped: the deploy lock's database session was ended"
+
+
+def _stopped(
+    target: Target, ledger: Ledger, step: Script, entry_id: int, seen: list[str],
+    exc: DeployLockLostError, seconds: float, index: int, total: int, options: DeployOptions,
+) -> NoReturn:
+    """The lock was lost in *step*: its row says what stayed, and the error tells what to do.
+
+    The statement that found the loss was not sent, and where DDL is
+    transactional the revision's transaction was rolled back with the
+    error: nothing of it stayed. Elsewhere what ran before is committed.
+    """
+    kept = seen if seen and not target.transactional else []
+    ledger.finish(
+        entry_id, outcomes.PARTIAL if kept else outcomes.INTERRUPTED, seconds=seconds,
+        error=LOCK_LOST, failed_operation=failing_operation(exc, step.path),
+        executed=kept or None,
+    )
+    options.emit(Event("failed", step.revision, step.doc or "", index, total, seconds, LOCK_LOST))
+    raise DeployLockLostError(step.revision, kept) from exc
+
+
 class _OneRun:
     """Every step in one Alembic run (``Target.apply_steps``), with the ledger kept per step.
 
@@ -375,10 +412,11 @@ class _OneRun:
     """
 
     def __init__(
-        self, target: Target, ledger: Ledger, steps: list[Script], command: str,
+        self, target: Target, ledger: Ledger, held: HeldLock, steps: list[Script], command: str,
         options: DeployOptions,
     ) -> None:
         self.target, self.ledger, self.steps, self.options = target, ledger, steps, options
+        self.held = held
         self.command = command
         self.direction = "upgrade" if command == "upgrade" else "downgrade"
         self.outcome = outcomes.APPLIED if self.direction == "upgrade" else outcomes.ROLLED_BACK
@@ -427,6 +465,7 @@ class _OneRun:
         return self.results, None
 
     def before(self, step: Script) -> None:
+        self.held.check()  # raised here, the failure is that of the step's row written already
         self.index = len(self.results) + 1
         assert self.steps[self.index - 1] is step, "steps run out of order"
         if self.next_entry is None:
@@ -440,6 +479,8 @@ class _OneRun:
         self.began = time.monotonic()
 
     def inside(self, step: Script, connection: Connection) -> None:
+        # The last moment before the commit: a step that lost the lock is not marked done.
+        self.held.check()
         if not self.target.transactional:
             return
         assert self.entry_id is not None
@@ -465,12 +506,13 @@ class _OneRun:
 
 
 def _run_steps(
-    target: Target, ledger: Ledger, steps: list[Script], command: str, options: DeployOptions,
+    target: Target, ledger: Ledger, held: HeldLock, steps: list[Script], command: str,
+    options: DeployOptions,
 ) -> list[StepResult]:
     """Run *steps* in order: in one Alembic run if the target can, else one run each."""
     first_entry = None
     if steps and target.apply_steps is not None:
-        results, first_entry = _OneRun(target, ledger, steps, command, options).run()
+        results, first_entry = _OneRun(target, ledger, held, steps, command, options).run()
         if first_entry is None:
             return results
     done = []
@@ -481,8 +523,8 @@ def _run_steps(
             down = step.down_revision
             revision_arg = str(down) if down else "base"
         done.append(
-            _run_step(target, ledger, step, command, revision_arg, index, len(steps), options,
-                      first_entry if index == 1 else None)
+            _run_step(target, ledger, held, step, command, revision_arg, index, len(steps),
+                      options, first_entry if index == 1 else None)
         )
     return done
 
@@ -512,27 +554,27 @@ def _upgrade_under_lock(
     report = DeployReport()
     try:
         with locked(target, Holder("upgrade", revision), options, lambda: not todo()[0]) as (
-            ledger, waited
+            ledger, waited, lock
         ):
             report.locked, report.waited = True, waited
             # Someone else may have done the work while we waited.
             steps, held = todo()
             report.held_back = [s.revision for s in held]
-            _upgrade_locked(target, ledger, steps, options, report)
+            _upgrade_locked(target, ledger, lock, steps, options, report)
     except NoLongerNeeded:
         report.held_back = [s.revision for s in todo()[1]]
     return report
 
 
 def _upgrade_locked(
-    target: Target, ledger: Ledger, steps: list[Script], options: DeployOptions,
+    target: Target, ledger: Ledger, held: HeldLock, steps: list[Script], options: DeployOptions,
     report: DeployReport,
 ) -> None:
     refuse_unresolved(ledger, steps)
     if steps and options.backup_dir is not None:
         report.backup = take_backup(target.engine, options.backup_dir, steps[0].revision)
         options.emit(Event("backup", detail=report.backup.describe()))
-    report.steps.extend(_run_steps(target, ledger, steps, "upgrade", options))
+    report.steps.extend(_run_steps(target, ledger, held, steps, "upgrade", options))
     if steps:
         verify_applied(target, steps[-1])
 
@@ -558,7 +600,7 @@ def downgrade(target: Target, revision: str, options: DeployOptions) -> DeployRe
     report = DeployReport()
     if not pending_downgrades(target.script, target.heads(), revision):
         return report
-    with locked(target, Holder("downgrade", revision), options) as (ledger, waited):
+    with locked(target, Holder("downgrade", revision), options) as (ledger, waited, held):
         report.locked, report.waited = True, waited
         heads = target.heads()
         steps = pending_downgrades(target.script, heads, revision)
@@ -572,5 +614,5 @@ def downgrade(target: Target, revision: str, options: DeployOptions) -> DeployRe
             seconds = time.monotonic() - began
             report.steps = [StepResult(s.revision, "downgrade", seconds) for s in steps]
             return report
-        report.steps.extend(_run_steps(target, ledger, steps, "downgrade", options))
+        report.steps.extend(_run_steps(target, ledger, held, steps, "downgrade", options))
     return report

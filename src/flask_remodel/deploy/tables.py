@@ -52,6 +52,9 @@ def lock_table(schema: str | None = None) -> sa.Table:
         sa.Column("host", sa.String(255)),
         sa.Column("pid", sa.Integer),
         sa.Column("since", sa.String(32)),
+        # The server sessions the holder works through, comma-separated: a waiter
+        # that gets the lock after the holder's lock session ended waits for them.
+        sa.Column("sessions", sa.String(1000)),
         schema=schema,
     )
 

@@ -136,6 +136,15 @@ class DeployLockHandle(Protocol):
     def record(self, details: Mapping[str, Any]) -> None: ...
     def details(self) -> Mapping[str, Any] | None: ...
     def forget(self) -> None: ...
+    def still_held(self) -> bool:
+        """Whether this handle holds the lock now (False once its session has ended)."""
+        ...
+    def note_session(self, connection: Connection) -> None:
+        """Write down *connection*'s server session as one the holder works through."""
+        ...
+    def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
+        """Which sessions a (former) holder's *details* name are still open on the server."""
+        ...
 
 
 class NoLock:
@@ -156,13 +165,30 @@ class NoLock:
     def forget(self) -> None:
         pass
 
+    def still_held(self) -> bool:
+        return True
+
+    def note_session(self, connection: Connection) -> None:
+        pass
+
+    def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
+        return []
+
 
 class ServerLock:
     """A session lock on a dedicated autocommit connection; the holder in ``remodel_lock``.
 
-    A subclass says how to try and release the lock on :attr:`connection`.
-    The holder's details go in the one-row-per-lock table on the same
-    connection, so a waiting instance can say whom it waits for.
+    A subclass says how to try, check and release the lock on
+    :attr:`connection`, and how to name a server session. The holder's
+    details go in the one-row-per-lock table on the same connection, so a
+    waiting instance can say whom it waits for.
+
+    The row also lists the server sessions the holder works through (its
+    migration connection among them). The lock dies with its own session,
+    which an administrator, an idle timeout or a pooler can end while the
+    holder's work goes on in another: a waiter that then gets the lock reads
+    those sessions and waits while any is still open (:meth:`live_sessions`),
+    instead of taking the holder for dead.
     """
 
     def __init__(self, connection: Connection, name: str, schema: str | None) -> None:
@@ -171,6 +197,12 @@ class ServerLock:
         self.connection = connection
         self.name = name
         self.table = lock_table(schema)
+        self._mine: dict[str, Any] | None = None  # the details this handle recorded
+        self._sessions: list[int] = []
+        # Driver connections already looked at, kept so that an id is not reused
+        # by a new connection while the lock is held.
+        self._seen: dict[int, Any] = {}
+        self._lost = False
 
     def try_acquire(self) -> bool:
         raise NotImplementedError
@@ -178,10 +210,97 @@ class ServerLock:
     def unlock(self) -> None:
         raise NotImplementedError
 
+    def held_here(self) -> bool:
+        """Whether this connection's session holds the lock (may raise a driver error)."""
+        raise NotImplementedError
+
+    def session_id(self, raw: Any) -> int:
+        """The server's id of the session of driver connection *raw*."""
+        raise NotImplementedError
+
+    def open_sessions(self, ids: list[int]) -> list[int]:
+        """Which of the session *ids* are open on the server now."""
+        raise NotImplementedError
+
+    def still_held(self) -> bool:
+        if self._lost:
+            return False
+        try:
+            held = self.held_here()
+        except DBAPIError:
+            held = False
+            self._reset()
+        # Once lost, never trusted again: the connection may reconnect to a new
+        # session, which holds nothing and is not in autocommit mode.
+        self._lost = not held
+        return held
+
+    def _reset(self) -> None:
+        try:
+            self.connection.rollback()
+        except Exception:  # already unusable: the next statement says so
+            pass
+
     def record(self, details: Mapping[str, Any]) -> None:
+        self._mine = dict(details)
+        self._sessions = []
         self.table.create(self.connection, checkfirst=True)
+        try:
+            self._replace()
+        except DBAPIError:
+            columns = {c["name"] for c in sa.inspect(self.connection).get_columns(
+                self.table.name, schema=self.table.schema
+            )}
+            if "sessions" in columns:
+                raise
+            # Written by a release without the column. The table only ever holds
+            # the current holder's row, and we hold the lock: rebuilt as it is now.
+            self.table.drop(self.connection)
+            self.table.create(self.connection)
+            self._replace()
+
+    def _replace(self) -> None:
+        assert self._mine is not None
         self.connection.execute(self.table.delete().where(self.table.c.name == self.name))
-        self.connection.execute(self.table.insert().values(name=self.name, **details))
+        self.connection.execute(
+            self.table.insert().values(name=self.name, sessions="", **self._mine)
+        )
+
+    def _own_row(self) -> Any:
+        """The row this handle wrote, and no later holder's."""
+        assert self._mine is not None
+        c = self.table.c
+        return sa.and_(
+            c.name == self.name, c.host == self._mine.get("host"),
+            c.pid == self._mine.get("pid"), c.since == self._mine.get("since"),
+        )
+
+    def note_session(self, connection: Connection) -> None:
+        if self._mine is None or self._lost or connection is self.connection:
+            return
+        raw = driver_connection(connection)
+        if id(raw) in self._seen:
+            return
+        self._seen[id(raw)] = raw
+        try:
+            session = self.session_id(raw)
+        except Exception:  # an unknown driver: the row lists what it can
+            return
+        if session in self._sessions:
+            return
+        self._sessions.append(session)
+        try:
+            self.connection.execute(
+                self.table.update().where(self._own_row()).values(
+                    sessions=",".join(str(s) for s in self._sessions)
+                )
+            )
+        except DBAPIError:
+            self._reset()  # the lock's session ended: still_held() tells the holder
+
+    def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
+        ids = [int(s) for s in str(details.get("sessions") or "").split(",") if s.strip()]
+        return self.open_sessions(ids) if ids else []
 
     def details(self) -> Mapping[str, Any] | None:
         try:
@@ -189,14 +308,25 @@ class ServerLock:
                 sa.select(self.table).where(self.table.c.name == self.name)
             ).mappings().first()
         except DBAPIError:  # no table yet: the holder has not written it
+            self._reset()
             return None
         return dict(row) if row is not None else None
 
     def forget(self) -> None:
+        if self._mine is None:
+            return
+        # Only our own row: after a lost lock, a waiter may have written its own.
+        # Deleting ours tells a waiter that waits for our sessions that we stopped.
+        forget = self.table.delete().where(self._own_row())
         try:
-            self.connection.execute(self.table.delete().where(self.table.c.name == self.name))
+            if self._lost:
+                with autocommit_connection(self.connection.engine) as connection:
+                    connection.execute(forget)
+            else:
+                self.connection.execute(forget)
         except DBAPIError:
-            pass  # the lock is released with the connection anyway
+            self._reset()  # the lock is released with the connection anyway
+        self._mine = None
 
 
 @contextmanager
@@ -401,6 +531,9 @@ class DialectSupport:
         return isinstance(exc, DBAPIError) and driver_error_code(exc) in self.lock_timeout_codes
 
     # -- session guards ------------------------------------------------------------
+
+    database_is_a_file: bool = False
+    """Whether the database is a local file (no server that could be down)."""
 
     has_migration_session: bool = False
     """Whether migrations need the SQLite layer's session to run in real transactions

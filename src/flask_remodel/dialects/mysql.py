@@ -57,6 +57,27 @@ class NamedLock(ServerLock):
     def unlock(self) -> None:
         self.connection.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": self.name})
 
+    def held_here(self) -> bool:
+        found = self.connection.execute(
+            sa.text("SELECT IS_USED_LOCK(:n) = CONNECTION_ID()"), {"n": self.name}
+        )
+        return found.scalar() == 1
+
+    def session_id(self, raw: Any) -> int:
+        # Asked of the driver (PyMySQL and mysqlclient keep it), not the server.
+        if hasattr(raw, "thread_id"):
+            return int(raw.thread_id())
+        return int(run_on_driver(raw, "SELECT CONNECTION_ID()")[0][0])
+
+    def open_sessions(self, ids: list[int]) -> list[int]:
+        found = self.connection.execute(
+            sa.text("SELECT ID FROM information_schema.PROCESSLIST WHERE ID IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": ids},
+        )
+        return sorted(int(pid) for (pid,) in found)
+
 
 class LockWaitWatchdog:
     """Cancels a statement of *connection* that waits for a lock more than *limit_ms*.

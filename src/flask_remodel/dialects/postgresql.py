@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
@@ -58,6 +59,37 @@ class AdvisoryLock(ServerLock):
         self.connection.execute(
             sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY}
         )
+
+    def held_here(self) -> bool:
+        # A bigint key shows in pg_locks as its high and low 32 bits, objsubid 1.
+        found = self.connection.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+                " AND classid::bigint = :hi AND objid::bigint = :lo"
+            ),
+            {"hi": ADVISORY_LOCK_KEY >> 32, "lo": ADVISORY_LOCK_KEY & 0xFFFFFFFF},
+        )
+        return bool(found.scalar())
+
+    def session_id(self, raw: Any) -> int:
+        # Asked of the driver, not the server: no statement inside the revision's
+        # transaction (psycopg 3: info.backend_pid; psycopg2: get_backend_pid()).
+        info = getattr(raw, "info", None)
+        if info is not None and hasattr(info, "backend_pid"):
+            return int(info.backend_pid)
+        if hasattr(raw, "get_backend_pid"):
+            return int(raw.get_backend_pid())
+        return int(run_on_driver(raw, "SELECT pg_backend_pid()")[0][0])
+
+    def open_sessions(self, ids: list[int]) -> list[int]:
+        found = self.connection.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE pid IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": ids},
+        )
+        return sorted(int(pid) for (pid,) in found)
 
 
 class PostgreSQLSupport(DialectSupport):

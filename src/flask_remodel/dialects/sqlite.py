@@ -102,6 +102,16 @@ class FileLock:
     def unlock(self) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
 
+    def still_held(self) -> bool:
+        # An flock lasts as long as its open file: nothing outside this process ends it.
+        return True
+
+    def note_session(self, connection: Connection) -> None:
+        pass  # the lock cannot be lost while the holder lives, so no waiter asks
+
+    def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
+        return []
+
     def close(self) -> None:
         os.close(self.fd)
 
@@ -125,6 +135,7 @@ class SQLiteSupport(DialectSupport):
 
     # -- session guards ---------------------------------------------------------
 
+    database_is_a_file = True
     has_migration_session = True
     # Alembic believes pysqlite cannot roll back DDL and so never relies on a
     # transaction; inside the migration session it can, so it is told.
