@@ -27,7 +27,6 @@ from ..lint.history import ordered_scripts
 from ..lint.history import select_range
 from ..lint.records import LintRecords
 from ..lint.verify import verify as verify_on_server
-from ._runner import upgrade_runner
 from ._session import PathArg
 from ._session import Session
 from ._session import XArg
@@ -111,12 +110,8 @@ def lint(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
     verify: str | None = None,
-    sql: bool = False,
 ) -> LintReport:
     """Lint revisions: *revision_range*, or every one with *all*, else those not yet applied.
-
-    With *sql* the revisions are judged as ``upgrade --sql`` output that another
-    tool runs: nothing Flask-Remodel's env.py does for them (lock timeouts) counts.
 
     With *all* or a range and a *target* no database connection is made. With
     *verify* (a PostgreSQL or MariaDB/MySQL URL) the revisions are also run in
@@ -139,7 +134,7 @@ def lint(
                 exc.url, f"{exc.reason} (to lint without a database, pass --all or a revision "
                 "range, and --target)", exc.is_file,
             ) from exc
-    report = _run(script, chosen, revisions, baseline, enable, disable, sql)
+    report = _run(script, chosen, revisions, baseline, enable, disable)
     if verify is not None:
         report.verification = verify_on_server(script, verify, report)
     return report
@@ -177,15 +172,10 @@ def _run(
     baseline: str | None,
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
-    sql: bool = False,
 ) -> LintReport:
     chosen = selection(target, enable, disable)
-    settings = current_settings()
-    baseline = baseline or settings.lint_baseline
-    runner = upgrade_runner(script.dir, settings, sql)
-    report = lint_script_directory(
-        script, target, revisions, baseline=baseline, selection=chosen, runner=runner
-    )
+    baseline = baseline or current_settings().lint_baseline
+    report = lint_script_directory(script, target, revisions, baseline=baseline, selection=chosen)
     paths = {}
     for revision in report.revisions:
         found = script.get_revision(revision)
