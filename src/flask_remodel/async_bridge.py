@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -80,6 +81,22 @@ def for_async_db(fn: Callable[_P, _T]) -> Callable[_P, _T]:
     return call
 
 
+_bridged = threading.local()
+
+
+def in_foreign_loop() -> bool:
+    """Whether an event loop other than the bridge's runs the caller (an env.py's own).
+
+    Connections opened by the command outside that loop (the deploy lock's)
+    cannot be used from inside it.
+    """
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return running is not getattr(_bridged, "loop", None)
+
+
 def in_bridge() -> bool:
     """Whether the caller may use an async engine's ``sync_engine`` (a greenlet runs it)."""
     if "greenlet" not in sys.modules:  # nothing could have started one
@@ -114,6 +131,7 @@ def run_bridged(fn: Callable[[], _T]) -> _T:
     child.gr_context = driver.gr_context
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    _bridged.loop = loop
     try:
         pending = child.switch()
         while not child.dead:
@@ -132,6 +150,7 @@ def run_bridged(fn: Callable[[], _T]) -> _T:
         # caller had set is not put back: finding it without the policy making
         # one (and warning) takes asyncio's private attributes.
         asyncio.set_event_loop(None)
+        _bridged.loop = None
         try:
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:

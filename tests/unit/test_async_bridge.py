@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_remodel.async_bridge import in_bridge
+from flask_remodel.async_bridge import in_foreign_loop
 from flask_remodel.async_bridge import is_async_db
 from flask_remodel.async_bridge import run_bridged
 from flask_remodel.async_bridge import unpooled
@@ -76,6 +77,25 @@ def test_errors_of_awaited_calls_surface_in_the_command(tmp_path: Path) -> None:
 
     with pytest.raises(sa.exc.OperationalError, match="no_such_table"):
         run_bridged(command)
+
+
+def test_an_env_py_own_loop_is_foreign_the_bridges_is_not() -> None:
+    """The deploy lock's connection may be used in the bridge's loop, not in a new one."""
+
+    async def probe() -> bool:
+        return in_foreign_loop()
+
+    def command() -> tuple[bool, bool, bool]:
+        outside = in_foreign_loop()
+        # Flask-Migrate 4.x aioflask env.py: the thread's current loop (the bridge's).
+        same = asyncio.get_event_loop().run_until_complete(probe())
+        # Flask-Migrate 3.1 aioflask env.py: a loop of its own.
+        own = asyncio.run(probe())
+        return outside, same, own
+
+    assert run_bridged(command) == (False, False, True)
+    assert not in_foreign_loop()
+    assert asyncio.run(probe())  # no bridge at all: any running loop is foreign
 
 
 def test_refuses_inside_a_running_loop() -> None:
