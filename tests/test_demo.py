@@ -22,3 +22,5 @@ def test_demo_walks_the_whole_workflow() -> None:
     assert "1 | ada | unknown@example.com" in output and "2 | grace | unknown@example.com" in output
     assert output.count("1 | ada\n") == 2  # before the upgrade and after the downgrade
     assert output.rstrip().endswith("(No new upgrade operations detected.).")
+    # what migrate writes lints clean: no error or warning at any step
+    assert " error RM" not in output and " warning RM" not in output, output

@@ -203,3 +203,39 @@ def test_rules_switched_off_and_on_in_config(make_app: AppFactory, backend: str)
     assert "RM604" in result.output  # from the command line
     bad = make_app(config={"REMODEL_LINT_DISABLE": ["RM999"]})  # same folder
     assert bad.cli("lint", "--all").exit_code == 2
+
+
+PLAIN_ALEMBIC_ENV = '''from alembic import context
+from flask import current_app
+
+with current_app.extensions["migrate"].db.engine.connect() as connection:
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+'''
+
+
+def _timeout_rules(made: MadeApp, *args: str) -> set[str]:
+    result = made.cli("lint", "--all", "--target", "postgresql", "--format", "json",
+                      "--enable", "RM512", *args)
+    found = _json(result.stdout)["findings"]
+    assert isinstance(found, list)
+    return {f["rule"] for f in found} & {"RM511", "RM512"}
+
+
+def test_timeouts_the_env_py_sets_are_not_asked_of_each_revision(
+    make_app: AppFactory, backend: str
+) -> None:
+    # Flask-Remodel's env.py sets lock_timeout (50 ms, retried) on every statement.
+    made = _project(make_app, SETUP, SAFE)
+    assert _timeout_rules(made) == {"RM512"}  # no statement timeout by default
+    # ... but what another tool runs from `upgrade --sql` gets no such allowance,
+    assert _timeout_rules(made, "--sql") == {"RM511", "RM512"}
+    # nor does a project that switched the timeouts off,
+    off = make_app(config={"REMODEL_LOCK_TIMEOUT": 0})
+    assert _timeout_rules(off) == {"RM511", "RM512"}
+    both = make_app(config={"REMODEL_STATEMENT_TIMEOUT": 60_000})
+    assert _timeout_rules(both) == set()
+    # nor an env.py that configures Alembic itself (Flask-Migrate's, plain Alembic).
+    (made.migrations_dir / "env.py").write_text(PLAIN_ALEMBIC_ENV)
+    assert _timeout_rules(made) == {"RM511", "RM512"}

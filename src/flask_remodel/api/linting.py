@@ -27,6 +27,7 @@ from ..lint.history import ordered_scripts
 from ..lint.history import select_range
 from ..lint.records import LintRecords
 from ..lint.verify import verify as verify_on_server
+from ._runner import upgrade_runner
 from ._session import PathArg
 from ._session import Session
 from ._session import XArg
@@ -110,8 +111,12 @@ def lint(
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
     verify: str | None = None,
+    sql: bool = False,
 ) -> LintReport:
     """Lint revisions: *revision_range*, or every one with *all*, else those not yet applied.
+
+    With *sql* the revisions are judged as ``upgrade --sql`` output that another
+    tool runs: nothing Flask-Remodel's env.py does for them (lock timeouts) counts.
 
     With *all* or a range and a *target* no database connection is made. With
     *verify* (a PostgreSQL or MariaDB/MySQL URL) the revisions are also run in
@@ -134,7 +139,7 @@ def lint(
                 exc.url, f"{exc.reason} (to lint without a database, pass --all or a revision "
                 "range, and --target)", exc.is_file,
             ) from exc
-    report = _run(script, chosen, revisions, baseline, enable, disable)
+    report = _run(script, chosen, revisions, baseline, enable, disable, sql)
     if verify is not None:
         report.verification = verify_on_server(script, verify, report)
     return report
@@ -172,10 +177,15 @@ def _run(
     baseline: str | None,
     enable: Sequence[str] = (),
     disable: Sequence[str] = (),
+    sql: bool = False,
 ) -> LintReport:
     chosen = selection(target, enable, disable)
-    baseline = baseline or current_settings().lint_baseline
-    report = lint_script_directory(script, target, revisions, baseline=baseline, selection=chosen)
+    settings = current_settings()
+    baseline = baseline or settings.lint_baseline
+    runner = upgrade_runner(script.dir, settings, sql)
+    report = lint_script_directory(
+        script, target, revisions, baseline=baseline, selection=chosen, runner=runner
+    )
     paths = {}
     for revision in report.revisions:
         found = script.get_revision(revision)

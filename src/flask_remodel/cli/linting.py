@@ -61,6 +61,12 @@ if TYPE_CHECKING:
     help="Also run the revisions on this scratch PostgreSQL or MariaDB/MySQL database and "
     "report where locks and rewrites differ from the prediction (nothing is kept).",
 )
+@click.option(
+    "--sql",
+    is_flag=True,
+    help="Judge the revisions as 'upgrade --sql' output run by another tool: the lock "
+    "timeouts Flask-Remodel's env.py sets do not count.",
+)
 @click.argument("revision_range", required=False)
 def lint(
     directory: str | None,
@@ -72,6 +78,7 @@ def lint(
     enable: tuple[str, ...],
     disable: tuple[str, ...],
     verify: str | None,
+    sql: bool,
     revision_range: str | None,
 ) -> None:
     """Check revisions for unsafe operations (default: those not yet applied)."""
@@ -79,7 +86,7 @@ def lint(
         raise click.UsageError("Give a REVISION_RANGE or --all, not both.")
     report = api.lint(
         options().directory_for(directory), revision_range, all_, target, baseline, enable,
-        disable, verify,
+        disable, verify, sql,
     )
     click.echo(FORMATS[format_](report), nl=False)
     failing = report.at_or_above(Severity.parse(fail_on))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .model import Target as Target
     from .registry import RuleInfo as RuleInfo
     from .registry import all_rules as all_rules
+    from .runner import Runner as Runner
 
 # The imports above are the package's one list of exports: type checkers read
 # them, and at run time each is imported on first use. Hidden from type

@@ -17,6 +17,8 @@ from .model import RecordedOp
 from .model import Severity
 from .model import Target
 from .registry import RuleInfo
+from .runner import UNKNOWN
+from .runner import Runner
 from .schema import Schema
 from .sqltext import SqlStatement
 
@@ -48,6 +50,8 @@ class LintContext:
     current_lock: tuple[str, bool] | None = None
     """(lock, rewrites) the current operation takes when its rule names no lock: set by
     the engine with ``current``, so every finding on an operation says what it locks."""
+    runner: Runner = UNKNOWN
+    """What runs the upgrades, and so what each revision need not do itself."""
 
     @cached_property
     def tree(self) -> ast.Module | None:
@@ -84,6 +88,17 @@ class LintContext:
         if table is None:
             return False
         state = self.schema.table(table)
+        return state is not None and state.created_in == self.revision
+
+    def new_column(self, table: str | None, column: str) -> bool:
+        """True when *column* of *table* was added (or its table created) in this revision.
+
+        The column holds nothing but its default on existing rows, or nothing at all
+        in a table created here.
+        """
+        if self.created_here(table):
+            return True
+        state = self.schema.column(table, column)
         return state is not None and state.created_in == self.revision
 
     def before(self) -> list[RecordedOp]:

@@ -21,6 +21,8 @@ from .registry import RuleInfo
 from .registry import all_rules
 from .registry import find_rule
 from .rules._common import usual_lock
+from .runner import UNKNOWN
+from .runner import Runner
 from .schema import Schema
 
 
@@ -48,6 +50,7 @@ class _Run:
     target: Target
     rules: list[RuleInfo]
     heads: tuple[str, ...]
+    runner: Runner = UNKNOWN
     schemas: dict[str | None, Schema] = field(default_factory=dict)
     offline: Any = None
 
@@ -82,6 +85,7 @@ def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> LintContext
         recorded.ops,
         heads=run.heads,
         stopped=recorded.stopped,
+        runner=run.runner,
     )
     for op in recorded.ops:
         if lint:
@@ -134,14 +138,16 @@ def lint_sources(
     lint: Iterable[str] | None = None,
     selection: RuleSelection | None = None,
     heads: tuple[str, ...] = (),
+    runner: Runner = UNKNOWN,
 ) -> LintReport:
     """Lint *sources* (oldest first; all of them replayed for the schema).
 
     :param lint: revision ids to report on (default: all); the others are only
         replayed, so the schema before the linted ones is known.
+    :param runner: what will run the upgrades (default: nothing known of it).
     """
     selection = selection or RuleSelection()
-    run = _Run(target, selection.rules_for(target), heads)
+    run = _Run(target, selection.rules_for(target), heads, runner)
     wanted = None if lint is None else set(lint)
     report = LintReport(target)
     paths: dict[str, str] = {}
@@ -155,7 +161,7 @@ def lint_sources(
             _file(report, ctx, run)
     if heads and (wanted is None or wanted):
         newest = next((paths[h] for h in reversed(heads) if h in paths), "")
-        history_ctx = LintContext(target, Schema(), "", newest, heads=heads)
+        history_ctx = LintContext(target, Schema(), "", newest, heads=heads, runner=runner)
         for info in run.rules:
             if info.on == "history":
                 _call(info, history_ctx)

@@ -16,6 +16,8 @@ from .history import lint_directory_sources
 from .history import select_range
 from .model import LintReport
 from .model import Target
+from .runner import UNKNOWN
+from .runner import Runner
 
 
 def lint_script_directory(
@@ -25,11 +27,13 @@ def lint_script_directory(
     *,
     baseline: str | None = None,
     selection: RuleSelection | None = None,
+    runner: Runner = UNKNOWN,
 ) -> LintReport:
     """Lint *revisions* (ids; default: all) of *script_dir* for *target*.
 
     Every revision is replayed offline so the schema before the linted ones is
     known; revisions up to and including *baseline* are never reported on.
+    *runner* says what will run them (what it does, no revision need do).
     """
     try:
         wanted = list(revisions) if revisions is not None else select_range(script_dir, None)
@@ -46,6 +50,7 @@ def lint_script_directory(
         lint=wanted,
         selection=selection,
         heads=heads,
+        runner=runner,
     )
 
 
@@ -56,8 +61,11 @@ def lint_directory(
     *,
     baseline: str | None = None,
     selection: RuleSelection | None = None,
+    runner: Runner = UNKNOWN,
 ) -> LintReport:
     """Lint the migrations folder *directory*; *revision_range* as for ``flask db lint``."""
     script_dir = ScriptDirectory(str(directory))
     wanted = select_range(script_dir, revision_range)
-    return lint_script_directory(script_dir, target, wanted, baseline=baseline, selection=selection)
+    return lint_script_directory(
+        script_dir, target, wanted, baseline=baseline, selection=selection, runner=runner
+    )

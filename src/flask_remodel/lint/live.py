@@ -53,7 +53,7 @@ class LiveLint:
     def watching(self, source: RevisionSource) -> Iterator[None]:
         """Around the real call of *source*'s ``upgrade()``, inside its migration run."""
         schema = self.run.schemas.setdefault(source.bind, Schema())
-        recorder = _Recorder(source, io.StringIO())
+        recorder = _Recorder(source, io.StringIO(), self.run.target)
         recorder.render = False
         ctx = LintContext(
             self.run.target, schema, source.revision, source.path, source.source,

@@ -91,6 +91,10 @@ class RecordedOp:
     index: int = 0
     """Position in the revision (0-based), for rules that look at what came before."""
     from_raw_sql: bool = False
+    issued_by: tuple[Any, ...] = ()
+    """The operations whose implementations invoked this one, outermost first
+    (``op.expand_column``, then ``op.backfill`` for its UPDATE); empty for an
+    operation the revision called itself."""
 
 
 @dataclass(frozen=True)

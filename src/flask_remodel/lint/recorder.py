@@ -8,8 +8,9 @@ wrapped on the instance (and on each batch block's ``BatchOperations``), through
 the ``file.py:line`` of the ``op.*`` call in the revision, the SQL written to
 the buffer meanwhile, and whether it ran inside a batch or an
 ``autocommit_block()``. Nothing reaches a database: offline mode has no
-connection, and a revision that needs one (``op.get_bind()``) stops recording
-at that point with a note.
+connection; ``op.get_bind()`` answers as an empty database of the target would
+(:mod:`.replay_bind`), and a revision that needs more (reflection) stops
+recording at that point with a note (RM002).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .._alembic import intercepted_operations
 from .._runtime import ensure_runtime
 from .model import RecordedOp
 from .model import Target
+from .replay_bind import ReplayBind
 from .sqltext import SqlStatement
 from .sqltext import statements_from
 
@@ -85,8 +87,9 @@ class Observer(Protocol):
 
 
 class _Recorder:
-    def __init__(self, source: RevisionSource, buffer: io.StringIO) -> None:
+    def __init__(self, source: RevisionSource, buffer: io.StringIO, target: Target) -> None:
         self.source = source
+        self.target = target
         self.buffer = buffer
         self.ops: list[RecordedOp] = []
         self.batch_table: str | None = None
@@ -98,6 +101,8 @@ class _Recorder:
         self.observer: Observer | None = None
         self.gate: Callable[[list[RecordedOp]], None] | None = None
         """Set for a real run: judges each operation before it runs (and may raise)."""
+        self.calling: list[Any] = []
+        """The operations whose implementation is running now, outermost first."""
 
     def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def invoke(operation: Any) -> Any:
@@ -111,12 +116,17 @@ class _Recorder:
                 return real(operation)
             if self.observer is not None:
                 first = len(self.ops)
-                result = self.observer.run(
-                    operation, lambda: real(operation), self.autocommit > 0
-                )
+                self.calling.append(operation)
+                try:
+                    result = self.observer.run(
+                        operation, lambda: real(operation), self.autocommit > 0
+                    )
+                finally:
+                    self.calling.pop()
                 self._note(operation, line, None)
                 self.observer.assign(first, len(self.ops))
                 return result
+            self.calling.append(operation)
             try:
                 if self.render:
                     result = real(operation)
@@ -129,6 +139,8 @@ class _Recorder:
                 # needs the column's type; SQLite batch recreates need the
                 # table): the operation itself is still what the rules read.
                 pass
+            finally:
+                self.calling.pop()
             sql = self.buffer.getvalue()[start:].strip() or None
             self.buffer.seek(0, io.SEEK_END)
             self._note(operation, line, sql)
@@ -150,6 +162,10 @@ class _Recorder:
         self._add(operation, line, sql)
 
     def _add(self, operation: Any, line: int, sql: str | None, raw: bool = False) -> None:
+        # An operation another one's implementation invoked (the CREATE INDEX
+        # of op.create_index_online) notes that one: rules judge the pair by
+        # what the outer one does around it.
+        outer = tuple(self.calling)
         self.ops.append(
             RecordedOp(
                 operation,
@@ -160,17 +176,30 @@ class _Recorder:
                 self.autocommit > 0,
                 len(self.ops),
                 raw,
+                outer,
             )
         )
 
     def wrap_get_bind(self, real: Callable[[], Any]) -> Callable[[], Any]:
         def get_bind() -> Any:
-            # Offline, this is a mock connection that only echoes SQL; the
-            # revision reads or writes data here (rule RM504 reads this note).
-            self._add(SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None)
-            return real()
+            if self.observer is not None:  # --verify: a real connection
+                self._add(
+                    SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None
+                )
+                return real()
+            # Reading the dialect is no data change: only what the revision
+            # executes on the bind is recorded, as if it came from op.execute.
+            return ReplayBind(real(), self.target, self._ran_on_bind)
 
         return get_bind
+
+    def _ran_on_bind(self, text: str) -> None:
+        line = _call_line(self.paths)
+        for statement in statements_from(text):
+            operation = statement.operation
+            if isinstance(operation, SqlStatement) and operation.kind == "harmless":
+                continue  # a query: reading is not changing
+            self._add(operation, line, statement.text, raw=True)
 
     def wrap_batch(
         self, real: Callable[..., AbstractContextManager[Any]]
@@ -268,7 +297,7 @@ def record(
         buffer = io.StringIO()
     buffer.seek(0)
     buffer.truncate()
-    recorder = _Recorder(source, buffer)
+    recorder = _Recorder(source, buffer, target)
     recorder.render = render
     recorder.context = context
     recorder.observer = observer

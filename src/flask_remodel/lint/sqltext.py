@@ -66,19 +66,46 @@ _TOKENS = re.compile(
 """One token at a time: an unterminated comment or quote runs to the end."""
 
 
+_COMPOUND_OWNER = re.compile(
+    r"^\s*CREATE\b[^;]*?\b(?:TRIGGER|PROCEDURE|FUNCTION|EVENT)\b", re.I | re.S
+)
+_BLOCK_WORD = re.compile(r"\b(?:(BEGIN|CASE)|END(\s+(?:IF|LOOP|WHILE|REPEAT|CASE)\b)?)\b", re.I)
+
+
+def _block_depth(depth: int, token: str, statement: str) -> int:
+    """*depth* after *token*: BEGIN ... END (and CASE ... END) blocks of a routine body.
+
+    A MariaDB/MySQL trigger or routine body is one statement with semicolons
+    inside ``BEGIN ... END``; ``END IF`` / ``END LOOP`` close no block.
+    """
+    if not _COMPOUND_OWNER.match(statement):
+        return depth
+    for match in _BLOCK_WORD.finditer(token):
+        if match[1]:
+            depth += 1
+        elif match[2] is None or match[2].split()[-1].upper() == "CASE":
+            depth = max(depth - 1, 0)
+    return depth
+
+
 def split_statements(text: str) -> list[str]:
     """Statements in *text*, comments removed, split on top-level semicolons."""
     statements: list[str] = []
     current: list[str] = []
+    depth = 0
     for token in _TOKENS.finditer(text):
         kind = token.lastgroup
-        if kind == "semicolon":
+        if kind == "semicolon" and depth:
+            current.append(";")
+        elif kind == "semicolon":
             statements.append("".join(current))
             current = []
         elif kind == "block_comment":
             current.append(" ")
         elif kind != "line_comment":
             current.append(token.group())
+            if kind == "other" and (depth or _BLOCK_WORD.search(token.group())):
+                depth = _block_depth(depth, token.group(), "".join(current))
     statements.append("".join(current))
     return [" ".join(s.split()) for s in statements if s.strip()]
 
@@ -368,9 +395,21 @@ def _set(m: re.Match[str], at: Scope) -> Built:
     return [SqlStatement("set", at.text, None, m["name"].lower())]
 
 
+_UPDATE_SETS = re.compile(r"\bSET\s+(?P<sets>.*?)(?:\s+(?:WHERE|FROM|RETURNING)\b|$)", re.I | re.S)
+
+
 def _dml(m: re.Match[str], at: Scope) -> Built:
     verb = m["verb"].split()[0].upper()
-    return [SqlStatement("dml", at.text, _name(m["table"]), None, {"verb": verb})]
+    details: dict[str, Any] = {"verb": verb}
+    sets = _UPDATE_SETS.search(at.text, m.end()) if verb == "UPDATE" else None
+    if sets is not None:
+        # The columns an UPDATE writes, for rules that ask whether it only fills new ones.
+        targets = [part.split("=", 1)[0] for part in _split_top(sets["sets"]) if "=" in part]
+        # SET (a, b) = (...) writes each column of the list.
+        details["sets"] = tuple(
+            _name(name) for target in targets for name in target.strip().strip("()").split(",")
+        )
+    return [SqlStatement("dml", at.text, _name(m["table"]), None, details)]
 
 
 def _kind(kind: str) -> Builder:
@@ -664,7 +703,9 @@ STATEMENTS: tuple[Shape, ...] = (
         unless=r"BEGIN\s+ATOMIC",
     ),
     shape(
-        "set", r"SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:@@(?:session\.)?)?(?P<name>\w+)", _set
+        "set",
+        r"SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:@@(?:session\.)?|@)?(?P<name>\w+)",
+        _set,
     ),
     shape(
         "dml",
@@ -677,7 +718,7 @@ STATEMENTS: tuple[Shape, ...] = (
         r"(?:SELECT|WITH|COMMENT\s+ON|CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRIGGER|FUNCTION|"
         r"PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|SCHEMA|MATERIALIZED\s+VIEW)|"
         r"DROP\s+(?:TRIGGER|FUNCTION|PROCEDURE|VIEW|EXTENSION|SEQUENCE|TYPE|MATERIALIZED"
-        r"\s+VIEW)|GRANT|REVOKE|ANALYZE|PRAGMA|DO\b)",
+        r"\s+VIEW)|GRANT|REVOKE|ANALYZE|PRAGMA|DO\b|ALTER\s+TYPE\s+{I}\s+RENAME\s+TO\b)",
         _kind("harmless"),
     ),
 )
@@ -686,7 +727,12 @@ STATEMENTS: tuple[Shape, ...] = (
 
 def read_statement(text: str) -> Built:
     """The operations one statement (as :func:`split_statements` gives it) stands for."""
-    built = read_first(STATEMENTS, text, Scope(text))
+    try:
+        built = read_first(STATEMENTS, text, Scope(text))
+    except Exception:
+        # A shape's pattern matched the start of text too malformed for its
+        # builder (``TRUNCATE (``, an unclosed quote): a person reads it (RM503).
+        built = None
     return [SqlStatement("unknown", text)] if built is None else built
 
 

@@ -8,7 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..context import LintContext
+from ..model import RecordedOp
 from ..model import Target
+from ..sqltext import SqlStatement
+from ._types import for_target
+from ._types import same_on
+from ._types import sqlite_affinity
 
 PG_ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE on {table} (blocks reads and writes)"
 PG_SHARE = "SHARE on {table} (blocks writes)"
@@ -81,8 +86,13 @@ def _int_rank(type_: Any) -> int | None:
     return None
 
 
+def _native_enum(type_: Any) -> bool:
+    """An enum the database knows as one; ``native_enum=False`` is a VARCHAR to it."""
+    return _is(type_, sa.Enum) and bool(getattr(type_, "native_enum", True))
+
+
 def _kind(type_: Any) -> str:
-    if _is(type_, sa.Enum):
+    if _native_enum(type_):
         return "enum"
     if _is(type_, sa.String):  # Text, CHAR, VARCHAR, Unicode all derive from String
         return "string"
@@ -114,8 +124,19 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         return "unknown"
     if same_type(old, new):
         return "same"
+    old, new = for_target(old, target), for_target(new, target)
+    # A PostgreSQL enum compiles to its name alone: its values are compared below.
+    if not _native_enum(old) and not _native_enum(new) and same_on(old, new, target):
+        return "same"
     ok, nk = _kind(old), _kind(new)
-    if ok == "string" and nk == "string" and not _is(old, sa.Enum) and not _is(new, sa.Enum):
+    if target.family == "sqlite" and ok == nk == "string":
+        affinity = sqlite_affinity(old, target)
+        if affinity is not None and affinity == sqlite_affinity(new, target):
+            # SQLite stores strings as TEXT and enforces no length: a wider
+            # VARCHAR changes no stored value. (Not INTEGER -> BIGINT: only an
+            # INTEGER PRIMARY KEY is the rowid, so that one is a real change.)
+            return "narrowing" if _narrows(old, new) else "metadata"
+    if ok == "string" and nk == "string":
         o, n = _length(old), _length(new)
         if n is not None and (o is None or n < o):
             return "narrowing"
@@ -163,6 +184,12 @@ def type_change(old: Any, new: Any, target: Target) -> str:
     return "rewrite"
 
 
+def _narrows(old: Any, new: Any) -> bool:
+    """A shorter string: values may no longer fit (RM305)."""
+    o, n = _length(old), _length(new)
+    return n is not None and (o is None or n < o)
+
+
 def _instant_varchar(old: int, new: int, bytes_per_char: int = 4) -> bool:
     """Whether InnoDB widens VARCHAR(old) to VARCHAR(new) in place (utf8mb4 assumed).
 
@@ -191,14 +218,36 @@ def rewrite_lock(ctx: LintContext, table: str) -> str:
 
 
 def new_uniqueness(op: Any, ctx: LintContext) -> str | None:
-    """The columns (as text) a unique constraint/index adds to an existing table, else None."""
+    """The columns (as text) a unique constraint/index adds to an existing table, else None.
+
+    None too when one of the columns holds only NULLs: NULLs are never equal,
+    so neither the rows there nor old code (which writes no value) can clash.
+    """
     from alembic.operations import ops
 
     if isinstance(op, ops.CreateIndexOp) and not op.unique:
         return None
     if ctx.created_here(op.table_name):
         return None
-    return ", ".join(str(c) for c in op.columns)
+    names = [str(c) for c in op.columns]
+    if any(only_nulls(ctx, op.table_name, name) for name in names):
+        return None
+    return ", ".join(names)
+
+
+def only_nulls(ctx: LintContext, table: str, column: str) -> bool:
+    """Whether *column* was added nullable in this revision, with no default, and not filled."""
+    state = ctx.schema.column(table, column)
+    if state is None or state.created_in != ctx.revision or state.nullable is False:
+        return False
+    if default_text(state.server_default) is not None:
+        return False
+    return not any(
+        isinstance(r.operation, SqlStatement) and r.operation.kind == "dml"
+        and r.operation.table == table
+        and column in r.operation.details.get("sets", (column,))
+        for r in ctx.before()
+    )
 
 
 def becomes_not_null(op: Any, ctx: LintContext) -> bool:
@@ -243,3 +292,58 @@ def usual_lock(op: Any, ctx: LintContext) -> tuple[str, bool] | None:
         if isinstance(op, ops.DropColumnOp):
             return f"database write lock while {table} is rewritten", True
     return None
+
+
+_ONLINE = "flask_remodel.online."
+
+
+def issued_by_online(recorded: RecordedOp) -> bool:
+    """Whether one of Flask-Remodel's online operations ran *recorded* for its own ends.
+
+    Those guard their own statements (a concurrent index build first drops
+    the INVALID index an interrupted one left; columns are added IF NOT
+    EXISTS), so they are judged by what the outer operation does.
+    """
+    return any(type(outer).__module__.startswith(_ONLINE) for outer in recorded.issued_by)
+
+
+def batched(recorded: RecordedOp) -> bool:
+    """Whether *recorded* is the UPDATE of ``op.backfill``: rendered offline as one
+    statement, run online in small committed batches outside the revision's transaction."""
+    return any(
+        type(outer).__name__ == "BackfillOp" and type(outer).__module__.startswith(_ONLINE)
+        for outer in recorded.issued_by
+    )
+
+
+def fills_new_columns(recorded: RecordedOp, ctx: LintContext) -> bool:
+    """Whether *recorded* is an UPDATE that only sets columns this revision added.
+
+    Such a fill (what ``migrate --default`` writes between adding a column and
+    making it NOT NULL) changes no data anything has read yet: it is part of
+    the schema change, not a data migration.
+    """
+    statement = recorded.operation
+    if not (isinstance(statement, SqlStatement) and statement.kind == "dml"
+            and statement.details.get("verb") == "UPDATE"):
+        return False
+    columns = statement.details.get("sets") or ()
+    return bool(columns) and all(ctx.new_column(statement.table, c) for c in columns)
+
+
+def filled_here(ctx: LintContext, table: str, column: str) -> bool:
+    """An earlier UPDATE of this revision sets *column* on every row where it is NULL."""
+    name = rf'["`\[]?{re.escape(column)}["`\]]?'
+    sets = re.compile(rf"\bSET\b.*?(?:^|[\s,.]){name}\s*=", re.I | re.S)
+    # Only "WHERE col IS NULL" (qualified or quoted) or no WHERE at all fills every NULL.
+    only_nulls = re.compile(rf'^(?:["`\[]?\w+["`\]]?\.)?{name}\s+IS\s+NULL\s*;?$', re.I)
+    for recorded in ctx.before():
+        statement = recorded.operation
+        if not (isinstance(statement, SqlStatement) and statement.kind == "dml"
+                and statement.details.get("verb") == "UPDATE" and statement.table == table):
+            continue
+        parts = re.split(r"\bWHERE\b", statement.text, maxsplit=1, flags=re.I)
+        condition = parts[1].strip() if len(parts) > 1 else ""
+        if sets.search(parts[0]) and (not condition or only_nulls.match(condition)):
+            return True
+    return False

@@ -14,6 +14,12 @@ On MariaDB/MySQL an ``alter_column`` whose ``existing_type`` differs from
 the column's real type (known from the chain) is reported too: Alembic
 re-declares the column with that type.
 
+Types are compared as the target declares them: ``sa.String(64)`` is
+``VARCHAR(length=64)``, ``INTEGER(display_width=11)`` is ``Integer()``, and a
+``with_variant`` type is its variant for the target
+(``BigInteger().with_variant(INTEGER(), "sqlite")`` is INTEGER on SQLite). On
+SQLite a wider VARCHAR changes no stored value (no length is enforced).
+
 Safe alternative: expand and contract - add a new column, write both from
 the code, backfill in batches, switch reads, drop the old column.
 

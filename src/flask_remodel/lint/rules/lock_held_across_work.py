@@ -9,6 +9,10 @@ anyway: PostgreSQL only.)
 Safe alternative: one risky operation per revision and
 ``transaction_per_migration=True``; data changes in their own revision.
 
+Not flagged: an UPDATE that only fills columns the revision added (it is
+part of adding them), and ``op.backfill``, which runs in committed batches
+outside the transaction.
+
 Flagged: ``op.add_column("account", ...)`` then ``op.create_index(..., "account", ...)``
 in the same revision.
 """
@@ -23,6 +27,8 @@ from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
 from ..sqltext import SqlStatement
+from ._common import batched
+from ._common import fills_new_columns
 
 _LOCKING = (
     ops.AddColumnOp,
@@ -52,8 +58,10 @@ def _slow(op: Any) -> bool:
 )
 def check(op: Any, ctx: LintContext) -> None:
     assert ctx.current is not None
-    if not _slow(op) or ctx.current.in_autocommit:
+    if not _slow(op) or ctx.current.in_autocommit or batched(ctx.current):
         return
+    if fills_new_columns(ctx.current, ctx):
+        return  # part of adding those columns, under the lock that takes anyway
     for earlier in reversed(ctx.before()):
         if earlier.in_autocommit:
             return  # the autocommit block committed what came before

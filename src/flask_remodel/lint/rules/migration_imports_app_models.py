@@ -6,6 +6,10 @@ Problem: the models change later; old revisions that import them then break
 Safe alternative: describe the tables the revision needs inside it, with
 ``sa.table("account", sa.column("id"), ...)``, or reflect them.
 
+Not flagged: helpers kept in the migrations folder itself
+(``from migrations.helpers import ...``, or ``helpers`` next to the
+revisions): they are versioned with the revisions, not with the app.
+
 Flagged: ``from myapp.models import Account`` in a revision file.
 """
 
@@ -16,6 +20,7 @@ import sys
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import metadata
+from pathlib import Path
 
 from ..context import LintContext
 from ..model import Severity
@@ -38,6 +43,25 @@ def _app_module(name: str) -> bool:
     if top in _ALLOWED or top in sys.stdlib_module_names:
         return False
     return "models" in name.split(".") or top not in _installed()
+
+
+def _in_migrations_folder(name: str, revision_path: str) -> bool:
+    """Whether *name* is a module of the migrations folder the revision lives in.
+
+    The folder is the parent of the revision's ``versions`` directory; the
+    module may be named from the revisions' directory, from the folder, or
+    from the project root through the folder's name (``migrations.helpers``).
+    """
+    versions = Path(revision_path).resolve().parent
+    folder = versions.parent
+    parts = name.split(".")
+    for root in (versions, folder, folder.parent):
+        found = root.joinpath(*parts)
+        if not found.resolve().is_relative_to(folder) or found.resolve() == folder:
+            continue
+        if found.with_suffix(".py").is_file() or (found / "__init__.py").is_file():
+            return True
+    return False
 
 
 # Nodes whose list fields hold statements: imports are statements, so the search
@@ -71,7 +95,7 @@ def check(ctx: LintContext) -> None:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names = [node.module]
         for name in names:
-            if _app_module(name):
+            if _app_module(name) and not _in_migrations_folder(name, ctx.path):
                 ctx.report(
                     f"The revision imports {name}: when that code changes, this revision "
                     "changes with it and breaks on fresh databases. Describe the tables "

@@ -11,6 +11,11 @@ the top of the revision::
 
     op.execute("SET lock_timeout = '5s'")
 
+Not reported when the upgrades run through Flask-Remodel's own env.py with
+``REMODEL_LOCK_TIMEOUT`` above 0 (the default, 50 ms, with retries): it sets
+the timeout on every statement. Still reported for old Flask-Migrate env.py
+files, plain Alembic, and ``flask db lint --sql`` (scripts other tools run).
+
 Flagged: ``op.add_column("account", ...)`` with no ``SET lock_timeout`` before it.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
+from ..runner import LOCK_TIMEOUT
 from ._timeouts import first_unprotected
 
 SETTINGS = {"postgresql": ("lock_timeout",), "mysql": ("lock_wait_timeout",)}
@@ -29,6 +35,8 @@ FIX = {"postgresql": "op.execute(\"SET lock_timeout = '5s'\")",
 @rule("RM511", "no-lock-timeout", Severity.WARNING, dialects=("postgresql", "mysql"),
       on="revision")
 def check(ctx: LintContext) -> None:
+    if ctx.runner.provides(LOCK_TIMEOUT):
+        return
     family = ctx.target.family
     found = first_unprotected(ctx, SETTINGS[family])
     if found is not None:

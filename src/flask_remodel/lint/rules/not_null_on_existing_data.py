@@ -16,15 +16,13 @@ Not flagged when an earlier statement of the same revision fills every NULL
 
 from __future__ import annotations
 
-import re
-
 from alembic.operations import ops
 
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
-from ..sqltext import SqlStatement
 from ._common import becomes_not_null
+from ._common import filled_here
 from .set_not_null import proven_by_check
 
 
@@ -42,21 +40,3 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
              f"  # earlier revision, in batches\n"
              f"# check: SELECT 1 FROM {table} WHERE {column} IS NULL LIMIT 1"),
     )
-
-
-def filled_here(ctx: LintContext, table: str, column: str) -> bool:
-    """An earlier UPDATE of this revision sets *column* on every row where it is NULL."""
-    name = rf'["`\[]?{re.escape(column)}["`\]]?'
-    sets = re.compile(rf"\bSET\b.*?(?:^|[\s,.]){name}\s*=", re.I | re.S)
-    # Only "WHERE col IS NULL" (qualified or quoted) or no WHERE at all fills every NULL.
-    only_nulls = re.compile(rf'^(?:["`\[]?\w+["`\]]?\.)?{name}\s+IS\s+NULL\s*;?$', re.I)
-    for recorded in ctx.before():
-        statement = recorded.operation
-        if not (isinstance(statement, SqlStatement) and statement.kind == "dml"
-                and statement.details.get("verb") == "UPDATE" and statement.table == table):
-            continue
-        parts = re.split(r"\bWHERE\b", statement.text, maxsplit=1, flags=re.I)
-        condition = parts[1].strip() if len(parts) > 1 else ""
-        if sets.search(parts[0]) and (not condition or only_nulls.match(condition)):
-            return True
-    return False

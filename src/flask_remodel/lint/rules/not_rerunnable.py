@@ -9,6 +9,12 @@ Safe alternative: ``if_not_exists=True`` / ``if_exists=True`` on the
 operations (Alembic >= 1.11.2 for indexes, 1.13.3 for tables, 1.16.0 for
 columns and constraints), and one non-transactional statement per revision.
 
+Not flagged: Flask-Remodel's online operations (``op.create_index_online``
+first drops the INVALID index an interrupted build left), and on
+MariaDB/MySQL statements that create tables, or work on tables created in
+the same revision (the initial revision): what a failed run leaves is new
+and empty.
+
 Flagged (MariaDB): two ``op.add_column`` calls in one revision.
 """
 
@@ -19,9 +25,11 @@ from typing import Any
 from alembic.operations import ops
 
 from ..context import LintContext
+from ..context import table_of
 from ..model import RecordedOp
 from ..model import Severity
 from ..registry import rule
+from ._common import issued_by_online
 
 _GUARDABLE = (ops.CreateIndexOp, ops.DropIndexOp, ops.CreateTableOp, ops.DropTableOp,
               ops.AddColumnOp, ops.DropColumnOp)
@@ -32,9 +40,19 @@ def _guarded(op: Any) -> bool:
 
 
 def _ddl(recorded: RecordedOp) -> bool:
-    return isinstance(recorded.operation, (ops.MigrateOperation,)) and not isinstance(
-        recorded.operation, (ops.ExecuteSQLOp, ops.BulkInsertOp)
+    # An operation another one invoked is counted once, as the outer one.
+    return (
+        not recorded.issued_by
+        and isinstance(recorded.operation, (ops.MigrateOperation,))
+        and not isinstance(recorded.operation, (ops.ExecuteSQLOp, ops.BulkInsertOp))
     )
+
+
+def _creates_new(recorded: RecordedOp, ctx: LintContext) -> bool:
+    """A table, or something on a table, created by this revision: what a failed run
+    leaves is new and empty, and dropping it undoes the run."""
+    op = recorded.operation
+    return isinstance(op, ops.CreateTableOp) or ctx.created_here(table_of(op))
 
 
 @rule("RM501", "not-rerunnable", Severity.WARNING, dialects=("postgresql", "mysql"),
@@ -44,7 +62,9 @@ def check(ctx: LintContext) -> None:
         ddl = [r for r in ctx.ops if _ddl(r)]
         if len(ddl) < 2:
             return
-        unguarded = [r for r in ddl[:-1] if not _guarded(r.operation)]
+        unguarded = [
+            r for r in ddl[:-1] if not _guarded(r.operation) and not _creates_new(r, ctx)
+        ]
         if unguarded:
             first = unguarded[0]
             ctx.report(
@@ -57,7 +77,7 @@ def check(ctx: LintContext) -> None:
         return
     for recorded in ctx.ops:
         if recorded.in_autocommit and isinstance(recorded.operation, _GUARDABLE) and not \
-                _guarded(recorded.operation):
+                _guarded(recorded.operation) and not issued_by_online(recorded):
             ctx.report(
                 "This runs outside the transaction (autocommit block): after a failure the "
                 "retry fails here. Add if_not_exists=True / if_exists=True.",

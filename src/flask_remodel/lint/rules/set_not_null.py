@@ -16,6 +16,10 @@ Safe alternative (PostgreSQL)::
     op.alter_column("account", "email", nullable=False)
     op.drop_constraint("ck_account_email_not_null", "account", type_="check")
 
+Not flagged: a column added and filled (``UPDATE ... WHERE col IS NULL``)
+earlier in the same revision, as ``flask db migrate --default`` writes it: the
+fill has already rewritten every row under the same lock and left no NULL.
+
 Flagged: ``op.alter_column("account", "email", nullable=False)``
 """
 
@@ -33,6 +37,7 @@ from ._common import LITE_RECREATE
 from ._common import MY_INPLACE
 from ._common import PG_ACCESS_EXCLUSIVE
 from ._common import becomes_not_null
+from ._common import filled_here
 
 
 def proven_by_check(ctx: LintContext, table: str, column: str) -> bool:
@@ -48,6 +53,10 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
     if not becomes_not_null(op, ctx):
         return
     table, column = op.table_name, op.column_name
+    if ctx.new_column(table, column) and filled_here(ctx, table, column):
+        # Added and filled in this revision (``migrate --default``): the fill
+        # already rewrote every row under the same lock, and left no NULL.
+        return
     family = ctx.target.family
     if family == "postgresql":
         if ctx.target.at_least(12) and proven_by_check(ctx, table, column):

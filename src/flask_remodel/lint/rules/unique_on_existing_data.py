@@ -11,6 +11,10 @@ Safe alternative: look for duplicates first and clean them up::
 
 and after a concurrent build check ``pg_index.indisvalid``.
 
+Not flagged: uniqueness over a column added nullable, with no default and
+unfilled, earlier in the same revision: it holds only NULLs, and NULLs never
+clash.
+
 Flagged: ``op.create_unique_constraint("uq_account_email", "account", ["email"])``
 """
 
