@@ -101,8 +101,19 @@ NOT_YET: dict[str, set[str]] = {
 }
 
 
+# On PostgreSQL a new required column is filled with one UPDATE while the ADD
+# COLUMN's lock is held: every row is rewritten with readers kept out (RM116).
+# True in both modes until --online writes the fill as a batched op.backfill.
+_FILLED_UNDER_LOCK = {
+    "add_required_boolean_with_default_option", "add_required_column_with_default_option",
+    "add_required_integer_with_default_option", "seeds_rename_and_required_email",
+}
+
+
 def allowed(case: str, backend: str) -> set[str]:
     rules = HAZARDS.get(case, set()) | NOT_YET.get(case, set())
+    if backend == "postgresql" and case in _FILLED_UNDER_LOCK:
+        rules = rules | {"RM116"}
     if backend == "mariadb" and case in _MULTI_STATEMENT:
         rules = rules | {"RM501"}
     return rules
@@ -117,7 +128,8 @@ def _lint_findings(case: Case, make_app: AppFactory, flags: tuple[str, ...]) -> 
         if values:
             insert_rows(old.database_url, table, *values)
     new = make_app(declare(case.new))
-    new.ok("migrate", "-m", "change", "--no-input", *case.flags, *flags)
+    # --no-renames, as in the catalogue harness: a drop beside an add is a drop, not a rename.
+    new.ok("migrate", "-m", "change", "--no-input", "--no-renames", *case.flags, *flags)
     result = new.cli("lint", "--all", "--format", "json", "--fail-on", "error")
     report = json.loads(result.stdout)
     return [f for f in report["findings"] if f["severity"] in ("warning", "error")]
@@ -145,3 +157,4 @@ def test_what_migrate_writes_lints_without_false_alarms(
 def test_the_allowances_name_catalogue_cases() -> None:
     names = {c.id for c in CASES}
     assert set(HAZARDS) <= names and set(NOT_YET) <= names and _MULTI_STATEMENT <= names
+    assert _FILLED_UNDER_LOCK <= names

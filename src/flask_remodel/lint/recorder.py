@@ -182,7 +182,10 @@ class _Recorder:
 
     def wrap_get_bind(self, real: Callable[[], Any]) -> Callable[[], Any]:
         def get_bind() -> Any:
-            if self.observer is not None:  # --verify: a real connection
+            if self.observer is not None or self.gate is not None:
+                # --verify, or the real upgrade: the real connection, which
+                # Alembic's own code (batch mode's reflection) needs as it is.
+                # What runs on it cannot be told from here, so it counts as data use.
                 self._add(
                     SqlStatement("connection_use", "op.get_bind()"), _call_line(self.paths), None
                 )

@@ -11,6 +11,7 @@ from ..context import LintContext
 from ..model import RecordedOp
 from ..model import Target
 from ..sqltext import SqlStatement
+from ._types import ddl
 from ._types import for_target
 from ._types import same_on
 from ._types import sqlite_affinity
@@ -140,7 +141,7 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         o, n = _length(old), _length(new)
         if n is not None and (o is None or n < o):
             return "narrowing"
-        if _is(old, sa.CHAR) or _is(new, sa.CHAR):
+        if _fixed_width(old, target) or _fixed_width(new, target):
             # CHAR is stored padded to its length: any new length rewrites (measured:
             # CHAR(10) -> CHAR(20) on PostgreSQL 15 and, ALGORITHM=COPY, MariaDB 10.11).
             return "rewrite"
@@ -182,6 +183,13 @@ def type_change(old: Any, new: Any, target: Target) -> str:
     if ok == "string" and nk != "string":
         return "rewrite"
     return "rewrite"
+
+
+def _fixed_width(type_: Any, target: Target) -> bool:
+    """A CHAR/NCHAR column, told by its DDL: a driver's adaptation of ``sa.CHAR``
+    (``for_target``) is a plain String class that still declares CHAR."""
+    declared = ddl(type_, target) or ""
+    return _is(type_, sa.CHAR) or bool(re.match(r"N?CHAR(ACTER)?(\(|$)", declared))
 
 
 def _narrows(old: Any, new: Any) -> bool:

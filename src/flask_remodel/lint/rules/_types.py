@@ -30,9 +30,13 @@ def _dialect(name: str) -> Dialect:
 def for_target(type_: Any, target: Target) -> Any:
     """*type_* as used on *target*: the ``with_variant`` type for it when there is one."""
     try:
-        return type_.dialect_impl(_dialect(target.name))
+        adapted = type_.dialect_impl(_dialect(target.name))
     except Exception:  # a type SQLAlchemy cannot adapt offline: judge it as written
         return type_
+    # The driver's adaptation can be lossy (psycopg's String for sa.CHAR declares
+    # VARCHAR): taken only when it declares what the type as written declares,
+    # which a with_variant type's variant does (compiling picks the variant too).
+    return adapted if ddl(adapted, target) == ddl(type_, target) else type_
 
 
 def ddl(type_: Any, target: Target) -> str | None:

@@ -9,9 +9,10 @@ anyway: PostgreSQL only.)
 Safe alternative: one risky operation per revision and
 ``transaction_per_migration=True``; data changes in their own revision.
 
-Not flagged: an UPDATE that only fills columns the revision added (it is
-part of adding them), and ``op.backfill``, which runs in committed batches
-outside the transaction.
+Not flagged: ``op.backfill``, which runs in committed batches outside the
+transaction. Flagged even when the UPDATE only fills a column the revision
+added (``migrate --default``): it rewrites every row while the ALTER's lock
+keeps readers out; a batched ``op.backfill`` in a revision of its own does not.
 
 Flagged: ``op.add_column("account", ...)`` then ``op.create_index(..., "account", ...)``
 in the same revision.
@@ -28,7 +29,6 @@ from ..model import Severity
 from ..registry import rule
 from ..sqltext import SqlStatement
 from ._common import batched
-from ._common import fills_new_columns
 
 _LOCKING = (
     ops.AddColumnOp,
@@ -60,8 +60,6 @@ def check(op: Any, ctx: LintContext) -> None:
     assert ctx.current is not None
     if not _slow(op) or ctx.current.in_autocommit or batched(ctx.current):
         return
-    if fills_new_columns(ctx.current, ctx):
-        return  # part of adding those columns, under the lock that takes anyway
     for earlier in reversed(ctx.before()):
         if earlier.in_autocommit:
             return  # the autocommit block committed what came before
