@@ -12,7 +12,8 @@ settings and Flask-Remodel's defaults, and runs the revisions:
   checked before commit (see :mod:`flask_remodel.sqlite`);
 * batch mode rendered only for SQLite, unless the app chose otherwise;
 * on PostgreSQL and MariaDB/MySQL a short lock timeout on every statement,
-  retried on a growing schedule (see :mod:`flask_remodel.online`);
+  retried on a growing schedule (see :mod:`flask_remodel.online`); in offline
+  mode (``--sql``) the same timeouts head the script, without the retries;
 * on MariaDB/MySQL strict mode, so a migration fails rather than invent values;
 * the app's logging is left alone (no ``fileConfig``).
 
@@ -23,7 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextlib import contextmanager
+from contextlib import nullcontext
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -39,12 +43,32 @@ from .extension import MigrateState
 from .extension import current_state
 from .online.policy import LockPolicy
 from .online.statements import lock_timeouts
+from .online.statements import lock_timeouts_in_script
 from .sources import BindKey
 from .sources import ModelSource
 from .sqlite import sqlite_configure_options
 from .sqlite import sqlite_migration_session
 from .steps import current_bind
 from .urls import shown_url
+
+# Whether an offline run writes the session's lock timeouts before the revisions.
+_session_settings_in_script: ContextVar[bool] = ContextVar(
+    "remodel_session_settings_in_script", default=True
+)
+
+
+@contextmanager
+def revisions_alone_in_script() -> Iterator[None]:
+    """Offline runs in the block write the revisions' SQL alone, no session settings.
+
+    For ``upgrade --plan``, which shows each revision's SQL on its own: the
+    lock timeouts belong to the run, not to any one revision.
+    """
+    token = _session_settings_in_script.set(False)
+    try:
+        yield
+    finally:
+        _session_settings_in_script.reset(token)
 
 
 def bind_label(bind: BindKey) -> str:
@@ -163,8 +187,19 @@ def _run_offline(
             if name not in state.configure_args:
                 options[name] = value
         context.configure(url=url, target_metadata=source.metadata(bind), **options)
-        with context.begin_transaction():
+        with _script_lock_timeouts(state), context.begin_transaction():
             context.run_migrations(**run_kwargs)
+
+
+def _script_lock_timeouts(state: MigrateState) -> AbstractContextManager[None]:
+    """The runner's lock timeouts at the top of this bind's part of the script.
+
+    A DBA who runs the script by hand should get the short lock wait the
+    runner would have used, not the server's default (a day on MariaDB).
+    """
+    if not _session_settings_in_script.get():
+        return nullcontext()
+    return lock_timeouts_in_script(context.get_context(), LockPolicy.from_settings(state.settings))
 
 
 def run_migrations(multidb: bool = False) -> None:

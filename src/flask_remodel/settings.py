@@ -180,7 +180,8 @@ class RemodelSettings:
     lock_timeout: int = _setting(
         "REMODEL_LOCK_TIMEOUT", 50, _whole_number, accepts=_MS, example="50",
         doc="ms a migration statement may wait for a lock on PostgreSQL and MariaDB/MySQL; "
-        "`0` turns lock timeouts and retries off ([online upgrades](online-upgrades.md))",
+        "`0` turns lock timeouts and retries off ([online upgrades](online-upgrades.md)); "
+        "`upgrade --sql` scripts set it too, without the retries",
     )
     lock_retries: int = _setting(
         "REMODEL_LOCK_RETRIES", 10, _whole_number, accepts="a whole number, 0 or more",

@@ -250,6 +250,8 @@ def test_upgrade_sql_prints_the_online_statements(project: OnlineProject) -> Non
     result = ok(project.made.cli("upgrade", "--sql", "r0:ix"))
     lines = [line for line in result.output.splitlines() if line.strip()]
     create = lines.index("CREATE INDEX CONCURRENTLY ix_item_email ON item (email);")
-    assert lines[create - 1] == "COMMIT;"  # outside the revision's transaction
+    assert lines[create - 2] == "COMMIT;"  # outside the revision's transaction
+    # and, as when the runner sends it, with no lock timeout (see test_lock_timeouts_in_script)
+    assert lines[create - 1] == "SET lock_timeout = 0;"
     assert "ALTER TABLE item VALIDATE CONSTRAINT ck_item_email_not_null;" in lines
     assert "ALTER TABLE item ALTER COLUMN email SET NOT NULL;" in lines

@@ -29,6 +29,7 @@ from ..deploy.scripts import checksum
 from ..deploy.status import DeployStatus
 from ..deploy.status import status as read_status
 from ..deploy.status import validate as read_validate
+from ..environment import revisions_alone_in_script
 from ..lint.reporters import headline
 from ..steps import AppliedStep
 from ..steps import recording
@@ -141,12 +142,13 @@ def plan(
                 raise ValueError("a merge revision changes only the version table")
             # On the session's indexed folder: Alembic's command functions would
             # load (import) every revision file again for each planned revision.
-            if downgrade:
-                move(session, target.script, "downgrade", down or "base", sql=True,
-                     starting_rev=step.revision)
-            else:
-                move(session, target.script, "upgrade", step.revision, sql=True,
-                     starting_rev=down)
+            with revisions_alone_in_script():
+                if downgrade:
+                    move(session, target.script, "downgrade", down or "base", sql=True,
+                         starting_rev=step.revision)
+                else:
+                    move(session, target.script, "upgrade", step.revision, sql=True,
+                         starting_rev=down)
             return buffer.getvalue()
 
         planned = make_plan(steps, "downgrade" if downgrade else "upgrade", offline_sql)

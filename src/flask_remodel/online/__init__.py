@@ -4,7 +4,9 @@ This package imports no Flask: plain Alembic projects can use it too.
 
 * :func:`lock_timeouts` (installed by Flask-Remodel's environment on every
   upgrade): a short lock timeout on each statement, retries on a doubling
-  schedule, and a :class:`LockTimeoutError` naming the blocking session.
+  schedule, and a :class:`LockTimeoutError` naming the blocking session;
+  :func:`lock_timeouts_in_script` writes the same settings into an offline
+  (``--sql``) script.
 * Online operations, usable in any revision as ``op.<name>(...)``:
   ``create_index_online``, ``drop_index_online``, ``create_foreign_key_online``,
   ``create_check_constraint_online``, ``set_not_null_online``,
@@ -35,6 +37,7 @@ from .operations import DropIndexOnlineOp
 from .operations import SetNotNullOnlineOp
 from .policy import LockPolicy
 from .statements import lock_timeouts
+from .statements import lock_timeouts_in_script
 from .statements import without_lock_timeout
 
 __all__ = [
@@ -55,5 +58,6 @@ __all__ = [
     "SetNotNullOnlineOp",
     "TableCopyRefusedError",
     "lock_timeouts",
+    "lock_timeouts_in_script",
     "without_lock_timeout",
 ]

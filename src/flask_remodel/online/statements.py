@@ -10,11 +10,15 @@ undone alone and the transaction goes on; outside a transaction (an
 ``autocommit_block``) and on MariaDB/MySQL, whose DDL commits by itself, the
 statement is simply sent again. When the retries run out the statement fails
 with :class:`~.errors.LockTimeoutError`, naming the session it waited for.
+
+:func:`lock_timeouts_in_script` is its counterpart for offline mode
+(``upgrade --sql``): the same session settings, written into the script.
 """
 
 from __future__ import annotations
 
 import logging
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -283,3 +287,85 @@ def lock_timeouts(connection: Connection, policy: LockPolicy) -> Iterator[Callab
             # A session we cannot reset must not go back to the pool with
             # a 50 ms lock timeout the app never asked for.
             connection.invalidate()
+
+
+class _ScriptExemptions:
+    """Writes the ``SET lock_timeout`` pair the runner sends around an exempt statement.
+
+    In an offline script each statement is written, not run, so instead of
+    :class:`StatementRetrier` this only mirrors what the runner would send
+    before and after a statement inside :func:`without_lock_timeout`.
+    """
+
+    def __init__(self, migration_context: Any, support: DialectSupport, policy: LockPolicy) -> None:
+        self.migration_context = migration_context
+        self.support = support
+        self.policy = policy
+        self._writing = False  # our own SET goes through the same hook: let it pass
+
+    def __call__(self, execute: Callable[[], T], statement: Any) -> T:
+        if self._writing or not self._lifts_timeout():
+            return execute()
+        self._write(self.support.lock_timeout_setting(0))
+        result = execute()
+        self._write(self.support.lock_timeout_setting(self.policy.lock_timeout_ms))
+        return result
+
+    def _lifts_timeout(self) -> bool:
+        # As StatementRetrier: exemptions exist only where DDL is transactional.
+        return _exempt.get() and self.support.transactional_ddl and self.policy.lock_timeout_ms > 0
+
+    def _write(self, statement: str) -> None:
+        self._writing = True
+        try:
+            self.migration_context.execute(statement)
+        finally:
+            self._writing = False
+
+
+def _script_notes(support: DialectSupport, policy: LockPolicy) -> str:
+    """The comment above the settings: what of the runner's handling the script lacks."""
+    ms = policy.lock_timeout_ms
+    notes = ["The lock and statement timeouts `flask db upgrade` sets (REMODEL_LOCK_TIMEOUT,"
+             " REMODEL_STATEMENT_TIMEOUT)."]
+    if ms and support.needs_watchdog(ms):
+        notes.append(f"The server counts lock waits in whole seconds, so {ms} ms is rounded up"
+                     f" here; `flask db upgrade` cancels a wait after {ms} ms itself.")
+    retries = len(list(policy.pauses()))
+    if retries:
+        notes.append(f"No retries: `flask db upgrade` tries a statement that timed out waiting"
+                     f" for a lock {retries} more time(s), a script cannot. Stop at the first"
+                     " error and start again from the failed revision.")
+    return "\n".join(
+        textwrap.fill(note, width=88, initial_indent="-- ", subsequent_indent="-- ")
+        for note in notes
+    )
+
+
+@contextmanager
+def lock_timeouts_in_script(migration_context: Any, policy: LockPolicy) -> Iterator[None]:
+    """The session settings of :func:`lock_timeouts`, written at the top of an offline script.
+
+    For ``upgrade --sql`` / ``downgrade --sql``: enter after ``context.configure``
+    and before ``context.run_migrations``, with the offline ``MigrationContext``.
+    Writes the same ``SET`` statements the runner applies (nothing where it
+    would apply none: SQLite, or both timeouts off), after a comment saying
+    that the retries stay behind, and around each statement exempt from the
+    lock timeout the runner's ``SET lock_timeout`` pair. Nothing is reset
+    at the end: the session of the tool that runs the script ends with it.
+    """
+    support = dialect_for(migration_context)
+    if not support.supports_lock_timeouts or not policy.enabled:
+        yield
+        return
+    # static_output: Alembic's own way of writing a line that is not a statement.
+    migration_context.impl.static_output(_script_notes(support, policy))
+    for statement in support.session_settings(policy):
+        migration_context.execute(statement)
+    undo = wrap_statement_execution(
+        migration_context.impl, _ScriptExemptions(migration_context, support, policy)
+    )
+    try:
+        yield
+    finally:
+        undo()
