@@ -244,8 +244,27 @@ CASES = [
          lambda: {**moods(*MOOD),
                   "feeling": [pk(), sa.Column("mood", sa.Enum(*MOOD, name="mood"))]},
          rows=MOOD_ROWS),
+    # PostgreSQL: ALTER TYPE ... ADD VALUE outside the transaction, no table rewritten;
+    # the downgrade swaps the type back to the old values.
     Case("enum_value_added", lambda: moods(*MOOD), lambda: moods(*MOOD, "calm"), rows=MOOD_ROWS,
+         then_insert={"user": [{"id": 3, "username": "ida", "mood": "calm"}]},
+         script_has_on={"postgresql": (
+             "with op.get_context().autocommit_block():\n"
+             "        op.execute(\"ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm' AFTER 'sad'\")",
+             "ALTER TYPE \"mood\" RENAME TO \"mood_old\"",
+         )},
+         summary_has_on={"postgresql": ("add enum mood values calm",)},
          empty_on=("sqlite",)),
+    Case("enum_value_inserted_before_the_others", lambda: moods(*MOOD),
+         lambda: moods("glad", "happy", "calm", "sad", "fine"), rows=MOOD_ROWS,
+         then_insert={"user": [{"id": 3, "username": "ida", "mood": "glad"},
+                               {"id": 4, "username": "lin", "mood": "calm"}]},
+         script_has_on={"postgresql": (
+             "ADD VALUE IF NOT EXISTS 'glad' BEFORE 'happy'",
+             "ADD VALUE IF NOT EXISTS 'calm' AFTER 'happy'",
+             "ADD VALUE IF NOT EXISTS 'fine' AFTER 'sad'",
+         )},
+         backends=("postgresql",)),
     # ALTER TYPE ... ADD VALUE appends: a type grown that way lists its values in
     # another order than the model. The order alone is no change to write.
     Case("enum_values_in_another_order", lambda: moods(*MOOD), lambda: moods(*reversed(MOOD)),

@@ -93,7 +93,6 @@ _MULTI_STATEMENT = {  # MariaDB: two or more DDL statements with no if_not_exist
     "seeds_rename_and_required_email", "string_to_text", "text_to_string",
 }
 NOT_YET: dict[str, set[str]] = {
-    "enum_value_added": _ENUM_RECREATE,
     "enum_value_removed_unused": _ENUM_RECREATE,
     "enum_value_renamed": _ENUM_RECREATE,
     # the index dropped with the old name was unique already: no new uniqueness

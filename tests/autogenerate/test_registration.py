@@ -16,6 +16,7 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
 from flask_remodel.autogenerate import plugin
+from flask_remodel.autogenerate.operations import AddEnumValuesOp
 from flask_remodel.autogenerate.operations import RecreateEnumOp
 from flask_remodel.autogenerate.registration import enabled
 from support.inspection import engine_for
@@ -98,7 +99,7 @@ def test_a_recreated_enum_comes_before_the_table_changes(database_url: str) -> N
         connection.execute(sa.text("CREATE TYPE mood AS ENUM ('happy', 'sad')"))
         connection.execute(sa.text("CREATE TABLE person (id INTEGER PRIMARY KEY, mood mood)"))
     metadata = sa.MetaData()
-    mood = sa.Enum("happy", "sad", "calm", name="mood")
+    mood = sa.Enum("happy", "calm", name="mood")  # a value replaced: a type swap
     sa.Table("person", metadata, sa.Column("id", sa.Integer, primary_key=True),
              sa.Column("mood", mood))
     sa.Table("added", metadata, sa.Column("id", sa.Integer, primary_key=True))
@@ -107,3 +108,10 @@ def test_a_recreated_enum_comes_before_the_table_changes(database_url: str) -> N
 
     assert [type(op) for op in found] == [RecreateEnumOp, ops.CreateTableOp]
     assert _upgrade_ops(database_url, metadata)[0].__class__ is ops.CreateTableOp
+
+    gained = sa.MetaData()
+    sa.Table("person", gained, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("mood", sa.Enum("happy", "sad", "calm", name="mood")))
+    sa.Table("added", gained, sa.Column("id", sa.Integer, primary_key=True))
+    found = _upgrade_ops(database_url, gained, autogenerate_plugins=REMODEL)
+    assert [type(op) for op in found] == [AddEnumValuesOp, ops.CreateTableOp]

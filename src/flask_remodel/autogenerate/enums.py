@@ -3,8 +3,10 @@
 Alembic compares no native enum on PostgreSQL, creates a type only as part of
 ``create_table`` and never drops one. So:
 
-* :func:`compare_enums` (an autogenerate comparator) reports a type whose
-  values differ from the models' as a :class:`RecreateEnumOp`;
+* :func:`compare_enums` (an autogenerate comparator) reports a type that only
+  gained values as an :class:`AddEnumValuesOp` (``ALTER TYPE ... ADD VALUE``,
+  no table rewritten), and one whose values otherwise differ from the
+  models' as a :class:`RecreateEnumOp`;
 * :func:`place_enum_types` puts a ``CREATE TYPE`` before a column that needs
   a missing type and a ``DROP TYPE`` after the last column using it is gone,
   in each direction separately;
@@ -28,8 +30,10 @@ from sqlalchemy import inspect
 from .._alembic import copied_column
 from .decisions import ColumnRename
 from .decisions import Decisions
+from .operations import AddEnumValuesOp
 from .operations import CreateEnumTypeOp
 from .operations import DropEnumTypeOp
+from .operations import EnumColumn
 from .operations import RecreateEnumOp
 from .registration import Comparator
 
@@ -73,29 +77,82 @@ def enums_used_in_database(connection: Any) -> set[str]:
     return {row[0] for row in connection.execute(query)}
 
 
+EnumKey = tuple[str | None, str]
+"""(schema or ``None`` for the default one, name) of an enum type."""
+
+
+def _enum_schema(type_: Any) -> str | None:
+    return getattr(type_, "schema", None) or None
+
+
+def _wanted_enums(metadata: Any) -> dict[EnumKey, tuple[str, ...]]:
+    """(schema, name) -> values of every native enum type the models use."""
+    found: dict[EnumKey, tuple[str, ...]] = {}
+    for table in _metadata_tables(metadata):
+        for column in table.columns:
+            enum = native_enum(column.type)
+            if enum is not None:
+                found[(_enum_schema(column.type), enum[0])] = enum[1]
+    return found
+
+
+def only_gained(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """Whether *new* is *old* with values added: every old value kept, in its order.
+
+    Such a change is ``ALTER TYPE ... ADD VALUE`` in place; anything else
+    (a value removed or renamed, old values in another order) is a type swap.
+    """
+    return len(new) > len(old) and [v for v in new if v in old] == list(old)
+
+
+def _columns_using(
+    metadata: Any, schema: str | None, name: str, existing: set[EnumKey]
+) -> tuple[EnumColumn, ...]:
+    """The columns of existing tables (in the default schema or the type's) typed *name*."""
+    return tuple(
+        (table.schema, table.name, column.name)
+        for table in _metadata_tables(metadata)
+        if (table.schema, table.name) in existing and table.schema in (None, schema)
+        for column in table.columns
+        if (native_enum(column.type) or ("",))[0] == name
+        and _enum_schema(column.type) == schema
+    )
+
+
+def _reflected(
+    inspector: Any, schemas: set[str | None]
+) -> tuple[dict[EnumKey, tuple[str, ...]], set[EnumKey]]:
+    """The enum types and the tables of *schemas*, each as (schema, name)."""
+    enums: dict[EnumKey, tuple[str, ...]] = {}
+    tables: set[EnumKey] = set()
+    for schema in schemas:
+        enums |= {(schema, e["name"]): tuple(e["labels"])
+                  for e in inspector.get_enums(schema=schema)}
+        tables |= {(schema, name) for name in inspector.get_table_names(schema=schema)}
+    return enums, tables
+
+
 def compare_enums(autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: Any) -> None:
     """Comparator: enum types whose values differ between the database and the models."""
-    connection = autogen_context.connection
-    inspector = inspect(connection)
-    reflected = {e["name"]: tuple(e["labels"]) for e in inspector.get_enums()}
-    existing = set(inspector.get_table_names())
-    wanted = enums_in_tables(_metadata_tables(autogen_context.metadata))
-    for name, values in sorted(wanted.items()):
-        old = reflected.get(name)
-        # Only the set of values counts: ALTER TYPE ... ADD VALUE appends, so a
-        # type grown that way lists its values in another order than the model,
+    metadata = autogen_context.metadata
+    wanted = _wanted_enums(metadata)
+    reflected, existing = _reflected(
+        inspect(autogen_context.connection), {None, *(schema for schema, _ in wanted)}
+    )
+    for (schema, name), values in sorted(wanted.items(), key=lambda item: str(item[0])):
+        old = reflected.get((schema, name))
+        # Only the set of values counts: ALTER TYPE ... ADD VALUE without a
+        # position appends, so a type grown that way by hand lists its values
+        # in another order than the model,
         # and rebuilding the type for the order alone would rewrite every table
         # that uses it (Flask-Migrate, which ignores enums, reports nothing).
         if old is None or set(old) == set(values):
             continue
-        columns = tuple(
-            (table.name, column.name)
-            for table in _metadata_tables(autogen_context.metadata)
-            if table.name in existing and table.schema is None
-            for column in table.columns
-            if (native_enum(column.type) or ("",))[0] == name
-        )
-        upgrade_ops.ops.append(RecreateEnumOp(name, old, values, columns))
+        columns = _columns_using(metadata, schema, name, existing)
+        if only_gained(old, values):
+            upgrade_ops.ops.append(AddEnumValuesOp(name, old, values, columns, schema))
+        elif schema is None:  # a type swap is written for the default schema only
+            upgrade_ops.ops.append(RecreateEnumOp(name, old, values, columns))
 
 
 #: The plugin ``flask_remodel.enums``, registered by :mod:`.plugin`.

@@ -97,13 +97,18 @@ class FillNullsOp(ops.MigrateOperation):
         return NothingOp()
 
 
+#: A column using an enum type: (the table's schema or ``None``, table, column).
+EnumColumn = tuple[str | None, str, str]
+
+
 class RecreateEnumOp(ops.MigrateOperation):
     """Give a PostgreSQL enum type new values, converting the columns that use it.
 
     PostgreSQL can add a value in place but neither drop nor reorder one, so
     the type is renamed aside, created again, and each column converted
     through text; a row holding a dropped value makes the conversion fail
-    (loudly) instead of losing the value. *renamed* maps old values to new.
+    (loudly) instead of losing the value. *renamed* maps old values to new;
+    *columns* are the ``(table schema, table, column)`` that use the type.
     """
 
     def __init__(
@@ -111,7 +116,7 @@ class RecreateEnumOp(ops.MigrateOperation):
         name: str,
         old_values: tuple[str, ...],
         new_values: tuple[str, ...],
-        columns: tuple[tuple[str, str], ...],
+        columns: tuple[EnumColumn, ...],
         renamed: dict[str, str] | None = None,
         schema: str | None = None,
     ) -> None:
@@ -133,6 +138,65 @@ class RecreateEnumOp(ops.MigrateOperation):
         back = {new: old for old, new in self.renamed.items()}
         return RecreateEnumOp(
             self.name, self.new_values, self.old_values, self.columns, back, self.schema
+        )
+
+
+class AddEnumValuesOp(ops.MigrateOperation):
+    """Add values to a PostgreSQL enum type in place (``ALTER TYPE ... ADD VALUE``).
+
+    Only for a type that keeps its values, in their order, and gains some:
+    no table is rewritten, where :class:`RecreateEnumOp` converts every row.
+    Each value goes after the one before it in the models (or before the
+    first existing one), so the type lists its values in the models' order.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        old_values: tuple[str, ...],
+        new_values: tuple[str, ...],
+        columns: tuple[EnumColumn, ...],
+        schema: str | None = None,
+    ) -> None:
+        self.name = name
+        self.old_values = old_values
+        self.new_values = new_values
+        self.columns = columns
+        self.schema = schema
+
+    @property
+    def added(self) -> list[str]:
+        return [v for v in self.new_values if v not in self.old_values]
+
+    def positions(self) -> list[tuple[str, str | None, str | None]]:
+        """``(value, "AFTER" or "BEFORE" or None, neighbour)`` for each added value, in order.
+
+        Added in this order, each value's neighbour is already in the type.
+        """
+        placed: list[tuple[str, str | None, str | None]] = []
+        kept = [v for v in self.new_values if v in self.old_values]
+        for index, value in enumerate(self.new_values):
+            if value in self.old_values:
+                continue
+            if index > 0:
+                placed.append((value, "AFTER", self.new_values[index - 1]))
+            elif kept:
+                placed.append((value, "BEFORE", kept[0]))
+            else:  # a type with no values yet (CREATE TYPE ... AS ENUM ())
+                placed.append((value, None, None))
+        return placed
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("add_enum_values", self.schema, self.name, self.old_values, self.new_values)
+
+    def reverse(self) -> RecreateEnumOp:
+        # PostgreSQL cannot drop an enum value: the way back is the type swap
+        # to the old values, which fails (in its transaction, changing
+        # nothing) while a row still holds an added value. That is the
+        # truthful downgrade: it works whenever the values are unused, and
+        # the DATA LOSS note on it says what makes it fail.
+        return RecreateEnumOp(
+            self.name, self.new_values, self.old_values, self.columns, schema=self.schema
         )
 
 
@@ -254,17 +318,54 @@ def _render_recreate_enum(autogen_context: Any, op: RecreateEnumOp) -> list[str]
         f"op.execute({rename_aside!r})",
         f"{_enum_call(op.name, op.new_values, op.schema)}.create(op.get_bind())",
     ]
-    for table, column in op.columns:
+    for table_schema, table, column in op.columns:
         value = f'"{column}"::text'
         for before, after in op.renamed.items():
             value = f"CASE WHEN {value} = '{before}' THEN '{after}' ELSE {value} END"
+        where = f'"{table_schema}".' if table_schema else ""
         sql = (
-            f'ALTER TABLE {prefix}"{table}" ALTER COLUMN "{column}" '
+            f'ALTER TABLE {where}"{table}" ALTER COLUMN "{column}" '
             f"TYPE {current} USING ({value})::{current}"
         )
         lines.append(f"op.execute({sql!r})")
     lines.append(f"op.execute({drop_aside!r})")
     return lines
+
+
+def _sql_string(value: str) -> str:
+    """*value* as an SQL string literal, its quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _plain_text(sql: str) -> str:
+    """*sql* for ``op.execute(str)``, which reads it as ``sa.text()``: a colon
+    there starts a bind parameter (``':x'``) unless escaped."""
+    return sql.replace(":", "\\:")
+
+
+def _add_value_sql(type_name: str, value: str, where: str | None, neighbour: str | None) -> str:
+    sql = f"ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS {_sql_string(value)}"
+    if where is not None and neighbour is not None:
+        sql += f" {where} {_sql_string(neighbour)}"
+    return sql
+
+
+@renderers.dispatch_for(AddEnumValuesOp)
+def _render_add_enum_values(autogen_context: Any, op: AddEnumValuesOp) -> list[str]:
+    # Outside the migration's transaction: before PostgreSQL 12 ADD VALUE
+    # cannot run inside one, and on any version the new value cannot be used
+    # in the transaction that added it (a later step, or the app). Once
+    # committed it cannot be rolled back, so IF NOT EXISTS makes a rerun
+    # after a failure further on pass over it. Plain Alembic runs this.
+    preparer = autogen_context.dialect.identifier_preparer
+    type_name = preparer.quote(op.name)
+    if op.schema:
+        type_name = f"{preparer.quote_schema(op.schema)}.{type_name}"
+    lines = ["with op.get_context().autocommit_block():"]
+    for value, where, neighbour in op.positions():
+        sql = _plain_text(_add_value_sql(type_name, value, where, neighbour))
+        lines.append(f"op.execute({sql!r})")
+    return [*lines, ""]
 
 
 @renderers.dispatch_for(CreateEnumTypeOp)

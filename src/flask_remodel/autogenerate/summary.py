@@ -13,6 +13,7 @@ from typing import Any
 from alembic.operations import ops
 
 from .narrowing import narrowing
+from .operations import AddEnumValuesOp
 from .operations import CreateEnumTypeOp
 from .operations import DropEnumTypeOp
 from .operations import FillNullsOp
@@ -117,6 +118,7 @@ def _describe(op: Any, table: str | None) -> str | None:
             f"to {', '.join(o.new_columns)}"
         ),
         RecreateEnumOp: lambda o: f"change enum {o.name} values to {', '.join(o.new_values)}",
+        AddEnumValuesOp: lambda o: f"add enum {o.name} values {', '.join(o.added)}",
     }
     if isinstance(op, ops.AlterColumnOp):
         return _column_change(op, table or op.table_name)
