@@ -46,12 +46,18 @@ def runs_remodel_environment(folder: str | Path) -> bool:
 
 
 def upgrade_runner(folder: str | Path, settings: RemodelSettings, sql: bool = False) -> Runner:
-    """The runner *folder*'s revisions meet on ``flask db upgrade`` (*sql*: another tool's)."""
-    if sql or not runs_remodel_environment(folder):
+    """The runner *folder*'s revisions meet on ``flask db upgrade`` (*sql*: its ``--sql`` script).
+
+    The script ``upgrade --sql`` writes through Flask-Remodel's env.py starts
+    with the same SET statements as the real run (without its retries), so it
+    provides the same limits.
+    """
+    if not runs_remodel_environment(folder):
         return UNKNOWN
     sets = set()
     if settings.lock_timeout > 0:
         sets.add(LOCK_TIMEOUT)
     if settings.statement_timeout > 0:
         sets.add(STATEMENT_TIMEOUT)
-    return Runner("Flask-Remodel's env.py", frozenset(sets))
+    name = "the script 'upgrade --sql' writes" if sql else "Flask-Remodel's env.py"
+    return Runner(name, frozenset(sets))

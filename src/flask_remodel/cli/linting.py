@@ -64,8 +64,8 @@ if TYPE_CHECKING:
 @click.option(
     "--sql",
     is_flag=True,
-    help="Judge the revisions as 'upgrade --sql' output run by another tool: the lock "
-    "timeouts Flask-Remodel's env.py sets do not count.",
+    help="Judge the revisions as the script 'upgrade --sql' writes, run by another tool: "
+    "it sets the env.py's lock and statement timeouts, without their retries.",
 )
 @click.argument("revision_range", required=False)
 def lint(

@@ -13,8 +13,9 @@ the top of the revision::
 
 Not reported when the upgrades run through Flask-Remodel's own env.py with
 ``REMODEL_LOCK_TIMEOUT`` above 0 (the default, 50 ms, with retries): it sets
-the timeout on every statement. Still reported for old Flask-Migrate env.py
-files, plain Alembic, and ``flask db lint --sql`` (scripts other tools run).
+the timeout on every statement, and the script ``upgrade --sql`` writes
+through it starts with the same ``SET``. Still reported for old Flask-Migrate
+env.py files and plain Alembic.
 
 Flagged: ``op.add_column("account", ...)`` with no ``SET lock_timeout`` before it.
 """
