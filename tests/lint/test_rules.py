@@ -48,7 +48,10 @@ CASES: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
                AC + 'op.drop_index("ix_account_email", table_name="account", '
                "postgresql_concurrently=True)")],
     "RM103": [(PG, 'op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True)',
-               AC + 'op.execute("CREATE INDEX CONCURRENTLY ix_ref ON orders (ref)")')],
+               AC + 'op.execute("CREATE INDEX CONCURRENTLY ix_ref ON orders (ref)")'),
+              # raw SQL: its fix wraps the statement itself
+              (PG, 'op.execute("REINDEX INDEX CONCURRENTLY ix_account_email")',
+               AC + 'op.execute("REINDEX INDEX CONCURRENTLY ix_account_email")')],
     "RM104": [(PG, 'op.execute("REINDEX INDEX ix_account_email")',
                AC + 'op.execute("REINDEX INDEX CONCURRENTLY ix_account_email")')],
     "RM105": [

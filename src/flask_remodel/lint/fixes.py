@@ -7,6 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 
 
+class Code(str):
+    """Source text that :func:`call` writes as it is (a type, ``sa.text(...)``), not quoted."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def literal(value: Any) -> str:
     return repr(value)
 
@@ -31,6 +38,28 @@ def type_code(type_: Any) -> str:
         return "sa.Text()"
     text = repr(type_)
     return text if text.startswith(("sa.", "postgresql.", "mysql.")) else f"sa.{text}"
+
+
+def alter_column(
+    family: str, table: str, column: str, existing_type: Any, **changes: Any
+) -> str:
+    """``op.alter_column(...)`` that runs on *family* as written.
+
+    It names the column's ``existing_type`` when known: MariaDB/MySQL re-declare
+    the whole column and Alembic refuses to without it. SQLite has no ALTER COLUMN beyond
+    a rename, so anything else goes through a batch block (a table copy).
+    """
+    kw = dict(changes)
+    if existing_type is not None:  # unknown: better none than a wrong one
+        kw["existing_type"] = Code(type_code(existing_type))
+    if family != "sqlite" or set(changes) <= {"new_column_name"}:
+        return call("op.alter_column", table, column, **kw)
+    return batch(table, call("batch_op.alter_column", column, **kw))
+
+
+def batch(table: str, code: str) -> str:
+    """*code* (``batch_op.*`` calls) in a batch block on *table*: SQLite copies the table."""
+    return f"with op.batch_alter_table({table!r}) as batch_op:\n" + indent(code)
 
 
 def not_null_check_name(table: str, column: str) -> str:
@@ -74,13 +103,19 @@ def set_not_null_postgresql(table: str, column: str) -> str:
     )
 
 
-def expand_contract(table: str, column: str, new_type: Any) -> str:
+def expand_contract(family: str, table: str, column: str, new_type: Any) -> str:
     new = f"{column}_new"
+    rename = {"new_column_name": column, "existing_type": Code(type_code(new_type))}
+    if family == "sqlite":
+        # SQLite cannot drop a key column, or one a CHECK or index names, in place.
+        contract = batch(table, call("batch_op.drop_column", column) + "\n"
+                         + call("batch_op.alter_column", new, **rename))
+    else:
+        contract = (call("op.drop_column", table, column) + "\n"
+                    + call("op.alter_column", table, new, **rename))
     return (
         "# release N: add the new column, write both from the code, backfill in batches\n"
         f"op.add_column({table!r}, sa.Column({new!r}, {type_code(new_type)}, nullable=True))\n"
         "# release N+1 (post-deploy): switch reads, then drop the old column\n"
-        + call("op.drop_column", table, column)
-        + "\n"
-        + call("op.alter_column", table, new, new_column_name=column)
+        + contract
     )

@@ -49,6 +49,8 @@ class TableState:
     created_in: str | None = None
     columns_known: bool = True
     unnamed_checks: int = 0
+    primary_key: str | None = None
+    """The primary key constraint's name ("" when unnamed), None when there is none."""
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Schema:
                 table.columns[item.name] = ColumnState(
                     item.name, item.type, item.nullable, item.server_default
                 )
+                if item.primary_key:
+                    table.primary_key = table.primary_key or ""
                 for fk in item.foreign_keys:
                     self._add_fk(
                         str(fk.name or f"{op.table_name}.{item.name}_fk"),
@@ -107,6 +111,8 @@ class Schema:
                     referred,
                     item.ondelete,
                 )
+            elif isinstance(item, sa.PrimaryKeyConstraint):
+                table.primary_key = str(item.name) if item.name else ""
             elif isinstance(item, sa.CheckConstraint):
                 if item.name:
                     self.checks[str(item.name)] = CheckState(op.table_name, str(item.sqltext))
@@ -178,6 +184,12 @@ class Schema:
     def _apply_DropConstraintOp(self, op: ops.DropConstraintOp, revision: str) -> None:
         for store in (self.checks, self.foreign_keys):
             store.pop(str(op.constraint_name), None)
+        table = self.table(op.table_name)
+        if table is not None and op.constraint_type == "primary":
+            table.primary_key = None
+
+    def _apply_CreatePrimaryKeyOp(self, op: ops.CreatePrimaryKeyOp, revision: str) -> None:
+        self._ensure(op.table_name).primary_key = str(op.constraint_name or "")
 
     def _apply_CreateIndexOp(self, op: ops.CreateIndexOp, revision: str) -> None:
         names = tuple(str(c) for c in op.columns)

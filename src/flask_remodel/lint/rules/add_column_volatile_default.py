@@ -46,9 +46,9 @@ def check(op: ops.AddColumnOp, ctx: LintContext) -> None:
     fix = (
         f"op.add_column({table!r}, sa.Column({column.name!r}, {fixes.type_code(column.type)},"
         " nullable=True))\n"
-        + fixes.call("op.alter_column", table, column.name, server_default="__D__").replace(
-            "'__D__'", f"sa.text({text!r})"
-        )
+        # The default for new rows only (SQLite: through a batch block).
+        + fixes.alter_column(ctx.target.family, table, column.name, column.type,
+                             server_default=fixes.Code(f"sa.text({text!r})"))
         + "\n# then backfill existing rows in batches, in a separate revision"
     )
     if ctx.target.family == "sqlite":

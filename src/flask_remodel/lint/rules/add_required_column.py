@@ -52,6 +52,7 @@ def check(op: ops.AddColumnOp, ctx: LintContext) -> None:
             f"op.add_column({op.table_name!r}, sa.Column({column.name!r}, "
             f"{fixes.type_code(column.type)}, nullable=True))\n"
             "# deploy code that writes it, backfill, then in a later revision:\n"
-            + fixes.call("op.alter_column", op.table_name, column.name, nullable=False)
+            + fixes.alter_column(ctx.target.family, op.table_name, column.name, column.type,
+                                  nullable=False)
         ),
     )

@@ -67,7 +67,7 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
         "is locked. Use a new column (expand/contract) instead.",
         lock=rewrite_lock(ctx, op.table_name),
         rewrites=True,
-        fix=fixes.expand_contract(op.table_name, op.column_name, op.modify_type),
+        fix=fixes.expand_contract(ctx.target.family, op.table_name, op.column_name, op.modify_type),
     )
 
 

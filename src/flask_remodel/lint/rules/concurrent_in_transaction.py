@@ -43,13 +43,22 @@ def check(op: Any, ctx: LintContext) -> None:
     assert ctx.current is not None
     if not _concurrent(op) or ctx.current.in_autocommit:
         return
-    code = ctx.current.sql or "the operation"
     ctx.report(
         "CONCURRENTLY cannot run inside a transaction block, and Alembic runs this migration "
         "in one: it will fail at deploy. Wrap it in op.get_context().autocommit_block().",
-        fix=fixes.autocommit(
-            f"# move the call here\n{code}"
-            if ctx.current.from_raw_sql
-            else "# move the op.* call here"
-        ),
+        fix=fixes.autocommit(_in_autocommit(op, ctx)),
     )
+
+
+def _in_autocommit(op: Any, ctx: LintContext) -> str:
+    """The flagged operation as it should read inside the autocommit block."""
+    assert ctx.current is not None
+    if ctx.current.from_raw_sql or not isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp)):
+        return f"op.execute({ctx.current.sql or op.text!r})"
+    # if_(not_)exists: the block commits as it goes, so a retry meets what already ran.
+    if isinstance(op, ops.CreateIndexOp):
+        kw = {**({"unique": True} if op.unique else {}), **op.kw, "if_not_exists": True}
+        return fixes.call("op.create_index", str(op.index_name), op.table_name,
+                          [str(c) for c in op.columns], **kw)
+    return fixes.call("op.drop_index", str(op.index_name), table_name=op.table_name,
+                      **{**op.kw, "if_exists": True})

@@ -46,14 +46,18 @@ def check(ctx: LintContext) -> None:
                 f"{op.table_name}.{old} is dropped and added again: its data is lost. "
                 "Change the type with alter_column instead."
             )
-            fix = fixes.call("op.alter_column", op.table_name, old, type_="__T__").replace(
-                "'__T__'", fixes.type_code(op.column.type)
-            )
+            # (The schema here is the one after the revision: the old type is gone.)
+            fix = fixes.alter_column(ctx.target.family, op.table_name, old, None,
+                                     type_=fixes.Code(fixes.type_code(op.column.type)))
+            if ctx.target.family == "mysql":
+                fix += "  # and existing_type=<its type now>: MariaDB/MySQL need it"
         else:
             message = (
                 f"{op.table_name}.{old} is dropped and {new} added in the same revision: "
                 "if this is a rename, the data is lost. Rename with alter_column."
             )
-            fix = fixes.call("op.alter_column", op.table_name, old, new_column_name=new)
+            # A rename keeps the type: the one the added column declares.
+            fix = fixes.alter_column(ctx.target.family, op.table_name, old, op.column.type,
+                                     new_column_name=new)
         ctx.report(message, at=dropped, fix=fix)
         drops[op.table_name].pop(0)

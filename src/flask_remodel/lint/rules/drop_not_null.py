@@ -44,8 +44,7 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
             f"{table}.{op.column_name} and, lacking existing_nullable=False, makes it NULL: "
             "NOT NULL is silently dropped. Pass existing_nullable=False.",
             lock=MY_INPLACE.format(table=table), rewrites=True,
-            fix=fixes.call("op.alter_column", table, op.column_name, existing_nullable=False)
-            + "  # plus the arguments you had",
+            fix=_with_existing_nullable(op, ctx),
         )
         return
     if op.modify_nullable is not True or nullable is True:
@@ -57,3 +56,17 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
         lock=lock[family].format(table=table),
         rewrites=family != "postgresql",
     )
+
+
+def _with_existing_nullable(op: ops.AlterColumnOp, ctx: LintContext) -> str:
+    """The flagged alter_column, with existing_nullable=False added."""
+    changes = {}
+    if op.modify_name:
+        changes["new_column_name"] = op.modify_name
+    if op.modify_type is not None:
+        changes["type_"] = fixes.Code(fixes.type_code(op.modify_type))
+    fix = fixes.alter_column(ctx.target.family, op.table_name, op.column_name,
+                             ctx.existing(op)[0], **changes, existing_nullable=False)
+    if op.modify_server_default is not False or op.modify_comment is not False:
+        fix += "  # plus the server_default/comment you had"
+    return fix

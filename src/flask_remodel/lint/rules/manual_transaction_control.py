@@ -26,5 +26,5 @@ def check(op: SqlStatement, ctx: LintContext) -> None:
         ctx.report(
             f"'{op.text}' fights the transaction Alembic manages for this migration. Use "
             "op.get_context().autocommit_block() for statements that must run outside one.",
-            fix=fixes.autocommit("# the statements that must not run in a transaction"),
+            fix=fixes.autocommit("...  # the statements that must not run in a transaction"),
         )

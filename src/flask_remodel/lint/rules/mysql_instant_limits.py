@@ -23,8 +23,9 @@ def check(op: ops.AddColumnOp, ctx: LintContext) -> None:
     if ctx.target.name != "mysql" or not ctx.target.below(8, 0, 29):
         return
     if op.column.info.get("positioned") or op.kw.get("mysql_after") or op.kw.get("mysql_first"):
+        version = ".".join(str(part) for part in ctx.target.version or ())
         ctx.report(
-            f"MySQL {ctx.target} cannot add {op.column.name} instantly when it is not the "
+            f"MySQL {version} cannot add {op.column.name} instantly when it is not the "
             "last column: the table is rebuilt. Add it at the end.",
             lock=MY_INPLACE.format(table=op.table_name),
             rewrites=True,

@@ -38,5 +38,5 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
         lock=rewrite_lock(ctx, table),
         rewrites=True,
         fix=f"# check first: SELECT count(*) FROM {table} WHERE <value of {column} does not fit>\n"
-        + fixes.expand_contract(table, column, op.modify_type),
+        + fixes.expand_contract(ctx.target.family, table, column, op.modify_type),
     )

@@ -39,6 +39,7 @@ def check(op: Any, ctx: LintContext) -> None:
     )
     if concurrent:
         ctx.report(
-            f"PostgreSQL {ctx.target} can silently corrupt indexes built CONCURRENTLY. "
+            f"PostgreSQL {'.'.join(str(part) for part in version)} can silently corrupt "
+            "indexes built CONCURRENTLY. "
             "Upgrade the server to 14.4 or later before running this.",
         )

@@ -28,4 +28,8 @@ def check(op: Any, ctx: LintContext) -> None:
         if column.primary_key and isinstance(column.type, sa.Integer) and not isinstance(
             column.type, sa.BigInteger
         ):
-            ctx.report(f"{table}.{column.name} is a {column.type!r} key; use sa.BigInteger.")
+            ctx.report(
+                f"Key {table}.{column.name} is {column.type!r}, which runs out long before "
+                "sa.BigInteger() does, and changing it later rewrites the table (RM108). "
+                "Use sa.BigInteger()."
+            )

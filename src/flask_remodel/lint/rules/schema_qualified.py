@@ -14,6 +14,7 @@ from typing import Any
 from alembic.operations import ops
 
 from ..context import LintContext
+from ..context import table_of
 from ..model import Severity
 from ..registry import rule
 
@@ -24,4 +25,5 @@ from ..registry import rule
 def check(op: Any, ctx: LintContext) -> None:
     assert ctx.current is not None
     if getattr(op, "schema", None) is None and not ctx.current.from_raw_sql:
-        ctx.report("No schema= given: the object goes wherever search_path points.")
+        ctx.report(f"No schema= given: {table_of(op)} is looked up (or created) wherever "
+                   "search_path points at run time.")

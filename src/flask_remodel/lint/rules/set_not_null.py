@@ -76,11 +76,7 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
             "and make sure sql_mode is strict.",
             lock=MY_INPLACE.format(table=table),
             rewrites=True,
-            fix=(
-                f'op.execute("UPDATE {table} SET {column} = <value> WHERE {column} IS NULL")'
-                f"  # in batches, in an earlier revision\n"
-                + fixes.call("op.alter_column", table, column, nullable=False)
-            ),
+            fix=_backfill_then_not_null(op, ctx),
         )
     else:
         ctx.report(
@@ -88,4 +84,15 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
             "fails if any row is NULL. Backfill first.",
             lock=LITE_RECREATE.format(table=table),
             rewrites=True,
+            fix=_backfill_then_not_null(op, ctx),
         )
+
+
+def _backfill_then_not_null(op: ops.AlterColumnOp, ctx: LintContext) -> str:
+    table, column = op.table_name, op.column_name
+    return (
+        f'op.execute("UPDATE {table} SET {column} = <value> WHERE {column} IS NULL")'
+        "  # in batches, in an earlier revision\n"
+        + fixes.alter_column(ctx.target.family, table, column, ctx.existing(op)[0],
+                             nullable=False)
+    )

@@ -29,5 +29,5 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
     ctx.report(
         f"{op.table_name}.{op.column_name} changes from {old!r} to {op.modify_type!r}: running "
         "code reads and writes the old kind of value. Use a new column (expand/contract).",
-        fix=fixes.expand_contract(op.table_name, op.column_name, op.modify_type),
+        fix=fixes.expand_contract(ctx.target.family, op.table_name, op.column_name, op.modify_type),
     )
