@@ -41,6 +41,7 @@ class Case:
     after: Rows | None = None
     """Rows expected after the upgrade (default: ``rows`` of the tables still there)."""
     script_has: tuple[str, ...] = ()
+    script_lacks: tuple[str, ...] = ()
     summary_has: tuple[str, ...] = ()
     restores_rows: bool = True
     """Whether the downgrade brings every row and value back."""
@@ -139,6 +140,8 @@ def run_case(case: Case, make_app: AppFactory, url: str, backend: str) -> None:
     text = new.script("change").read_text()
     for expected in case.script_has:
         assert expected in text, (expected, text)
+    for unwanted in case.script_lacks:
+        assert unwanted not in text, (unwanted, text)
     for expected in case.summary_has:
         assert expected in output, (expected, output)
     _ok(new, "upgrade")
