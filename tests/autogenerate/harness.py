@@ -43,6 +43,7 @@ class Case:
     script_has: tuple[str, ...] = ()
     script_has_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Text the script holds on one backend only (backend -> texts)."""
+    script_lacks: tuple[str, ...] = ()
     summary_has: tuple[str, ...] = ()
     summary_has_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     restores_rows: bool = True
@@ -142,6 +143,8 @@ def run_case(case: Case, make_app: AppFactory, url: str, backend: str) -> None:
     text = new.script("change").read_text()
     for expected in (*case.script_has, *case.script_has_on.get(backend, ())):
         assert expected in text, (expected, text)
+    for unwanted in case.script_lacks:
+        assert unwanted not in text, (unwanted, text)
     for expected in (*case.summary_has, *case.summary_has_on.get(backend, ())):
         assert expected in output, (expected, output)
     _ok(new, "upgrade")

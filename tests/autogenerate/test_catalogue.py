@@ -9,6 +9,7 @@ Every case runs on SQLite, PostgreSQL and MariaDB unless it says otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -368,3 +369,50 @@ def test_catalogue(case: Case, backend: str, make_app: AppFactory, database_url:
 def test_catalogue_is_large_enough() -> None:
     assert len(CASES) >= 40
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+# With --online (PostgreSQL, MariaDB) a new required column's fill is a batched
+# op.backfill of a typed literal (a str in set_ would be SQL), after an ADD
+# COLUMN that a second run skips, and the NOT NULL is set_not_null_online.
+_EMAIL_ADDED = (
+    "op.add_column('user', sa.Column('email', sa.String(length=120), nullable=True), "
+    "if_not_exists=True)"
+)
+ONLINE_SCRIPTS = {
+    "add_required_column_with_default_option": (
+        _EMAIL_ADDED,
+        "op.backfill('user', {'email': sa.literal('nobody@example.com', "
+        "sa.String(length=120))}, where='email IS NULL')",
+        "op.set_not_null_online('user', 'email', existing_type=sa.String(length=120))",
+    ),
+    "add_required_integer_with_default_option": (
+        "op.backfill('user', {'age': sa.literal(42, sa.Integer())}, where='age IS NULL')",
+        "op.set_not_null_online('user', 'age', existing_type=sa.Integer())",
+    ),
+    "add_required_boolean_with_default_option": (
+        "op.backfill('user', {'active': sa.literal(True, sa.Boolean())}, "
+        "where='active IS NULL')",
+        "op.set_not_null_online('user', 'active', existing_type=sa.Boolean())",
+    ),
+    "seeds_rename_and_required_email": (
+        _EMAIL_ADDED,
+        "op.backfill('user', {'email': sa.literal('unknown@example.com', "
+        "sa.String(length=120))}, where='email IS NULL')",
+    ),
+}
+ONLINE_CASES = [c for c in CASES if c.id in ONLINE_SCRIPTS]
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+@pytest.mark.parametrize("case", ONLINE_CASES, ids=[c.id for c in ONLINE_CASES])
+def test_catalogue_online(case: Case, backend: str, make_app: AppFactory,
+                          database_url: str) -> None:
+    online = dataclasses.replace(
+        case, flags=(*case.flags, "--online"), script_has=ONLINE_SCRIPTS[case.id],
+        script_lacks=("op.execute(", "is_(None)"),
+    )
+    run_case(online, make_app, database_url, backend)
+
+
+def test_every_online_expectation_names_a_case() -> None:
+    assert len(ONLINE_CASES) == len(ONLINE_SCRIPTS)

@@ -7,6 +7,8 @@ Each knows its reverse, which is how the downgrade is produced.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from typing import Any
 
 from alembic.autogenerate import renderers
@@ -293,16 +295,30 @@ def _render_nothing(autogen_context: Any, op: NothingOp) -> list[str]:
     return []
 
 
+def render_value(value: Any, autogen_context: Any) -> str:
+    """A fill value as Python source, with the import its ``repr`` needs noted.
+
+    ``repr`` of a date is ``datetime.date(...)`` and of a decimal
+    ``Decimal('1.5')``: names the script does not import otherwise.
+    """
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        autogen_context.imports.add("import datetime")
+    elif isinstance(value, decimal.Decimal):
+        autogen_context.imports.add("from decimal import Decimal")
+    return repr(value)
+
+
 @renderers.dispatch_for(FillNullsOp)
 def _render_fill(autogen_context: Any, op: FillNullsOp) -> list[str]:
     type_text = render_type(op.type_, autogen_context)
     where = f", schema={op.schema!r}" if op.schema else ""
     column = op.column_name
+    value = render_value(op.value, autogen_context)
     return [
         f"_table = sa.table({op.table_name!r}, sa.column({column!r}, {type_text}){where})",
         "op.execute(",
         f"    _table.update().where(_table.c[{column!r}].is_(None))"
-        f".values({{{column!r}: {op.value!r}}})",
+        f".values({{{column!r}: {value}}})",
         ")",
     ]
 

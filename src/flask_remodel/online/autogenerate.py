@@ -14,6 +14,7 @@ autogenerate found                          written as
 ``create_unique_constraint``                ``create_unique_constraint_online``
 ``alter_column(nullable=False)`` alone      ``set_not_null_online``
 ``alter_column(type_=...)`` that rewrites   ``expand_column`` + ``contract_column``
+the fill of a new required column           ``backfill``
 ==========================================  =====================================
 
 A type change counts as rewriting when the type's name changes (INTEGER to
@@ -21,6 +22,14 @@ BIGINT), not when only its length does (VARCHAR(50) to VARCHAR(100)). It is
 written as an expansion to ``<column>_new`` and, in the same revision, the
 contraction that renames it back: the running code keeps reading and writing
 the column under its name throughout.
+
+A new required column (``migrate --default``, see
+:mod:`..autogenerate.required`) is added nullable, filled, then made NOT
+NULL. Its fill becomes a batched ``op.backfill`` of the rows still NULL, and
+its NOT NULL ``set_not_null_online``. The backfill commits the revision's
+transaction before its first batch, so the ADD COLUMN (and its lock) is
+committed by then; the column is added ``if_not_exists=True`` so that running
+the revision again after a stopped backfill carries on.
 
 Tables created by the same script are left alone: nobody writes to them yet.
 """
@@ -35,7 +44,9 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.sql.elements import ColumnClause
 
+from ..autogenerate.operations import FillNullsOp
 from ..dialects import dialect_for
+from .backfill import BackfillOp
 from .expand import ContractColumnOp
 from .expand import ExpandColumnOp
 from .operations import CreateCheckConstraintOnlineOp
@@ -184,6 +195,51 @@ def _convert_list(operations: list[Any], dialect: Any, new_tables: set[str]) -> 
     return converted
 
 
+_ColumnKey: TypeAlias = "tuple[str | None, str, str]"
+"""(schema, table, column)."""
+
+
+def _added_columns(operations: list[Any], new_tables: set[str]) -> dict[_ColumnKey, Any]:
+    """The ``add_column`` operations on tables that exist already, by column."""
+    added: dict[_ColumnKey, Any] = {}
+    for op in operations:
+        if isinstance(op, ops.OpContainer):
+            added.update(_added_columns(list(op.ops), new_tables))
+        elif isinstance(op, ops.AddColumnOp) and op.table_name not in new_tables:
+            added[(op.schema, op.table_name, op.column.name)] = op
+    return added
+
+
+def _backfill(op: FillNullsOp, dialect: Any) -> BackfillOp:
+    # set_ takes a str as SQL: the value goes in as a literal of the column's type.
+    column = dialect.identifier_preparer.quote(op.column_name)
+    return BackfillOp(
+        op.table_name, {op.column_name: sa.literal(op.value, op.type_)},
+        where=f"{column} IS NULL", schema=op.schema,
+    )
+
+
+def _backfill_new_columns(upgrade: ops.UpgradeOps, dialect: Any, new_tables: set[str]) -> int:
+    """Turn the fills of columns *upgrade* adds into batched backfills; return how many.
+
+    The fill of an existing column made NOT NULL stays as it is: no ADD
+    COLUMN lock is held while it runs.
+    """
+    added = _added_columns(list(upgrade.ops), new_tables)
+    converted = 0
+    for index, op in enumerate(upgrade.ops):
+        if not isinstance(op, FillNullsOp):
+            continue
+        add = added.get((op.schema, op.table_name, op.column_name))
+        if add is not None:
+            # The backfill commits the ADD COLUMN before its batches: a run that
+            # stops part-way leaves the column behind for the next run to reuse.
+            add.if_not_exists = True
+            upgrade.ops[index] = _backfill(op, dialect)
+            converted += 1
+    return converted
+
+
 def use_online_forms(context: Any, script: ops.MigrationScript) -> int:
     """Rewrite the last database's operations in *script* into online forms.
 
@@ -199,10 +255,11 @@ def use_online_forms(context: Any, script: ops.MigrationScript) -> int:
     upgrade = script.upgrade_ops_list[-1]
     downgrade = script.downgrade_ops_list[-1]
     new_tables = {op.table_name for op in upgrade.ops if isinstance(op, ops.CreateTableOp)}
+    backfills = _backfill_new_columns(upgrade, dialect, new_tables)
     before = _count(upgrade) + _count(downgrade)
     upgrade.ops = _convert_list(list(upgrade.ops), dialect, new_tables)
     downgrade.ops = _convert_list(list(downgrade.ops), dialect, new_tables)
-    return before - _count(upgrade) - _count(downgrade)
+    return backfills + before - _count(upgrade) - _count(downgrade)
 
 
 def _count(container: Any) -> int:

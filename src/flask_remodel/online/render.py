@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 
 from .._alembic import render_type
+from ..autogenerate.operations import render_value
+from .backfill import BackfillOp
 from .expand import ContractColumnOp
 from .expand import ExpandColumnOp
 from .operations import CreateCheckConstraintOnlineOp
@@ -117,4 +120,35 @@ def _contract(context: AutogenContext, op: ContractColumnOp) -> str:
     return _call(
         context, "contract_column", op.table_name, op.column_name, op.new_column_name,
         rename="True" if op.rename else None, schema=_opt(op.schema),
+    )
+
+
+def _set_value(context: AutogenContext, value: Any) -> str:
+    """One value of ``op.backfill``'s ``set_`` as source.
+
+    A ``str`` there is SQL, so a string *value* arrives as a typed literal
+    (``sa.literal("O'Brien", sa.String())``) and is written as one.
+    """
+    if isinstance(value, sa.BindParameter):
+        return (
+            f"sa.literal({render_value(value.value, context)}, "
+            f"{render_type(value.type, context)})"
+        )
+    if isinstance(value, sa.sql.ClauseElement):
+        raise ValueError(f"op.backfill cannot be written with the expression {value!r}")
+    return render_value(value, context)
+
+
+@renderers.dispatch_for(BackfillOp)
+def _backfill(context: AutogenContext, op: BackfillOp) -> str:
+    set_ = ", ".join(f"{name!r}: {_set_value(context, v)}" for name, v in op.set_.items())
+    defaults = BackfillOp(op.table_name, op.set_)
+    changed = {
+        name: repr(getattr(op, name))
+        for name in ("batch_size", "pause", "key", "batch_time")
+        if getattr(op, name) != getattr(defaults, name)
+    }
+    return _call(
+        context, "backfill", op.table_name, _Code(f"{{{set_}}}"), where=_opt(op.where),
+        schema=_opt(op.schema), **changed,
     )

@@ -12,7 +12,8 @@ Safe alternative: one risky operation per revision and
 Not flagged: ``op.backfill``, which runs in committed batches outside the
 transaction. Flagged even when the UPDATE only fills a column the revision
 added (``migrate --default``): it rewrites every row while the ALTER's lock
-keeps readers out; a batched ``op.backfill`` in a revision of its own does not.
+keeps readers out; ``migrate --online`` writes it as a batched ``op.backfill``,
+which commits the ADD COLUMN first.
 
 Flagged: ``op.add_column("account", ...)`` then ``op.create_index(..., "account", ...)``
 in the same revision.
