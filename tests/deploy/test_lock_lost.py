@@ -38,7 +38,10 @@ def _lock_session(url: str, backend: str) -> int | None:
     if backend == "postgresql":
         found = rows(
             url,
+            # pg_locks is the whole server's: only this test's database, or the
+            # session killed would be another test's (a parallel worker's) holder.
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND classid::bigint = :hi AND objid::bigint = :lo",
             hi=ADVISORY_LOCK_KEY >> 32, lo=ADVISORY_LOCK_KEY & 0xFFFFFFFF,
         )
