@@ -325,19 +325,29 @@ class MigrationFailedError(RemodelError):
 
     def __init__(
         self, revision: str | None, reason: str, kept: bool, *, operation: str | None = None,
-        hint: str = "",
+        hint: str = "", commits_midway: bool = False,
     ) -> None:
-        tail = (
-            "Nothing of it was kept; fix the revision and run the command again."
-            if not kept
-            else "This database commits each DDL statement on its own, so what ran before "
-            "the failure is kept: repair the schema by hand, then run the command again."
-        )
+        tail = _what_was_kept(kept, commits_midway)
         super().__init__(f"{failed_where(revision, operation)}: {reason}. {_then(hint)}{tail}")
         self.revision = revision
         self.reason = reason
         self.operation = operation  # the revision's statement that failed, and its line
         self.hint = hint
+
+
+def _what_was_kept(kept: bool, commits_midway: bool) -> str:
+    if kept:
+        return (
+            "This database commits each DDL statement on its own, so what ran before "
+            "the failure is kept: repair the schema by hand, then run the command again."
+        )
+    if commits_midway:
+        return (
+            "What its autocommit blocks and batched steps committed before the failure "
+            "is kept (they are written to run again), the rest was rolled back; fix the "
+            "revision and run the command again."
+        )
+    return "Nothing of it was kept; fix the revision and run the command again."
 
 
 def failed_where(revision: str | None, operation: str | None) -> str:

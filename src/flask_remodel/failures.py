@@ -67,6 +67,9 @@ class FailedAt:
     """Raised inside Alembic or SQLAlchemy (called by that line), not by the revision's own code."""
     hint: str = ""
     """What to change, when the statement shows it (a constraint dropped without its name)."""
+    commits_before: bool = False
+    """An earlier line of the revision commits on its own (an autocommit block, a batched
+    backfill, an online operation): the rollback did not undo everything."""
 
     @property
     def operation(self) -> str:
@@ -95,6 +98,24 @@ def failed_at(exc: BaseException, revisions: Mapping[str, str]) -> FailedAt | No
         _statement_text(filename, lineno, node),
         _raised_in_library(frames[index + 1:]),
         _hint(node),
+        _commits_before(filename, lineno),
+    )
+
+
+_COMMITTING = re.compile(r"^(autocommit_block|backfill|expand_column|contract_column|\w+_online)$")
+"""Operations that commit while the revision runs (Flask-Remodel's online ones, Alembic's
+autocommit block), so a later failure's rollback leaves what they did."""
+
+
+def _commits_before(filename: str, lineno: int) -> bool:
+    try:
+        tree = ast.parse(Path(filename).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and _COMMITTING.match(node.func.attr) is not None and node.lineno < lineno
+        for node in ast.walk(tree)
     )
 
 

@@ -173,3 +173,57 @@ def test_an_ini_without_logging_sections_is_named(make_app: AppFactory) -> None:
     assert "alembic.ini has no [formatters] section" in line
     assert "remove the fileConfig() call from env.py" in line
     assert "KeyError" not in line
+
+
+_FAILS_AFTER_AN_AUTOCOMMIT_BLOCK = '''
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = None
+
+
+def upgrade():
+    {before}
+    op.execute("SELECT * FROM no_such_table")
+
+
+def downgrade():
+    pass
+'''
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize(
+    ("before", "committed"),
+    [
+        ('with op.get_context().autocommit_block():\n'
+         '        op.create_table("early", sa.Column("id", sa.Integer, primary_key=True))',
+         True),
+        ('op.create_table("early", sa.Column("id", sa.Integer, primary_key=True))', False),
+    ],
+    ids=["after-autocommit-block", "in-the-transaction"],
+)
+def test_a_failure_after_an_autocommit_block_says_that_block_was_kept(
+    make_app: AppFactory, before: str, committed: bool
+) -> None:
+    made = make_app()
+    made.ok("init")
+    (made.migrations_dir / "versions" / "r1_fails.py").write_text(
+        _FAILS_AFTER_AN_AUTOCOMMIT_BLOCK.format(rev="r1", before=before)
+    )
+    result = made.cli("upgrade")
+    assert result.exit_code != 0
+    assert made.database_url is not None
+    engine = sa.create_engine(made.database_url)
+    try:
+        tables = set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert ("early" in tables) is committed
+    [line] = _error_lines(result.output)
+    if committed:
+        assert "What its autocommit blocks and batched steps committed before the failure " \
+            "is kept" in line
+    else:
+        assert "Nothing of it was kept" in line

@@ -231,5 +231,6 @@ def _failed(
     if site is None:
         return MigrationFailedError(None, failure_reason(exc), kept)
     return MigrationFailedError(
-        site.revision, failure_reason(exc), kept, operation=site.operation, hint=site.hint
+        site.revision, failure_reason(exc), kept, operation=site.operation, hint=site.hint,
+        commits_midway=site.commits_before,
     )
