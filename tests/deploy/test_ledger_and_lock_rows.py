@@ -51,6 +51,21 @@ def test_entries_as_json_data(engine: sa.engine.Engine) -> None:
     assert started.endswith("Z") and len(started) == len("2026-01-01T00:00:00.000Z")
 
 
+def test_the_longest_record_fits_the_column(engine: sa.engine.Engine) -> None:
+    """MariaDB's TEXT holds 65,535 bytes: more statements than it could hold, of
+    four-byte characters, are cut to fit instead of failing the write (issue 18)."""
+    ledger = Ledger(engine)
+    ledger.create()
+    running = ledger.start("a3", "upgrade", "sum-3")
+    statements = [f"UPDATE t SET x = '{'😀' * 3000}' WHERE id = {i}" for i in range(200)]
+    ledger.record_executed(running, statements)
+    (entry,) = ledger.entries()
+    assert entry.executed[0].startswith("UPDATE t SET x = '😀")
+    assert "185 more statement(s) ran here, not listed" in entry.executed[10]
+    assert entry.executed[-1].startswith("UPDATE t SET x = '😀")
+    assert len("\n;\n".join(entry.executed).encode()) <= 65_535
+
+
 def test_the_holder_is_known_while_the_lock_is_held(engine: sa.engine.Engine) -> None:
     me = Holder(command="upgrade", target="head")
     assert lock_is_free(engine) and current_holder(engine) is None

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from flask_remodel.deploy.committed import Committed
 from flask_remodel.deploy.errors import BadPhaseError
 from flask_remodel.deploy.runner import DeployOptions
 from flask_remodel.deploy.runner import Target
@@ -85,7 +86,22 @@ def test_a_run_that_does_not_move_the_version_table_fails(tmp_path: Path) -> Non
 def test_only_a_stopped_backfill_is_run_again_without_resolve(
     committed: list[str], resumes: bool
 ) -> None:
-    assert _resumes(BackfillError("item", 20, "boom"), committed) is resumes
+    record = _record(committed)
+    assert _resumes(BackfillError("item", 20, "boom"), record) is resumes
     # a failure that is not a resumable backfill is always held back
-    assert _resumes(MigrationFailedError("r1", "boom", kept=True), committed) is False
-    assert _resumes(BackfillError("item", 0, "boom", kept=False), committed) is False
+    assert _resumes(MigrationFailedError("r1", "boom", kept=True), record) is False
+    assert _resumes(BackfillError("item", 0, "boom", kept=False), record) is False
+
+
+def test_a_record_that_left_statements_out_is_held_back() -> None:
+    # Every statement listed is an UPDATE of the table, but not every one is listed.
+    many = _record([f"UPDATE item SET n={i} WHERE id = {i}" for i in range(100)])
+    assert not many.complete
+    assert _resumes(BackfillError("item", 20, "boom"), many) is False
+
+
+def _record(statements: list[str]) -> Committed:
+    record = Committed()
+    for statement in statements:
+        record.add(statement)
+    return record

@@ -8,6 +8,7 @@ from ..errors import ConfigurationError
 from ..errors import MigrationFailedError
 from ..errors import RemodelError
 from ..errors import failed_where
+from .committed import one_line
 
 
 class DeployLockTimeoutError(RemodelError):
@@ -62,7 +63,7 @@ class UnresolvedRevisionError(RemodelError):
     def __init__(self, revision: str, state: str, statements: Sequence[str]) -> None:
         ran = (
             f"{len(statements)} statement(s) of it were committed: "
-            + "; ".join(s.splitlines()[0][:80] for s in statements)
+            + "; ".join(one_line(s, 80) for s in statements)
             if statements
             else "some of it may have been committed"
         )

@@ -26,6 +26,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from .committed import as_record
+from .committed import from_record
 from .tables import LEDGER_TABLE
 from .tables import ledger_table
 
@@ -83,7 +85,7 @@ class Entry:
 
     @classmethod
     def from_row(cls, row: Any) -> Entry:
-        executed = tuple(s for s in (row["executed"] or "").split("\n;\n") if s)
+        executed = from_record(row["executed"])
         return cls(
             id=row["id"], revision=row["revision"], direction=row["direction"],
             outcome=row["outcome"], checksum=row["checksum"], started_at=row["started_at"],
@@ -152,7 +154,8 @@ class Ledger:
         return int(result.inserted_primary_key[0])
 
     def record_executed(self, entry_id: int, statements: Iterable[str]) -> None:
-        self._write(self._update, {"entry_id_": entry_id, "executed": "\n;\n".join(statements)})
+        """Replace the row's record of committed statements (bounded: see :mod:`.committed`)."""
+        self._write(self._update, {"entry_id_": entry_id, "executed": as_record(statements)})
 
     def finish(
         self,
@@ -173,7 +176,7 @@ class Ledger:
         if failed_operation is not None:
             values["failed_operation"] = failed_operation[:2000]
         if executed is not None:
-            values["executed"] = "\n;\n".join(executed)
+            values["executed"] = as_record(executed)
         self._write(self._update, values, connection)
 
     def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:

@@ -51,6 +51,8 @@ from ..failures import failure_reason
 from ..urls import mask_passwords
 from . import ledger as outcomes
 from .backup import take_backup
+from .committed import PROGRESS_OPTION
+from .committed import Committed
 from .errors import BadPhaseError
 from .errors import DeployLockLostError
 from .errors import PartiallyAppliedError
@@ -268,18 +270,19 @@ def failing_operation(exc: BaseException, path: str) -> str | None:
     return found
 
 
-def _resumes(exc: BaseException, committed: list[str]) -> bool:
+def _resumes(exc: BaseException, committed: Committed) -> bool:
     """Whether running the revision again simply carries on, so it is not held back.
 
     True when everything committed was the batches of a backfill that only
     updates the rows still to do (a backfill in a revision of its own, as
-    recommended); anything else committed needs a person to look.
+    recommended); anything else committed needs a person to look, and so does
+    a record too long to list every statement.
     """
     table = exc.resumable_table if isinstance(exc, MigrationFailedError) else None
-    if table is None:
+    if table is None or not committed.complete:
         return False
     update = re.compile(rf'UPDATE\s+["`]?{re.escape(table)}["`]?\s', re.I)
-    return all(update.match(statement) for statement in committed)
+    return all(update.match(run.sql) for run in committed.runs())
 
 
 def _reason(exc: BaseException) -> str:
@@ -289,17 +292,35 @@ def _reason(exc: BaseException) -> str:
     return failure_reason(exc)
 
 
+def _rows_changed(cursor: Any) -> int | None:
+    count = getattr(cursor, "rowcount", -1)
+    return count if isinstance(count, int) and count >= 0 else None
+
+
+def _progress(context: Any) -> str:
+    options = getattr(context, "execution_options", None) or {}
+    return str(options.get(PROGRESS_OPTION) or "")
+
+
 class _Statements:
-    """The changing statements the revision ran, from SQLAlchemy's cursor events."""
+    """The changing statements the revision ran, from SQLAlchemy's cursor events.
+
+    Kept as a :class:`~.committed.Committed` record: the batches of a backfill
+    are one entry that counts them, so the ledger's copy stays the same size
+    however many there are.
+    """
 
     def __init__(self, target: Target, ledger: Ledger, entry_id: int) -> None:
         self.target = target
         self.ledger = ledger
         self.entry_id = entry_id
-        self.seen: list[str] = []
+        self.record = Committed()
         self._writing = False
 
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def __call__(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+        executemany: bool,
+    ) -> None:
         if self._writing:
             return
         head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
@@ -307,12 +328,12 @@ class _Statements:
             return
         if any(name in statement for name in OWN_TABLES):
             return
-        self.seen.append(statement.strip())
+        self.record.add(statement.strip(), _rows_changed(cursor), _progress(context))
         if not self.target.transactional:
             # Committed already: write it down now, in case the process dies next.
             self._writing = True
             try:
-                self.ledger.record_executed(self.entry_id, self.seen)
+                self.ledger.record_executed(self.entry_id, self.record.entries())
             finally:
                 self._writing = False
 
@@ -344,7 +365,9 @@ def _run_step(
             target.apply(command, revision_arg)
         held.check()  # before the row says it is done: it may have run without the lock
     except Exception as exc:
-        _failed(target, ledger, step, entry_id, statements.seen, exc, began, index, total, options)
+        _failed(
+            target, ledger, step, entry_id, statements.record, exc, began, index, total, options
+        )
     seconds = time.monotonic() - began
     outcome = outcomes.APPLIED if direction == "upgrade" else outcomes.ROLLED_BACK
     ledger.finish(entry_id, outcome, seconds=seconds)
@@ -353,14 +376,15 @@ def _run_step(
 
 
 def _failed(
-    target: Target, ledger: Ledger, step: Script, entry_id: int, seen: list[str],
+    target: Target, ledger: Ledger, step: Script, entry_id: int, committed: Committed,
     exc: Exception, began: float, index: int, total: int, options: DeployOptions,
 ) -> NoReturn:
     """Close the failed revision's row (on a connection of its own) and raise."""
     seconds = time.monotonic() - began
     if isinstance(exc, DeployLockLostError):
-        _stopped(target, ledger, step, entry_id, seen, exc, seconds, index, total, options)
-    kept = bool(seen) and not target.transactional and not _resumes(exc, seen)
+        _stopped(target, ledger, step, entry_id, committed, exc, seconds, index, total, options)
+    kept = bool(committed) and not target.transactional and not _resumes(exc, committed)
+    seen = committed.entries()
     ledger.finish(
         entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
         error=_reason(exc), failed_operation=failing_operation(exc, step.path),
@@ -382,7 +406,7 @@ LOCK_LOST = "stopped: the deploy lock's database session was ended"
 
 
 def _stopped(
-    target: Target, ledger: Ledger, step: Script, entry_id: int, seen: list[str],
+    target: Target, ledger: Ledger, step: Script, entry_id: int, committed: Committed,
     exc: DeployLockLostError, seconds: float, index: int, total: int, options: DeployOptions,
 ) -> NoReturn:
     """The lock was lost in *step*: its row says what stayed, and the error tells what to do.
@@ -391,7 +415,7 @@ def _stopped(
     transactional the revision's transaction was rolled back with the
     error: nothing of it stayed. Elsewhere what ran before is committed.
     """
-    kept = seen if seen and not target.transactional else []
+    kept = committed.entries() if committed and not target.transactional else []
     ledger.finish(
         entry_id, outcomes.PARTIAL if kept else outcomes.INTERRUPTED, seconds=seconds,
         error=LOCK_LOST, failed_operation=failing_operation(exc, step.path),
@@ -458,7 +482,7 @@ class _OneRun:
             assert entry_id is not None
             _failed(
                 self.target, self.ledger, self.steps[position - 1], entry_id,
-                self.statements.seen, exc, self.began, position, len(self.steps), self.options,
+                self.statements.record, exc, self.began, position, len(self.steps), self.options,
             )
         if not ran:
             return [], self.next_entry
@@ -475,7 +499,7 @@ class _OneRun:
                 Event("started", step.revision, step.doc or "", self.index, len(self.steps))
             )
         self.entry_id, self.next_entry, self.closed = self.next_entry, None, False
-        self.statements.entry_id, self.statements.seen = self.entry_id, []
+        self.statements.entry_id, self.statements.record = self.entry_id, Committed()
         self.began = time.monotonic()
 
     def inside(self, step: Script, connection: Connection) -> None:

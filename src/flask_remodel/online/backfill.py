@@ -28,6 +28,7 @@ from alembic.operations import Operations
 from alembic.operations import ops
 from sqlalchemy.exc import DBAPIError
 
+from ..deploy.committed import PROGRESS_OPTION
 from ..dialects import dialect_for
 from .errors import BackfillError
 from .errors import LockTimeoutError
@@ -143,11 +144,14 @@ class _Batches:
 
     def update(self, first: Any, last: Any) -> int:
         # The predicate is checked again here: a row changed since the key
-        # lookup is left alone if it no longer needs the update.
+        # lookup is left alone if it no longer needs the update. Every batch
+        # sends the same SQL, so the deploy ledger keeps them as one entry,
+        # with how far they got (the option) instead of one entry per batch.
         statement = (
             sa.update(self.table)
             .where(self.key >= first, self.key <= last, self.predicate)
             .values(_values(self.op))
+            .execution_options(**{PROGRESS_OPTION: f"up to {self.key_name}={last}"})
         )
         bind = self.operations.get_bind()
         result = under_lock_policy(lambda: bind.execute(statement), statement)
