@@ -36,6 +36,8 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "online/expand.py": (6, "expand/contract triggers and ALTERs written per family"),
     # --verify: which observer reads the server (pg_locks or ALGORITHM probing), lint logic.
     "lint/verify.py": (2, "the --verify observer of each family"),
+    # The fix code the rules suggest, written for the family they judge (as the rules are).
+    "lint/fixes.py": (2, "a suggested fix that runs as written on each family"),
 }
 
 
