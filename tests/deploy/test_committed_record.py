@@ -80,3 +80,16 @@ def test_any_record_fits_the_smallest_column_in_any_character_set() -> None:
     text = as_record(["😀" * 5000] * 10_000)
     assert len(text.encode()) <= TEXT_BYTES
     assert len(from_record(text)) == FIRST_KEPT + 1 + LAST_KEPT
+
+
+def test_statements_added_later_keep_their_counts() -> None:
+    later = Committed()
+    for _ in range(3):
+        later.add("INSERT INTO item (id) VALUES (%(id)s)", rows=1)
+    record = Committed()
+    record.add("ALTER TABLE item ADD COLUMN n INTEGER")
+    record.extend(later)
+    assert record.entries() == [
+        "ALTER TABLE item ADD COLUMN n INTEGER",
+        "INSERT INTO item (id) VALUES (%(id)s)\n-- remodel: ran 3 times, 3 row(s)",
+    ]

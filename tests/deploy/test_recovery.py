@@ -91,3 +91,16 @@ def test_resolve_applied_after_finishing_by_hand(project: Project, backend: str)
     assert nothing.exit_code == 5 and "nothing to resolve" in nothing.output
     missing_flag = project.made.cli("resolve", "r2")
     assert missing_flag.exit_code == 2
+
+
+def test_failing_revision_that_only_changed_rows(project: Project, backend: str) -> None:
+    """Its data change was rolled back with it, on MariaDB too: ``failed``, not ``partial``."""
+    project.add_tables(1, sleep=0)
+    project.add(
+        "op.execute('UPDATE t_1 SET id = id + 1')\nop.execute('SELECT * FROM no_such_table')",
+        sleep=0,
+    )
+    assert project.made.cli("upgrade").exit_code == 1
+    failed = project.ledger()[-1]
+    assert (failed["revision"], failed["outcome"], failed["executed"]) == ("r2", "failed", None)
+    assert project.made.cli("upgrade").exit_code == 1  # not refused: it runs (and fails) again

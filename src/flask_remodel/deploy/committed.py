@@ -66,8 +66,8 @@ class Run:
     progress: str = ""
     """How far the work it repeats had got after its last run (:data:`PROGRESS_OPTION`)."""
 
-    def again(self, rows: int | None, progress: str) -> None:
-        self.times += 1
+    def again(self, rows: int | None, progress: str, times: int = 1) -> None:
+        self.times += times
         if rows is not None:
             self.rows = rows + (self.rows or 0)
         self.progress = progress or self.progress
@@ -104,18 +104,24 @@ class Committed:
             return self.last[-1]
         return self.first[-1] if self.first else None
 
-    def add(self, sql: str, rows: int | None = None, progress: str = "") -> None:
+    def add(self, sql: str, rows: int | None = None, progress: str = "", times: int = 1) -> None:
         latest = self._latest()
         if latest is not None and latest.sql == sql:
-            latest.again(rows, progress)
+            latest.again(rows, progress, times)
             return
-        run = Run(sql, rows=rows, progress=progress)
+        run = Run(sql, times=times, rows=rows, progress=progress)
         if len(self.first) < FIRST_KEPT:
             self.first.append(run)
             return
         self.last.append(run)
         if len(self.last) > LAST_KEPT:
             self.left_out += self.last.popleft().times
+
+    def extend(self, later: Committed) -> None:
+        """Add the statements of *later*, which ran after these."""
+        for run in later.runs():
+            self.add(run.sql, run.rows, run.progress, run.times)
+        self.left_out += later.left_out
 
     @property
     def complete(self) -> bool:

@@ -70,6 +70,16 @@ from .scripts import revision_facts
 from .tables import OWN_TABLES
 
 _CHANGES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "RENAME", "TRUNCATE")
+_DATA_CHANGES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _autocommit(conn: Any) -> bool:
+    """Whether *conn* commits each statement by itself (an ``autocommit_block``, a backfill)."""
+    dbapi_connection = getattr(conn.connection, "dbapi_connection", None)
+    get_autocommit = getattr(dbapi_connection, "get_autocommit", None)  # PyMySQL, mysqlclient
+    if get_autocommit is not None:
+        return bool(get_autocommit())
+    return bool(getattr(dbapi_connection, "autocommit", False))
 
 
 @dataclass(frozen=True)
@@ -307,7 +317,11 @@ class _Statements:
 
     Kept as a :class:`~.committed.Committed` record: the batches of a backfill
     are one entry that counts them, so the ledger's copy stays the same size
-    however many there are.
+    however many there are. Where DDL commits by itself, the record holds
+    only what is committed: a data change in the revision's transaction
+    joins it once a DDL statement (an implicit commit) follows, else it is
+    rolled back with a failure or a killed process, and listing it would
+    send the user to undo what is not there.
     """
 
     def __init__(self, target: Target, ledger: Ledger, entry_id: int) -> None:
@@ -315,7 +329,12 @@ class _Statements:
         self.ledger = ledger
         self.entry_id = entry_id
         self.record = Committed()
+        self._uncommitted = Committed()  # bounded too: a revision may insert row by row
         self._writing = False
+
+    def start(self, entry_id: int) -> None:
+        """Record the next revision (row *entry_id*) from nothing: the last one committed."""
+        self.entry_id, self.record, self._uncommitted = entry_id, Committed(), Committed()
 
     def __call__(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -328,14 +347,24 @@ class _Statements:
             return
         if any(name in statement for name in OWN_TABLES):
             return
-        self.record.add(statement.strip(), _rows_changed(cursor), _progress(context))
-        if not self.target.transactional:
-            # Committed already: write it down now, in case the process dies next.
-            self._writing = True
-            try:
-                self.ledger.record_executed(self.entry_id, self.record.entries())
-            finally:
-                self._writing = False
+        ran = (statement.strip(), _rows_changed(cursor), _progress(context))
+        if self.target.transactional:
+            self.record.add(*ran)
+            return
+        if head in _DATA_CHANGES and not _autocommit(conn):
+            # In the revision's transaction: committed only by the next DDL
+            # statement (an implicit commit) or with the revision, else rolled back.
+            self._uncommitted.add(*ran)
+            return
+        self.record.extend(self._uncommitted)
+        self._uncommitted = Committed()
+        self.record.add(*ran)
+        # Committed already: write it down now, in case the process dies next.
+        self._writing = True
+        try:
+            self.ledger.record_executed(self.entry_id, self.record.entries())
+        finally:
+            self._writing = False
 
     @contextmanager
     def listening(self) -> Iterator[None]:
@@ -499,7 +528,7 @@ class _OneRun:
                 Event("started", step.revision, step.doc or "", self.index, len(self.steps))
             )
         self.entry_id, self.next_entry, self.closed = self.next_entry, None, False
-        self.statements.entry_id, self.statements.record = self.entry_id, Committed()
+        self.statements.start(self.entry_id)
         self.began = time.monotonic()
 
     def inside(self, step: Script, connection: Connection) -> None:

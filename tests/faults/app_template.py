@@ -1,0 +1,127 @@
+"""The app module ``flask`` loads in the fault trials' subprocesses (copied next to the project).
+
+The fault is injected from inside the process, at a statement count, so a seed
+replays the same kill: a SQLAlchemy hook on every engine counts the statements
+the runner sends (the migration's, the ledger's and the lock's alike) and
+
+* ``REMODEL_FAULT_SIGNAL=KILL|INT`` and ``REMODEL_FAULT_AT=<n>:before|after``:
+  sends itself that signal just before (or just after) the n-th statement;
+  ``REMODEL_FAULT_AT=after:<statement prefix>+<k>``: just after the k-th
+  statement after the first that starts with the prefix;
+* ``REMODEL_FAULT_SERVER_KILL=<statement prefix>``: before a statement starting
+  with it is sent, another connection locks ``item`` (so the statement waits in
+  the server), and a thread waits until the server shows the statement waiting
+  and has the server end the migration's connection (``KILL CONNECTION`` on
+  MariaDB, ``pg_terminate_backend`` on PostgreSQL), then lets go of ``item``;
+* ``REMODEL_FAULT_COUNT=<file>``: writes how many statements ran, at exit.
+"""
+
+import atexit
+import os
+import signal
+import threading
+import time
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_remodel import Migrate
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["REMODEL_TEST_URL"]
+app.config["REMODEL_LINT"] = "off"  # the runner is under test, not the linter
+db = SQLAlchemy(app)
+Migrate(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+
+_count = 0
+_fault_at = os.environ.get("REMODEL_FAULT_AT", "")
+_signal = getattr(signal, "SIG" + os.environ.get("REMODEL_FAULT_SIGNAL", "KILL"))
+_server_kill = os.environ.get("REMODEL_FAULT_SERVER_KILL", "")
+
+
+_matched_at = 0  # the count of the statement REMODEL_FAULT_AT=after:<prefix> matched
+
+
+def _signal_at(moment: str, statement: str) -> None:
+    global _matched_at
+    if _fault_at == f"{_count}:{moment}":
+        os.kill(os.getpid(), _signal)
+    if not _fault_at.startswith("after:") or moment != "after":
+        return
+    prefix, _, later = _fault_at[len("after:"):].partition("+")
+    if not _matched_at and statement.lstrip().startswith(prefix):
+        _matched_at = _count
+    if _matched_at and _count == _matched_at + int(later or 0):
+        os.kill(os.getpid(), _signal)
+
+
+def _before(conn, cursor, statement, parameters, context, executemany):
+    global _count, _server_kill
+    _count += 1
+    _signal_at("before", statement)
+    if _server_kill and statement.lstrip().startswith(_server_kill):
+        _server_kill = ""  # one kill per process
+        _kill_from_the_server(_session_id(conn))
+
+
+def _after(conn, cursor, statement, parameters, context, executemany):
+    _signal_at("after", statement)
+
+
+def _session_id(conn: sa.engine.Connection) -> int:
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        return int(raw.info.backend_pid)
+    return int(raw.thread_id())
+
+
+_LOCK = {
+    "postgresql": ["BEGIN", "LOCK TABLE item IN ACCESS EXCLUSIVE MODE"],
+    "mysql": ["LOCK TABLES item WRITE"],
+}
+_UNLOCK = {"postgresql": "ROLLBACK", "mysql": "UNLOCK TABLES"}
+_WAITING = {
+    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE pid = :id AND state = 'active'"
+    " AND wait_event_type = 'Lock'",
+    "mysql": "SELECT count(*) FROM information_schema.processlist WHERE id = :id"
+    " AND info IS NOT NULL AND state LIKE 'Waiting for%'",
+}
+_END = {"postgresql": "SELECT pg_terminate_backend(:id)", "mysql": "KILL CONNECTION %d"}
+
+
+def _kill_from_the_server(session_id: int) -> None:
+    """Hold ``item`` so that *session_id*'s statement waits in the server, then end that
+    session from here: the statement is in flight when the server kills it."""
+    engine = sa.create_engine(os.environ["REMODEL_TEST_URL"], poolclass=sa.pool.NullPool)
+    name = engine.dialect.name
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    for statement in _LOCK[name]:
+        connection.exec_driver_sql(statement)
+
+    def kill() -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as killer:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if killer.execute(sa.text(_WAITING[name]), {"id": session_id}).scalar():
+                    break
+                time.sleep(0.005)
+            end = _END[name]
+            killer.execute(sa.text(end % session_id if "%d" in end else end), {"id": session_id})
+        connection.exec_driver_sql(_UNLOCK[name])
+        connection.close()
+        engine.dispose()
+
+    threading.Thread(target=kill).start()
+
+
+def _write_count() -> None:
+    path = os.environ.get("REMODEL_FAULT_COUNT")
+    if path:
+        with open(path, "w") as file:
+            file.write(str(_count))
+
+
+sa.event.listen(sa.engine.Engine, "before_cursor_execute", _before)
+sa.event.listen(sa.engine.Engine, "after_cursor_execute", _after)
+atexit.register(_write_count)
