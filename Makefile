@@ -87,14 +87,16 @@ test-main: $(VENV)/.installed chromium
 	$(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
-# The minimum-versions leg runs on the oldest CPython, on SQLite and PostgreSQL.
+# The minimum-versions leg runs on the oldest CPython, on SQLite and PostgreSQL. The fault
+# trials (tests/faults, a few minutes) run in the main leg only: what they test is the deploy
+# runner's logic, which does not change with the Python or SQLAlchemy release.
 test-min: $(VENV_MIN)/.installed chromium
-	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest $(PYTEST_PARALLEL) -m "not needs_latest"
+	REMODEL_TEST_BACKENDS=sqlite,postgresql $(PY_MIN) -m pytest $(PYTEST_PARALLEL) -m "not needs_latest and not faults"
 
 test-pythons: $(foreach version,$(OTHER_PYTHONS),test-py$(version))
 
 test-py%: .venv-py%/.installed chromium
-	REMODEL_TEST_BACKENDS=sqlite,postgresql .venv-py$*/bin/python -m pytest $(PYTEST_PARALLEL)
+	REMODEL_TEST_BACKENDS=sqlite,postgresql .venv-py$*/bin/python -m pytest $(PYTEST_PARALLEL) -m "not faults"
 
 # Opt-in, weekly; not part of `make test`. The newest Alembic release, past the cap in
 # pyproject.toml, against the seam's contract tests (tests/seam: every private Alembic name and

@@ -29,6 +29,9 @@ from .trial import recover
 from .trial import trial_count
 from .trial import trial_random
 
+# The main leg only (all three databases, newest Python): see the Makefile.
+pytestmark = pytest.mark.faults
+
 # Statements an unkilled upgrade sends, per backend (measured once per worker).
 _STATEMENTS: dict[str, int] = {}
 

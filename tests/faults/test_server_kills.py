@@ -21,6 +21,9 @@ from .trial import check_recovered
 from .trial import check_truthful
 from .trial import recover
 
+# The main leg only (all three databases, newest Python): see the Makefile.
+pytestmark = pytest.mark.faults
+
 ROWS = 2_000
 
 STATEMENTS = {
