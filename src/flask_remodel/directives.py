@@ -46,6 +46,12 @@ class AutogenerateReport:
     """The folder has no revision yet (so there is no head to stamp)."""
     named: list[str] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
+    online_forms: list[str] = field(default_factory=list)
+    """The databases (labels, "PostgreSQL") whose operations became online forms."""
+
+    def note_online_forms(self, label: str) -> None:
+        if label not in self.online_forms:
+            self.online_forms.append(label)
 
 
 def _walk(container: Any) -> Iterator[Any]:

@@ -196,9 +196,13 @@ class RemodelSettings:
         doc="ms any one migration statement may run (PostgreSQL `statement_timeout`, "
         "MariaDB `max_statement_time`); `0` = no limit",
     )
-    online: bool = _setting(
-        "REMODEL_ONLINE", False, _flag, accepts="True or False", example="True",
-        doc="`flask db migrate` writes the online forms, as with `--online`",
+    online: bool | None = _setting(
+        "REMODEL_ONLINE", None, _flag, shown="automatic",
+        accepts="True or False (None: automatic)", example="False",
+        doc="whether `flask db migrate` writes the online forms; automatic: yes on "
+        "PostgreSQL and MariaDB/MySQL, which have them ([online upgrades]"
+        "(online-upgrades.md)); `False` writes the plain forms everywhere, as "
+        "`--no-online`; `--online`/`--no-online` override it",
     )
     lock_wait: float = _setting(
         "REMODEL_LOCK_WAIT", 600.0, _seconds, shown="`600`", environment="REMODEL_LOCK_WAIT",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -186,3 +188,72 @@ def test_old_env_py_on_sqlite_gets_real_transactions_and_keeps_references(
     with project.app.app_context(), project.db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.connection.driver_connection.isolation_level == ""
+
+
+
+# The real Flask-Migrate 4.1 running a project's upgrade in a process of its own,
+# where nothing has imported flask_remodel (whose online operations, once
+# imported, stay registered with Alembic for the rest of a process).
+_FLASK_MIGRATE_UPGRADE = """
+import sys
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+import flask_migrate
+
+app = Flask("gone_back")
+app.config["SQLALCHEMY_DATABASE_URI"] = sys.argv[1]
+flask_migrate.Migrate(app, SQLAlchemy(app), directory=sys.argv[2])
+with app.app_context():
+    flask_migrate.upgrade()
+assert "flask_remodel" not in sys.modules
+"""
+
+
+def _upgrade_with_flask_migrate(url: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", _FLASK_MIGRATE_UPGRADE, url, str(folder)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def _users_with_username_index(db: Any) -> None:
+    type("User", (db.Model,), {
+        "__tablename__": "user",
+        "id": db.Column(db.Integer, primary_key=True),
+        "username": db.Column(db.String(64), nullable=False, index=True),
+    })
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_going_back_to_flask_migrate_needs_the_plain_forms(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    # On PostgreSQL and MariaDB migrate writes Flask-Remodel's online operations
+    # by default; Flask-Migrate has none of them. --no-online (or
+    # REMODEL_ONLINE = False) writes scripts it can still run.
+    folder = tmp_path / "migrations"
+    old_app, old_db = _flask_migrate_app(project_factory.url, folder, users_v1)
+    _run(old_app, "init")
+    _run(old_app, "migrate", "-m", "Create users")
+    _run(old_app, "upgrade")
+    _dispose(old_app, old_db)
+
+    project = project_factory(_users_with_username_index)
+    assert "Wrote the online forms" in project.ok("migrate", "-m", "Index usernames").output
+    (online,) = [p for p in project.scripts() if "index_usernames" in p.name]
+    assert "op.create_index_online(" in online.read_text()
+    project_factory.dispose()
+    failed = _upgrade_with_flask_migrate(project_factory.url, folder)
+    assert failed.returncode != 0 and "create_index_online" in failed.stderr, failed.stderr
+
+    online.unlink()
+    written = project.ok("migrate", "-m", "Index usernames", "--no-online")
+    assert "online forms" not in written.output
+    (plain,) = [p for p in project.scripts() if "index_usernames" in p.name]
+    assert "_online(" not in plain.read_text()
+    project_factory.dispose()
+    done = _upgrade_with_flask_migrate(project_factory.url, folder)
+    assert done.returncode == 0, done.stderr
+    engine = project_factory.engine()
+    assert "ix_user_username" in {ix["name"] for ix in sa.inspect(engine).get_indexes("user")}
+    engine.dispose()

@@ -1,4 +1,7 @@
-"""``flask db migrate --online`` (or ``REMODEL_ONLINE``) writes the online forms, and they run."""
+"""``flask db migrate`` writes the online forms on PostgreSQL and MariaDB, and they run.
+
+``--no-online`` (or ``REMODEL_ONLINE = False``) asks for the plain forms.
+"""
 
 from __future__ import annotations
 
@@ -77,14 +80,82 @@ def test_migrate_online_writes_and_runs_the_online_forms(
     assert "ix_item_email" not in {ix["name"] for ix in sa.inspect(engine).get_indexes("item")}
 
 
+# op.create_index, or batch_op.create_index on SQLite.
+PLAIN_INDEX = "create_index(" + "{op}.f('ix_item_email'), {table}['email'], unique=False)"
+LABELS = {"postgresql": "PostgreSQL", "mariadb": "MySQL/MariaDB"}
+
+# How migrate is asked, and whether the online forms are then wanted where the
+# database has them (REMODEL_ONLINE unset is "automatic": they are).
+ASKED = {
+    "default": ((), {}, True),
+    "--no-online": (("--no-online",), {}, False),
+    "REMODEL_ONLINE=False": ((), {"REMODEL_ONLINE": False}, False),
+    "REMODEL_ONLINE=True": ((), {"REMODEL_ONLINE": True}, True),
+    "--no-online over REMODEL_ONLINE=True": (("--no-online",), {"REMODEL_ONLINE": True}, False),
+    "--online over REMODEL_ONLINE=False": (("--online",), {"REMODEL_ONLINE": False}, True),
+}
+
+
+@pytest.mark.parametrize("asked", sorted(ASKED))
+def test_migrate_writes_the_online_forms_by_default_where_the_database_has_them(
+    make_app: AppFactory, backend: str, asked: str
+) -> None:
+    flags, config, wanted = ASKED[asked]
+    _start(make_app)
+    made = make_app(_models(strict=True), config=config)
+    output = made.ok("migrate", "-m", "strict", *flags).output
+    script = made.script("strict").read_text()
+    if wanted and backend != "sqlite":
+        assert "op.create_index_online('ix_item_email', 'item', ['email'])" in script
+        # NOT VALID, then VALIDATE: the online form of a foreign key.
+        assert "op.create_foreign_key_online('fk_item_parent'" in script
+        assert "op.create_index(" not in script and "op.create_foreign_key(" not in script
+        line = f"Wrote the online forms for {LABELS[backend]} (--no-online for the plain ones)"
+        assert line in output.splitlines()
+    else:  # asked not to, or SQLite, which has no online forms (True changes nothing)
+        assert "_online(" not in script
+        batch = backend == "sqlite"
+        assert PLAIN_INDEX.format(
+            op="batch_op" if batch else "op", table="" if batch else "'item', "
+        ) in script
+        assert "online forms" not in output
+    made.ok("upgrade")
+    assert "ix_item_email" in {ix["name"] for ix in sa.inspect(made.engines()[None]).get_indexes(
+        "item"
+    )}
+
+
 @pytest.mark.backends("postgresql")
-def test_without_online_autogenerate_writes_the_plain_forms(make_app: AppFactory) -> None:
+@pytest.mark.parametrize("online", [None, False])
+def test_the_python_api_writes_the_same_forms_as_the_cli(
+    make_app: AppFactory, online: bool | None
+) -> None:
+    import flask_remodel
+
     _start(make_app)
     made = make_app(_models(strict=True))
-    made.ok("migrate", "-m", "strict")
+    with made.app.app_context():
+        result = flask_remodel.migrate(message="strict", online=online)
     script = made.script("strict").read_text()
-    assert "_online(" not in script
-    assert "op.create_index(op.f('ix_item_email'), 'item', ['email'], unique=False)" in script
+    assert ("op.create_index_online(" in script) is (online is None)
+    assert result.report.online_forms == (["PostgreSQL"] if online is None else [])
+
+
+def test_nothing_to_rewrite_says_nothing_about_online_forms(
+    make_app: AppFactory, backend: str
+) -> None:
+    # A new table is created whole: it has no online form, so no line about one.
+    _start(make_app)
+
+    def define(db: Any) -> None:
+        _models(strict=False)(db)
+        add_table(db, "extra", sa.Column("id", sa.Integer, primary_key=True),
+                  sa.Column("name", sa.String(20), index=True))
+
+    made = make_app(define)
+    output = made.ok("migrate", "-m", "extra").output
+    assert "online forms" not in output
+    assert "_online(" not in made.script("extra").read_text()
 
 
 @pytest.mark.backends("sqlite")

@@ -43,7 +43,7 @@ def _build(config: dict[str, Any], environ: dict[str, str] | None = None) -> Rem
 def test_defaults() -> None:
     settings = _build({})
     assert settings == RemodelSettings()
-    assert (settings.lint, settings.lint_baseline, settings.online) == ("warn", None, False)
+    assert (settings.lint, settings.lint_baseline, settings.online) == ("warn", None, None)
     assert (settings.lint_disable, settings.lint_enable) == ((), ())
     assert (settings.lock_timeout, settings.lock_retries) == (50, 10)
     assert (settings.lock_retry_delay, settings.statement_timeout) == (100, 0)
@@ -83,6 +83,8 @@ GOOD = [
     ("REMODEL_LOCK_RETRY_DELAY", "700", "lock_retry_delay", 700),
     ("REMODEL_STATEMENT_TIMEOUT", 300, "statement_timeout", 300),
     ("REMODEL_ONLINE", True, "online", True),
+    ("REMODEL_ONLINE", False, "online", False),
+    ("REMODEL_ONLINE", None, "online", None),
     ("REMODEL_LOCK_WAIT", 0, "lock_wait", 0.0),
     ("REMODEL_LOCK_WAIT", "2.5", "lock_wait", 2.5),
     ("REMODEL_BACKUP_DIR", "/var/backups/app", "backup_dir", Path("/var/backups/app")),

@@ -26,6 +26,7 @@ from ..autogenerate import Decisions
 from ..autogenerate import Summary
 from ..config import TEMPLATES
 from ..config import Config
+from ..dialects import dialect_for
 from ..directives import AutogenerateReport
 from ..directives import remodel_directives
 from ..errors import ConfigurationError
@@ -192,18 +193,26 @@ def revision(
         )
 
 
-def with_online_forms(hook: Any, online: bool | None) -> Any:
-    """*hook*, then the rewrite into online forms when asked (see :mod:`..online.autogenerate`)."""
+def with_online_forms(hook: Any, online: bool | None, report: AutogenerateReport) -> Any:
+    """*hook*, then the rewrite into online forms unless turned off.
+
+    *online* ``None`` reads ``REMODEL_ONLINE``; when that is unset too the
+    rewrite runs: it changes nothing on a database without online forms
+    (SQLite), so "automatic" and ``True`` only differ in what the user asked
+    for. The labels of the databases whose operations it replaced go in
+    *report* (see :mod:`..online.autogenerate`).
+    """
     wanted = current_settings().online if online is None else online
-    if not isinstance(wanted, bool):
+    if wanted is not None and not isinstance(wanted, bool):
         raise ConfigurationError(f"online must be True, False or None, not {wanted!r}.")
-    if not wanted:
+    if wanted is False:
         return hook
 
     def process(context: Any, revision: Any, directives: list[Any]) -> None:
         hook(context, revision, directives)
         if directives and isinstance(directives[0], MigrationScript):
-            use_online_forms(context, directives[0])
+            if use_online_forms(context, directives[0]):
+                report.note_online_forms(dialect_for(context.dialect).label)
 
     return process
 
@@ -241,9 +250,12 @@ def migrate(
 
     Writes nothing when there is no difference (``result.empty``).
 
-    :param online: on PostgreSQL and MariaDB/MySQL, write the online forms of
-        operations that would block writes (``op.create_index_online``...);
-        ``None`` reads the app's ``REMODEL_ONLINE`` (default ``False``).
+    :param online: ``True`` or ``None`` (the default): on PostgreSQL and
+        MariaDB/MySQL, write the online forms of operations that would block
+        writes (``op.create_index_online``...); ``False``: Alembic's plain
+        forms. ``None`` reads the app's ``REMODEL_ONLINE`` (unset: automatic,
+        the online forms wherever the database has them; see
+        ``result.report.online_forms``).
     :param renames: confirmed column renames, ``{"user.username": "fullname"}``
         (also ``{"ENUMTYPE.old": "new"}`` for PostgreSQL enum values).
     :param table_renames: confirmed table renames, ``{"old": "new"}``.
@@ -266,7 +278,7 @@ def migrate(
             branch_label=branch_label, version_path=version_path, rev_id=rev_id,
             depends_on=_depends(depends_on),
             process_revision_directives=with_online_forms(
-                remodel_directives(report, _database_count(), decisions), online
+                remodel_directives(report, _database_count(), decisions), online, report
             ),
         )
     written = _single(result)
