@@ -57,15 +57,20 @@ def _dispose(app: Flask, db: Any) -> None:
             engine.dispose()
 
 
-def test_single_database_project_switches_and_carries_on(
-    project_factory: ProjectFactory, tmp_path: Path
-) -> None:
-    folder = tmp_path / "migrations"
+def _users_made_by_flask_migrate(project_factory: ProjectFactory, folder: Path) -> Path:
+    """A project Flask-Migrate itself set up: init, a first revision, upgraded."""
     old_app, old_db = _flask_migrate_app(project_factory.url, folder, users_v1)
     _run(old_app, "init")
     _run(old_app, "migrate", "-m", "Create users")
     _run(old_app, "upgrade")
     _dispose(old_app, old_db)
+    return folder
+
+
+def test_single_database_project_switches_and_carries_on(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    folder = _users_made_by_flask_migrate(project_factory, tmp_path / "migrations")
     env_before = (folder / "env.py").read_text()
     assert "fileConfig" in env_before  # really Flask-Migrate's own environment
     engine = project_factory.engine()
@@ -231,12 +236,7 @@ def test_going_back_to_flask_migrate_needs_the_plain_forms(
     # On PostgreSQL and MariaDB migrate writes Flask-Remodel's online operations
     # by default; Flask-Migrate has none of them. --no-online (or
     # REMODEL_ONLINE = False) writes scripts it can still run.
-    folder = tmp_path / "migrations"
-    old_app, old_db = _flask_migrate_app(project_factory.url, folder, users_v1)
-    _run(old_app, "init")
-    _run(old_app, "migrate", "-m", "Create users")
-    _run(old_app, "upgrade")
-    _dispose(old_app, old_db)
+    folder = _users_made_by_flask_migrate(project_factory, tmp_path / "migrations")
 
     project = project_factory(_users_with_username_index)
     assert "Wrote the online forms" in project.ok("migrate", "-m", "Index usernames").output

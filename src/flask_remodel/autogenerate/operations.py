@@ -103,7 +103,25 @@ class FillNullsOp(ops.MigrateOperation):
 EnumColumn = tuple[str | None, str, str]
 
 
-class RecreateEnumOp(ops.MigrateOperation):
+class EnumValuesChange(ops.MigrateOperation):
+    """New values for PostgreSQL enum type *name* (in *schema*), which *columns* use."""
+
+    def __init__(
+        self,
+        name: str,
+        old_values: tuple[str, ...],
+        new_values: tuple[str, ...],
+        columns: tuple[EnumColumn, ...],
+        schema: str | None = None,
+    ) -> None:
+        self.name = name
+        self.old_values = old_values
+        self.new_values = new_values
+        self.columns = columns
+        self.schema = schema
+
+
+class RecreateEnumOp(EnumValuesChange):
     """Give a PostgreSQL enum type new values, converting the columns that use it.
 
     PostgreSQL can add a value in place but neither drop nor reorder one, so
@@ -122,12 +140,8 @@ class RecreateEnumOp(ops.MigrateOperation):
         renamed: dict[str, str] | None = None,
         schema: str | None = None,
     ) -> None:
-        self.name = name
-        self.old_values = old_values
-        self.new_values = new_values
-        self.columns = columns
+        super().__init__(name, old_values, new_values, columns, schema)
         self.renamed = dict(renamed or {})
-        self.schema = schema
 
     @property
     def removed(self) -> list[str]:
@@ -143,7 +157,7 @@ class RecreateEnumOp(ops.MigrateOperation):
         )
 
 
-class AddEnumValuesOp(ops.MigrateOperation):
+class AddEnumValuesOp(EnumValuesChange):
     """Add values to a PostgreSQL enum type in place (``ALTER TYPE ... ADD VALUE``).
 
     Only for a type that keeps its values, in their order, and gains some:
@@ -151,20 +165,6 @@ class AddEnumValuesOp(ops.MigrateOperation):
     Each value goes after the one before it in the models (or before the
     first existing one), so the type lists its values in the models' order.
     """
-
-    def __init__(
-        self,
-        name: str,
-        old_values: tuple[str, ...],
-        new_values: tuple[str, ...],
-        columns: tuple[EnumColumn, ...],
-        schema: str | None = None,
-    ) -> None:
-        self.name = name
-        self.old_values = old_values
-        self.new_values = new_values
-        self.columns = columns
-        self.schema = schema
 
     @property
     def added(self) -> list[str]:
