@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from flask_remodel import api
 from flask_remodel.autogenerate import ColumnRename
@@ -162,6 +164,9 @@ def test_piped_answers_are_read_and_keep_the_renamed_values(
 def test_an_unanswered_rename_writes_nothing_and_names_the_options(
     make_app: AppFactory, database_url: str, how: str
 ) -> None:
+    if how == "end of input" and "mix_stderr" in inspect.signature(CliRunner).parameters:
+        pytest.skip("Click before 8.2: the test runner answers a prompt at the end of the "
+                    "input with its default, where a real pipe ends the input")
     _old_with_rows(make_app, database_url)
     new = make_app(declare(_rename_models))
     args = ["--no-input"] if how == "--no-input" else []
@@ -199,6 +204,8 @@ def test_a_required_renamed_column_error_suggests_the_rename(
         str(caught.value)
     )
     assert '--default user.fullname="VALUE"' in str(caught.value)
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:
+        return  # Click before 8.2: its test runner cannot end the input (see above)
     # The CLI without input asks about the rename first, and stops there.
     result = new.cli("migrate", "-m", "change", input="")
     assert "--rename user.username=fullname" in result.output

@@ -189,7 +189,7 @@ def test_a_flask_migrate_env_py_gets_none_as_its_run_gets_none(make_app: AppFact
 
 def _client(url: str) -> list[str]:
     """The command line that runs a script from stdin on *url*'s database, stopping at an error."""
-    made = sa.make_url(url)
+    made = sa.engine.make_url(url)
     if made.get_backend_name() == "postgresql":
         plain = made.set(drivername="postgresql").render_as_string(hide_password=False)
         return ["psql", plain, "-X", "-q", "-v", "ON_ERROR_STOP=1"]

@@ -27,6 +27,7 @@ with other models; the new app uses the same database and migrations folder.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import sqlalchemy as sa
+from click.testing import CliRunner
 from click.testing import Result
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -127,6 +129,18 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, record: Any) -> None:
         cursor.close()
 
 
+
+# Click before 8.2 (the minimum-versions leg) mixes stderr into result.stdout by
+# default, so a command's JSON or SQL on stdout would carry its stderr lines.
+# There, stdout is kept apart and result.output still has both, as on Click 8.2.
+_CLICK_MIXES_STDERR = "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+class _StdoutApartResult(Result):
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
 @dataclass
 class MadeApp:
     """One Flask app with Flask-SQLAlchemy and Flask-Remodel, as ``make_app`` builds it."""
@@ -141,8 +155,16 @@ class MadeApp:
         self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None
     ) -> Result:
         """Run ``flask db <args>``; exceptions are caught (see ``result.exception``)."""
-        runner = self.app.test_cli_runner()
-        return runner.invoke(args=["db", *args], input=input, env=env, auto_envvar_prefix="FLASK")
+        if not _CLICK_MIXES_STDERR:
+            runner = self.app.test_cli_runner()
+            return runner.invoke(
+                args=["db", *args], input=input, env=env, auto_envvar_prefix="FLASK"
+            )
+        result = self.app.test_cli_runner(mix_stderr=False).invoke(
+            args=["db", *args], input=input, env=env, auto_envvar_prefix="FLASK"
+        )
+        result.__class__ = _StdoutApartResult
+        return result
 
     def ok(self, *args: str, input: str | None = None) -> Result:
         """Like :meth:`cli`, and assert the command succeeded."""

@@ -123,7 +123,8 @@ def test_models_match_at_head_and_drift_is_listed(tmp_path: Path, database_url: 
 def test_models_match_says_when_the_upgrade_fails(tmp_path: Path, database_url: str) -> None:
     with runner_for(tmp_path, database_url, "downgrade fails") as runner:
         runner.connection.exec_driver_sql("CREATE TABLE account (id INTEGER PRIMARY KEY)")
-        runner.connection.commit()
+        if hasattr(runner.connection, "commit"):  # SQLAlchemy 1.4 commits the DDL by itself
+            runner.connection.commit()
         result = check_models_match(runner)
     assert (result.status, result.revision, result.operation) == (
         FAILED,

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
+from sqlalchemy.sql.expression import BindParameter
 
 from .._alembic import render_type
 from ..autogenerate.operations import render_value
@@ -129,7 +130,7 @@ def _set_value(context: AutogenContext, value: Any) -> str:
     A ``str`` there is SQL, so a string *value* arrives as a typed literal
     (``sa.literal("O'Brien", sa.String())``) and is written as one.
     """
-    if isinstance(value, sa.BindParameter):
+    if isinstance(value, BindParameter):  # sa.BindParameter only since SQLAlchemy 2.0
         return (
             f"sa.literal({render_value(value.value, context)}, "
             f"{render_type(value.type, context)})"
