@@ -52,7 +52,7 @@ def test_plan_changes_nothing(project: Project, backend: str) -> None:
     assert "cannot be rolled back" in text
     assert "DROP TABLE t_2" in text
     assert rows(project.url, "SELECT version_num FROM alembic_version") == [("r1",)]
-    back = project.made.ok("downgrade", "--plan", "--format", "json").output.splitlines()
+    back = project.made.ok("downgrade", "--plan", "--format", "json").stdout.splitlines()
     planned = json.loads(back[-1])
     assert planned["revision"] == "r1" and planned["direction"] == "downgrade"
     assert "DROP TABLE t_1" in planned["sql"]  # r1's downgrade, rendered offline
@@ -64,11 +64,11 @@ def test_plan_shows_the_linters_findings(project: Project) -> None:
     project.add("op.drop_table('t_1')", down_body="raise NotImplementedError", sleep=0)
     project.made.ok("upgrade", "r1")
     project.made.app.config["REMODEL_LINT"] = "warn"
-    text = project.made.ok("upgrade", "--plan").output
+    text = project.made.ok("upgrade", "--plan").stdout
     linter = text[text.index("  Linter:"):].splitlines()[1:]
     assert any("r2_step.py:" in line and "t_1" in line for line in linter), text
     planned = json.loads(
-        project.made.ok("upgrade", "--plan", "--format", "json").output.splitlines()[-1]
+        project.made.ok("upgrade", "--plan", "--format", "json").stdout.splitlines()[-1]
     )
     assert planned["revision"] == "r2"
     assert planned["findings"] == [line.strip() for line in linter if line.strip()]
