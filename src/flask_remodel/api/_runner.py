@@ -3,8 +3,9 @@
 Lock timeouts with retries come from :func:`flask_remodel.environment.run_migrations`,
 which only the env.py files ``flask db init`` writes call (a few lines that
 delegate to it). An env.py Flask-Migrate wrote, or one edited into its own
-``context.configure(...)``, connects by itself and sets no timeout, and the
-SQL ``upgrade --sql`` prints is run by whatever the user feeds it to.
+``context.configure(...)``, connects by itself and sets no timeout. The SQL
+``upgrade --sql`` prints through the thin env.py starts with the same SET
+statements (without the retries).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ statement, so "no lock timeout is set" is false for revisions it runs. The
 linter itself knows nothing of Flask or env.py files; whoever calls it says
 which runner the revisions are meant for (:mod:`flask_remodel.api.linting`
 finds out from the migrations folder and the app's settings). The default,
-:data:`UNKNOWN`, promises nothing: plain Alembic, old Flask-Migrate env.py
-files, and ``upgrade --sql`` scripts run by something else.
+:data:`UNKNOWN`, promises nothing: plain Alembic and old Flask-Migrate env.py
+files (and their ``upgrade --sql`` scripts, which set no timeout either).
 """
 
 from __future__ import annotations
