@@ -82,11 +82,13 @@ def failed_at(exc: BaseException, revisions: Mapping[str, str]) -> FailedAt | No
     by_path = {_resolved(path): revision for path, revision in revisions.items()}
     frames = list(traceback.walk_tb(exc.__traceback__))
     found: tuple[int, str, str, int] | None = None
+    entry_line = 0  # the outermost frame in the revision: a line of upgrade() or downgrade()
     for index, (frame, lineno) in enumerate(frames):
         filename = frame.f_code.co_filename
         revision = by_path.get(_resolved(filename))
         if revision is not None:
             found = (index, revision, filename, lineno)
+            entry_line = entry_line or lineno
     if found is None:
         return None
     index, revision, filename, lineno = found
@@ -98,7 +100,7 @@ def failed_at(exc: BaseException, revisions: Mapping[str, str]) -> FailedAt | No
         _statement_text(filename, lineno, node),
         _raised_in_library(frames[index + 1:]),
         _hint(node),
-        _commits_before(filename, lineno),
+        _commits_before(filename, entry_line),
     )
 
 
@@ -108,14 +110,25 @@ autocommit block), so a later failure's rollback leaves what they did."""
 
 
 def _commits_before(filename: str, lineno: int) -> bool:
+    """Whether the top-level function running *lineno* calls a committing operation earlier.
+
+    Only that function counts: an autocommit block in ``upgrade()`` has not run when
+    ``downgrade()`` fails, whatever their order in the file.
+    """
     try:
         tree = ast.parse(Path(filename).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return False
-    return any(
+    running = next(
+        (node for node in tree.body
+         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+         and node.lineno <= lineno <= (node.end_lineno or node.lineno)),
+        None,
+    )
+    return running is not None and any(
         isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         and _COMMITTING.match(node.func.attr) is not None and node.lineno < lineno
-        for node in ast.walk(tree)
+        for node in ast.walk(running)
     )
 
 

@@ -96,3 +96,49 @@ def test_an_error_of_the_revisions_own_code_is_not_the_librarys(
     site = failed_at(caught.value, {str(path): "abc123"})
     assert site is not None and not site.in_library and site.hint == ""
     assert failed_at(caught.value, {str(tmp_path / "other.py"): "zzz999"}) is None
+
+
+COMMITTING_REVISION = """\
+class Op:
+    def backfill(self):
+        pass
+
+
+op = Op()
+
+
+def helper():
+    1 / 0
+
+
+def upgrade():
+    op.backfill()
+    helper()
+
+
+def downgrade():
+    1 / 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("entry", "commits_before"),
+    [("upgrade", True), ("downgrade", False)],
+    ids=["upgrade-after-its-backfill", "downgrade-of-a-revision-whose-upgrade-backfills"],
+)
+def test_only_the_failing_functions_own_committing_steps_count(
+    tmp_path: Path, entry: str, commits_before: bool
+) -> None:
+    # downgrade() comes after upgrade()'s backfill in the file, and upgrade() fails in a
+    # helper defined above it: the line numbers of the file alone would get both wrong.
+    path = tmp_path / "abc123_commits.py"
+    path.write_text(COMMITTING_REVISION)
+    spec = importlib.util.spec_from_file_location("abc123_commits", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(ZeroDivisionError) as caught:
+        getattr(module, entry)()
+    site = failed_at(caught.value, {str(path): "abc123"})
+    assert site is not None and site.revision == "abc123"
+    assert site.commits_before is commits_before
