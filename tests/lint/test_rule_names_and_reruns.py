@@ -119,3 +119,31 @@ def test_postgresql_autocommit_drop_with_if_exists_is_rerunnable(lint_code: Lint
         "This runs outside the transaction (autocommit block): after a failure the retry "
         "fails here. Add if_not_exists=True / if_exists=True."
     ]
+
+
+AUTOCOMMIT = "with op.get_context().autocommit_block():\n    "
+
+
+@pytest.mark.parametrize(
+    ("code", "fix"),
+    [
+        ('op.create_index("ix_ref", "orders", ["ref"], unique=True, postgresql_concurrently=True)',
+         "op.create_index('ix_ref', 'orders', ['ref'], unique=True, "
+         "postgresql_concurrently=True, if_not_exists=True)"),
+        ('op.create_index("ix_ref", "orders", ["ref", "id"], postgresql_concurrently=True)',
+         "op.create_index('ix_ref', 'orders', ['ref', 'id'], "
+         "postgresql_concurrently=True, if_not_exists=True)"),
+        ('op.drop_index("ix_ref", table_name="orders", postgresql_concurrently=True)',
+         "op.drop_index('ix_ref', table_name='orders', "
+         "postgresql_concurrently=True, if_exists=True)"),
+        ('op.execute("CREATE INDEX CONCURRENTLY ix_ref ON orders (ref)")',
+         "op.execute('CREATE INDEX CONCURRENTLY ix_ref ON orders (ref)')"),
+        ('op.execute("REINDEX INDEX CONCURRENTLY ix_ref")',
+         "op.execute('REINDEX INDEX CONCURRENTLY ix_ref')"),
+    ],
+)
+def test_concurrently_fix_is_the_same_call_rerunnable_in_an_autocommit_block(
+    lint_code: LintCode, code: str, fix: str
+) -> None:
+    found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM103"]
+    assert [f.fix for f in found] == [AUTOCOMMIT + fix]
