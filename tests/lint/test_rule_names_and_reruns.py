@@ -147,3 +147,38 @@ def test_concurrently_fix_is_the_same_call_rerunnable_in_an_autocommit_block(
 ) -> None:
     found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM103"]
     assert [f.fix for f in found] == [AUTOCOMMIT + fix]
+
+
+LOCKING_SQL = [
+    "TRUNCATE orders", "VACUUM FULL orders", "ALTER TABLE orders VALIDATE CONSTRAINT ck",
+    "ALTER TABLE orders ADD CONSTRAINT ex EXCLUDE USING gist (r WITH &&)",
+    "ALTER TABLE orders DETACH PARTITION p", "ALTER TABLE orders SET UNLOGGED",
+    "ALTER TABLE orders ALTER COLUMN ref SET DEFAULT 'x'", "REINDEX TABLE orders",
+]
+
+
+@pytest.mark.parametrize("sql", LOCKING_SQL)
+@pytest.mark.parametrize(
+    ("before", "flagged"),
+    [
+        ("", True),
+        ("op.execute(\"SET search_path = public\")\n", True),  # another setting
+        ("op.execute(\"SET lock_timeout = '5s'\")\n", False),
+        ('op.execute("UPDATE orders SET ref = lower(ref)")\n', True),  # takes no DDL lock
+    ],
+)
+def test_raw_sql_that_locks_needs_a_lock_timeout_first(
+    lint_code: LintCode, sql: str, before: str, flagged: bool
+) -> None:
+    report = lint_code("postgresql", before + f'op.execute("{sql}")', enable=("RM511",))
+    found = [f for f in report.findings if f.rule_id == "RM511"]
+    assert [f.line for f in found] == ([10 + before.count("\n")] if flagged else [])
+
+
+def test_a_table_created_in_the_revision_needs_no_lock_timeout(lint_code: LintCode) -> None:
+    create = 'op.create_table("fresh", sa.Column("id", sa.Integer()))\n'
+    for later, flagged in [('op.add_column("fresh", sa.Column("x", sa.Integer()))', False),
+                           ('op.add_column("orders", sa.Column("x", sa.Integer()))', True)]:
+        report = lint_code("postgresql", create + later, enable=("RM511",))
+        assert [f.line for f in report.findings if f.rule_id == "RM511"] == (
+            [11] if flagged else []), later
