@@ -182,3 +182,26 @@ def test_a_table_created_in_the_revision_needs_no_lock_timeout(lint_code: LintCo
         report = lint_code("postgresql", create + later, enable=("RM511",))
         assert [f.line for f in report.findings if f.rule_id == "RM511"] == (
             [11] if flagged else []), later
+
+
+KEEP = "existing_nullable=False, existing_type=sa.String(length=50))"
+
+
+@pytest.mark.parametrize(
+    ("change", "fix"),
+    [
+        ('new_column_name="full_name"', "new_column_name='full_name', " + KEEP),
+        ("type_=sa.String(80)", "type_=sa.String(length=80), " + KEEP),
+        ('new_column_name="full_name", type_=sa.String(80), existing_type=sa.String(50)',
+         "new_column_name='full_name', type_=sa.String(length=80), " + KEEP),
+        ('server_default="x"', KEEP + "  # plus the server_default/comment you had"),
+        ('comment="x"', KEEP + "  # plus the server_default/comment you had"),
+    ],
+)
+def test_mysql_alter_column_keeps_not_null_in_the_fix(
+    lint_code: LintCode, change: str, fix: str
+) -> None:
+    # MariaDB restates the whole column: without existing_nullable=False it becomes NULL.
+    found = [f for f in lint_code("mariadb", f'op.alter_column("account", "name", {change})')
+             .findings if f.rule_id == "RM206"]
+    assert [f.fix for f in found] == ["op.alter_column('account', 'name', " + fix]
