@@ -13,6 +13,7 @@ import pytest
 from flask_remodel.lint import LintReport
 from flask_remodel.lint import Severity
 
+from .conftest import BASE
 from .conftest import LintCode
 
 AC = "with op.get_context().autocommit_block():\n    "
@@ -199,3 +200,41 @@ def test_columns_ordered_by_alignment_are_not_padded(
     listed = ", ".join(f'sa.Column("c{i}", {t})' for i, t in enumerate(columns))
     report = lint_code("postgresql", f'op.create_table("t", {listed})', enable=("RM608",))
     assert _of(report, "RM608") == []
+
+
+def _pk_fix(name: str, table: str, columns: str, drop: str) -> str:
+    return ("with op.get_context().autocommit_block():\n"
+            f"    op.create_index('{name}', '{table}', {columns}, unique=True, "
+            "postgresql_concurrently=True, if_not_exists=True)\n"
+            f'op.execute("ALTER TABLE {table} {drop}ADD CONSTRAINT {name} '
+            f'PRIMARY KEY USING INDEX {name}")')
+
+
+NOT_NULL_T = 'op.create_table("t", sa.Column("a", sa.Integer(), nullable=False)'
+
+
+@pytest.mark.parametrize(
+    ("base", "code", "fix"),
+    [
+        (BASE, 'op.create_primary_key("pk_account", "account", ["name"])',
+         _pk_fix("pk_account", "account", "['name']", "DROP CONSTRAINT account_pkey, ")),
+        (BASE, 'op.create_primary_key("pk_account", "account", ["email", "name", "status"])',
+         "# first make email, status NOT NULL without the long scan (see RM109)\n"
+         + _pk_fix("pk_account", "account", "['email', 'name', 'status']",
+                   "DROP CONSTRAINT account_pkey, ")),
+        ("", 'op.create_primary_key("pk_t", "t", ["a", "b"])',  # a table never seen
+         "# first make a, b NOT NULL without the long scan (see RM109)\n"
+         + _pk_fix("pk_t", "t", "['a', 'b']", "")),
+        (NOT_NULL_T + ")", 'op.create_primary_key("pk_t", "t", ["a"])',
+         _pk_fix("pk_t", "t", "['a']", "")),
+        (NOT_NULL_T + ', sa.PrimaryKeyConstraint("a", name="t_key"))',
+         'op.create_primary_key("pk_t", "t", ["a"])',
+         _pk_fix("pk_t", "t", "['a']", "DROP CONSTRAINT t_key, ")),
+    ],
+)
+def test_primary_key_fix_builds_the_index_first_and_swaps_the_old_key(
+    lint_code: LintCode, base: str, code: str, fix: str
+) -> None:
+    found = [f for f in lint_code("postgresql", code, base=base).findings
+             if f.rule_id == "RM114"]
+    assert [f.fix for f in found] == [fix]
