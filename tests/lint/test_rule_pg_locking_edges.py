@@ -238,3 +238,29 @@ def test_primary_key_fix_builds_the_index_first_and_swaps_the_old_key(
     found = [f for f in lint_code("postgresql", code, base=base).findings
              if f.rule_id == "RM114"]
     assert [f.fix for f in found] == [fix]
+
+
+def _check_then_set_not_null(table: str, check: str, validate: bool = True) -> str:
+    return (f'op.execute("ALTER TABLE {table} ADD CONSTRAINT ck_e CHECK ({check}) NOT VALID")\n'
+            + (f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT ck_e")\n'
+               if validate else "")
+            + 'op.alter_column("account", "email", nullable=False)')
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        (_check_then_set_not_null("account", "email IS NOT NULL"), False),
+        (_check_then_set_not_null("account", 'email is not null'), False),
+        (_check_then_set_not_null("account", '\\"email\\" IS NOT NULL'), False),
+        (_check_then_set_not_null("account", "email IS NOT NULL", validate=False), True),
+        (_check_then_set_not_null("orders", "email IS NOT NULL"), True),  # another table's
+        (_check_then_set_not_null("account", "name IS NOT NULL"), True),
+        (_check_then_set_not_null("account", "email IS NOT NULL OR name IS NULL"), True),
+    ],
+)
+def test_set_not_null_skips_the_scan_only_after_a_validated_check_of_that_column(
+    lint_code: LintCode, code: str, flagged: bool
+) -> None:
+    found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM109"]
+    assert len(found) == (1 if flagged else 0)
