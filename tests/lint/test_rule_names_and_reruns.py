@@ -205,3 +205,28 @@ def test_mysql_alter_column_keeps_not_null_in_the_fix(
     found = [f for f in lint_code("mariadb", f'op.alter_column("account", "name", {change})')
              .findings if f.rule_id == "RM206"]
     assert [f.fix for f in found] == ["op.alter_column('account', 'name', " + fix]
+
+
+ADD_REF2 = 'op.add_column("orders", sa.Column("ref2", sa.String(20){extra}))\n'
+UNIQUE_REF2 = 'op.create_index("uq_ref2", "orders", ["ref2"], unique=True)'
+
+
+@pytest.mark.parametrize(
+    ("before", "flagged"),
+    [
+        (ADD_REF2.format(extra=""), False),  # only NULLs so far: nothing can clash
+        (ADD_REF2.format(extra=', server_default="x"'), True),
+        (ADD_REF2.format(extra=', server_default=sa.text("\'x\'")'), True),
+        (ADD_REF2.format(extra=", nullable=False"), True),
+        (ADD_REF2.format(extra="") + 'op.execute("UPDATE orders SET ref2 = ref")\n', True),
+        (ADD_REF2.format(extra="") + 'op.execute("UPDATE orders SET note = ref")\n', False),
+        (ADD_REF2.format(extra="") + 'op.execute("UPDATE account SET name = \'x\'")\n', False),
+        ("", True),  # ref2 is not known: assume it holds values
+    ],
+)
+def test_unique_index_on_a_column_holding_only_nulls_is_safe(
+    lint_code: LintCode, before: str, flagged: bool
+) -> None:
+    report = lint_code("postgresql", before + UNIQUE_REF2)
+    assert [f.rule_id for f in report.findings if f.rule_id == "RM207"] == (
+        ["RM207"] if flagged else [])
