@@ -136,6 +136,10 @@ MATRIX = [
      "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w"),
     ("sa.Numeric(10, 1)", "sa.Numeric(12)",
      "RM305:e", "RM305:e", "RM305:e"),
+    ("sa.DateTime()", "sa.TIMESTAMP()",  # same kind: no RM208/RM403
+     "", "RM108:e", "RM108:e"),
+    ("sa.Boolean()", "sa.Date()",
+     "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w"),
 ]
 
 
