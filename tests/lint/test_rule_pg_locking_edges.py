@@ -264,3 +264,29 @@ def test_set_not_null_skips_the_scan_only_after_a_validated_check_of_that_column
 ) -> None:
     found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM109"]
     assert len(found) == (1 if flagged else 0)
+
+
+ADD_NOTE2 = 'op.add_column("orders", sa.Column("note2", sa.Text()))\n'
+NOTE2_NOT_NULL = 'op.alter_column("orders", "note2", nullable=False)'
+
+
+@pytest.mark.parametrize(
+    ("update", "filled"),
+    [
+        ("UPDATE orders SET note2 = 'x'", True),
+        ("update orders set note2 = 'x'", True),
+        ("UPDATE orders SET ref = 'y', note2 = 'x'", True),
+        ('UPDATE orders SET \\"note2\\" = \'x\' WHERE \\"note2\\" IS NULL', True),
+        ("UPDATE orders SET note2 = 'x' where orders.note2 is null", True),
+        ("UPDATE orders SET note2 = 'x' WHERE id > 5", False),
+        ("UPDATE orders SET note2 = 'x' WHERE note2 IS NULL AND id > 5", False),
+        ("UPDATE orders SET ref = 'x'", False),
+        ("UPDATE account SET name = 'x'", False),
+    ],
+)
+def test_set_not_null_after_an_update_that_fills_every_null(
+    lint_code: LintCode, update: str, filled: bool
+) -> None:
+    code = ADD_NOTE2 + f'op.execute("{update}")\n' + NOTE2_NOT_NULL
+    found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM109"]
+    assert len(found) == (0 if filled else 1)
