@@ -119,3 +119,114 @@ def test_postgresql_autocommit_drop_with_if_exists_is_rerunnable(lint_code: Lint
         "This runs outside the transaction (autocommit block): after a failure the retry "
         "fails here. Add if_not_exists=True / if_exists=True."
     ]
+
+
+AUTOCOMMIT = "with op.get_context().autocommit_block():\n    "
+
+
+@pytest.mark.parametrize(
+    ("code", "fix"),
+    [
+        ('op.create_index("ix_ref", "orders", ["ref"], unique=True, postgresql_concurrently=True)',
+         "op.create_index('ix_ref', 'orders', ['ref'], unique=True, "
+         "postgresql_concurrently=True, if_not_exists=True)"),
+        ('op.create_index("ix_ref", "orders", ["ref", "id"], postgresql_concurrently=True)',
+         "op.create_index('ix_ref', 'orders', ['ref', 'id'], "
+         "postgresql_concurrently=True, if_not_exists=True)"),
+        ('op.drop_index("ix_ref", table_name="orders", postgresql_concurrently=True)',
+         "op.drop_index('ix_ref', table_name='orders', "
+         "postgresql_concurrently=True, if_exists=True)"),
+        ('op.execute("CREATE INDEX CONCURRENTLY ix_ref ON orders (ref)")',
+         "op.execute('CREATE INDEX CONCURRENTLY ix_ref ON orders (ref)')"),
+        ('op.execute("REINDEX INDEX CONCURRENTLY ix_ref")',
+         "op.execute('REINDEX INDEX CONCURRENTLY ix_ref')"),
+    ],
+)
+def test_concurrently_fix_is_the_same_call_rerunnable_in_an_autocommit_block(
+    lint_code: LintCode, code: str, fix: str
+) -> None:
+    found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM103"]
+    assert [f.fix for f in found] == [AUTOCOMMIT + fix]
+
+
+LOCKING_SQL = [
+    "TRUNCATE orders", "VACUUM FULL orders", "ALTER TABLE orders VALIDATE CONSTRAINT ck",
+    "ALTER TABLE orders ADD CONSTRAINT ex EXCLUDE USING gist (r WITH &&)",
+    "ALTER TABLE orders DETACH PARTITION p", "ALTER TABLE orders SET UNLOGGED",
+    "ALTER TABLE orders ALTER COLUMN ref SET DEFAULT 'x'", "REINDEX TABLE orders",
+]
+
+
+@pytest.mark.parametrize("sql", LOCKING_SQL)
+@pytest.mark.parametrize(
+    ("before", "flagged"),
+    [
+        ("", True),
+        ("op.execute(\"SET search_path = public\")\n", True),  # another setting
+        ("op.execute(\"SET lock_timeout = '5s'\")\n", False),
+        ('op.execute("UPDATE orders SET ref = lower(ref)")\n', True),  # takes no DDL lock
+    ],
+)
+def test_raw_sql_that_locks_needs_a_lock_timeout_first(
+    lint_code: LintCode, sql: str, before: str, flagged: bool
+) -> None:
+    report = lint_code("postgresql", before + f'op.execute("{sql}")', enable=("RM511",))
+    found = [f for f in report.findings if f.rule_id == "RM511"]
+    assert [f.line for f in found] == ([10 + before.count("\n")] if flagged else [])
+
+
+def test_a_table_created_in_the_revision_needs_no_lock_timeout(lint_code: LintCode) -> None:
+    create = 'op.create_table("fresh", sa.Column("id", sa.Integer()))\n'
+    for later, flagged in [('op.add_column("fresh", sa.Column("x", sa.Integer()))', False),
+                           ('op.add_column("orders", sa.Column("x", sa.Integer()))', True)]:
+        report = lint_code("postgresql", create + later, enable=("RM511",))
+        assert [f.line for f in report.findings if f.rule_id == "RM511"] == (
+            [11] if flagged else []), later
+
+
+KEEP = "existing_nullable=False, existing_type=sa.String(length=50))"
+
+
+@pytest.mark.parametrize(
+    ("change", "fix"),
+    [
+        ('new_column_name="full_name"', "new_column_name='full_name', " + KEEP),
+        ("type_=sa.String(80)", "type_=sa.String(length=80), " + KEEP),
+        ('new_column_name="full_name", type_=sa.String(80), existing_type=sa.String(50)',
+         "new_column_name='full_name', type_=sa.String(length=80), " + KEEP),
+        ('server_default="x"', KEEP + "  # plus the server_default/comment you had"),
+        ('comment="x"', KEEP + "  # plus the server_default/comment you had"),
+    ],
+)
+def test_mysql_alter_column_keeps_not_null_in_the_fix(
+    lint_code: LintCode, change: str, fix: str
+) -> None:
+    # MariaDB restates the whole column: without existing_nullable=False it becomes NULL.
+    found = [f for f in lint_code("mariadb", f'op.alter_column("account", "name", {change})')
+             .findings if f.rule_id == "RM206"]
+    assert [f.fix for f in found] == ["op.alter_column('account', 'name', " + fix]
+
+
+ADD_REF2 = 'op.add_column("orders", sa.Column("ref2", sa.String(20){extra}))\n'
+UNIQUE_REF2 = 'op.create_index("uq_ref2", "orders", ["ref2"], unique=True)'
+
+
+@pytest.mark.parametrize(
+    ("before", "flagged"),
+    [
+        (ADD_REF2.format(extra=""), False),  # only NULLs so far: nothing can clash
+        (ADD_REF2.format(extra=', server_default="x"'), True),
+        (ADD_REF2.format(extra=', server_default=sa.text("\'x\'")'), True),
+        (ADD_REF2.format(extra=", nullable=False"), True),
+        (ADD_REF2.format(extra="") + 'op.execute("UPDATE orders SET ref2 = ref")\n', True),
+        (ADD_REF2.format(extra="") + 'op.execute("UPDATE orders SET note = ref")\n', False),
+        (ADD_REF2.format(extra="") + 'op.execute("UPDATE account SET name = \'x\'")\n', False),
+        ("", True),  # ref2 is not known: assume it holds values
+    ],
+)
+def test_unique_index_on_a_column_holding_only_nulls_is_safe(
+    lint_code: LintCode, before: str, flagged: bool
+) -> None:
+    report = lint_code("postgresql", before + UNIQUE_REF2)
+    assert [f.rule_id for f in report.findings if f.rule_id == "RM207"] == (
+        ["RM207"] if flagged else [])

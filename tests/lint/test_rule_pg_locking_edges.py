@@ -13,6 +13,7 @@ import pytest
 from flask_remodel.lint import LintReport
 from flask_remodel.lint import Severity
 
+from .conftest import BASE
 from .conftest import LintCode
 
 AC = "with op.get_context().autocommit_block():\n    "
@@ -199,3 +200,93 @@ def test_columns_ordered_by_alignment_are_not_padded(
     listed = ", ".join(f'sa.Column("c{i}", {t})' for i, t in enumerate(columns))
     report = lint_code("postgresql", f'op.create_table("t", {listed})', enable=("RM608",))
     assert _of(report, "RM608") == []
+
+
+def _pk_fix(name: str, table: str, columns: str, drop: str) -> str:
+    return ("with op.get_context().autocommit_block():\n"
+            f"    op.create_index('{name}', '{table}', {columns}, unique=True, "
+            "postgresql_concurrently=True, if_not_exists=True)\n"
+            f'op.execute("ALTER TABLE {table} {drop}ADD CONSTRAINT {name} '
+            f'PRIMARY KEY USING INDEX {name}")')
+
+
+NOT_NULL_T = 'op.create_table("t", sa.Column("a", sa.Integer(), nullable=False)'
+
+
+@pytest.mark.parametrize(
+    ("base", "code", "fix"),
+    [
+        (BASE, 'op.create_primary_key("pk_account", "account", ["name"])',
+         _pk_fix("pk_account", "account", "['name']", "DROP CONSTRAINT account_pkey, ")),
+        (BASE, 'op.create_primary_key("pk_account", "account", ["email", "name", "status"])',
+         "# first make email, status NOT NULL without the long scan (see RM109)\n"
+         + _pk_fix("pk_account", "account", "['email', 'name', 'status']",
+                   "DROP CONSTRAINT account_pkey, ")),
+        ("", 'op.create_primary_key("pk_t", "t", ["a", "b"])',  # a table never seen
+         "# first make a, b NOT NULL without the long scan (see RM109)\n"
+         + _pk_fix("pk_t", "t", "['a', 'b']", "")),
+        (NOT_NULL_T + ")", 'op.create_primary_key("pk_t", "t", ["a"])',
+         _pk_fix("pk_t", "t", "['a']", "")),
+        (NOT_NULL_T + ', sa.PrimaryKeyConstraint("a", name="t_key"))',
+         'op.create_primary_key("pk_t", "t", ["a"])',
+         _pk_fix("pk_t", "t", "['a']", "DROP CONSTRAINT t_key, ")),
+    ],
+)
+def test_primary_key_fix_builds_the_index_first_and_swaps_the_old_key(
+    lint_code: LintCode, base: str, code: str, fix: str
+) -> None:
+    found = [f for f in lint_code("postgresql", code, base=base).findings
+             if f.rule_id == "RM114"]
+    assert [f.fix for f in found] == [fix]
+
+
+def _check_then_set_not_null(table: str, check: str, validate: bool = True) -> str:
+    return (f'op.execute("ALTER TABLE {table} ADD CONSTRAINT ck_e CHECK ({check}) NOT VALID")\n'
+            + (f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT ck_e")\n'
+               if validate else "")
+            + 'op.alter_column("account", "email", nullable=False)')
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        (_check_then_set_not_null("account", "email IS NOT NULL"), False),
+        (_check_then_set_not_null("account", 'email is not null'), False),
+        (_check_then_set_not_null("account", '\\"email\\" IS NOT NULL'), False),
+        (_check_then_set_not_null("account", "email IS NOT NULL", validate=False), True),
+        (_check_then_set_not_null("orders", "email IS NOT NULL"), True),  # another table's
+        (_check_then_set_not_null("account", "name IS NOT NULL"), True),
+        (_check_then_set_not_null("account", "email IS NOT NULL OR name IS NULL"), True),
+    ],
+)
+def test_set_not_null_skips_the_scan_only_after_a_validated_check_of_that_column(
+    lint_code: LintCode, code: str, flagged: bool
+) -> None:
+    found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM109"]
+    assert len(found) == (1 if flagged else 0)
+
+
+ADD_NOTE2 = 'op.add_column("orders", sa.Column("note2", sa.Text()))\n'
+NOTE2_NOT_NULL = 'op.alter_column("orders", "note2", nullable=False)'
+
+
+@pytest.mark.parametrize(
+    ("update", "filled"),
+    [
+        ("UPDATE orders SET note2 = 'x'", True),
+        ("update orders set note2 = 'x'", True),
+        ("UPDATE orders SET ref = 'y', note2 = 'x'", True),
+        ('UPDATE orders SET \\"note2\\" = \'x\' WHERE \\"note2\\" IS NULL', True),
+        ("UPDATE orders SET note2 = 'x' where orders.note2 is null", True),
+        ("UPDATE orders SET note2 = 'x' WHERE id > 5", False),
+        ("UPDATE orders SET note2 = 'x' WHERE note2 IS NULL AND id > 5", False),
+        ("UPDATE orders SET ref = 'x'", False),
+        ("UPDATE account SET name = 'x'", False),
+    ],
+)
+def test_set_not_null_after_an_update_that_fills_every_null(
+    lint_code: LintCode, update: str, filled: bool
+) -> None:
+    code = ADD_NOTE2 + f'op.execute("{update}")\n' + NOTE2_NOT_NULL
+    found = [f for f in lint_code("postgresql", code).findings if f.rule_id == "RM109"]
+    assert len(found) == (0 if filled else 1)

@@ -14,6 +14,7 @@ import pytest
 
 from flask_remodel.lint import LintReport
 
+from .conftest import BASE
 from .conftest import LintCode
 
 
@@ -175,3 +176,25 @@ def test_a_varchar_to_unicode_widening_is_not_a_char_change(
 ) -> None:
     code = 'op.alter_column("legacy", "code", type_=sa.Unicode(40), existing_type=sa.String(20))'
     assert _of(lint_code(target, code), "RM108") == []
+
+
+STALE = "existing_type=String(length=20) is not the type of"
+RENAME = 'op.alter_column("{table}", "{column}", new_column_name="n", existing_type=sa.String(20))'
+
+
+@pytest.mark.parametrize(
+    ("target", "base", "table", "column", "stale"),
+    [
+        ("mariadb", BASE, "account", "name", True),  # name is String(50)
+        ("postgresql", BASE, "account", "name", False),  # only MariaDB re-declares it
+        ("mariadb", "", "account", "name", False),  # the table is not known
+        ("mariadb", 'op.create_table("t", sa.Column("x"))', "t", "x", False),  # type unknown
+    ],
+)
+def test_stale_existing_type_rewrites_on_mysql(
+    lint_code: LintCode, target: str, base: str, table: str, column: str, stale: bool
+) -> None:
+    code = RENAME.format(table=table, column=column)
+    found = [f for f in lint_code(target, code, base=base).findings
+             if f.rule_id == "RM108" and f.message.startswith(STALE)]
+    assert [f.rewrites for f in found] == ([True] if stale else [])

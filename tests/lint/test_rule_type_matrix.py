@@ -112,6 +112,34 @@ MATRIX = [
      "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w"),
     ("sa.Enum('a', 'b', name='e')", "sa.Enum('a', 'b', name='e2')",
      "RM108:e", "", "RM108:e"),
+    # Every string type has TEXT affinity on SQLite, however it is spelled.
+    ("sa.Text()", "sa.String()",
+     "", "RM108:e", ""),
+    ("sa.CLOB()", "sa.Text()",
+     "", "RM108:e", ""),
+    ("sa.String()", "sa.CLOB()",
+     "", "RM108:e", ""),
+    ("sa.NCHAR(10)", "sa.Text()",
+     "RM108:e", "RM108:e", ""),
+    # MariaDB declares NCHAR as NATIONAL CHAR: fixed width too.
+    ("sa.String(10)", "sa.NCHAR(20)",
+     "RM108:e", "RM108:e", ""),
+    ("sa.String(20)", "sa.CHAR(20)",
+     "RM108:e", "RM108:e", ""),
+    ("sa.String(20)", "sa.Text(40)",
+     "", "RM108:e", ""),
+    ("sa.Enum('a', 'b', name='e')", "sa.Enum('a', 'b', name='e')",
+     "", "", ""),
+    ("sa.Float()", "sa.Numeric(10, 2)",
+     "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w"),
+    ("sa.Numeric(10, 2)", "sa.Float()",
+     "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w"),
+    ("sa.Numeric(10, 1)", "sa.Numeric(12)",
+     "RM305:e", "RM305:e", "RM305:e"),
+    ("sa.DateTime()", "sa.TIMESTAMP()",  # same kind: no RM208/RM403
+     "", "RM108:e", "RM108:e"),
+    ("sa.Boolean()", "sa.Date()",
+     "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w", "RM108:e RM208:w RM403:w"),
 ]
 
 
@@ -133,6 +161,31 @@ def test_type_change(lint_code: LintCode, target: str, old: str, new: str, expec
     existing = "" if old == "None" else f", existing_type={old}"
     code = f'op.alter_column("legacy", "c", type_={new}{existing})'
     assert _summary(lint_code(target, code)) == expected
+
+
+# An Integer that every database is given as VARCHAR(10) (with_variant).
+_AS_STRING_10 = "sa.Integer()" + "".join(
+    f".with_variant(sa.String(10), {name!r})"
+    for name in ("postgresql", "mysql", "mariadb", "sqlite")
+)
+
+
+@pytest.mark.parametrize("target", ["postgresql", "mariadb", "sqlite"])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [(_AS_STRING_10, "sa.String(20)", ""), (_AS_STRING_10, "sa.String(5)", "RM305:e"),
+     ("sa.String(5)", _AS_STRING_10, ""), ("sa.String(20)", _AS_STRING_10, "RM305:e")],
+)
+def test_type_change_judges_the_variant_the_database_is_given(
+    lint_code: LintCode, target: str, old: str, new: str, expected: str
+) -> None:
+    # VARCHAR(10) -> VARCHAR(20) rewrites nothing; -> VARCHAR(5) narrows. (RM208 and RM403,
+    # a change of kind, still compare the types as written: not asserted here.)
+    code = f'op.alter_column("legacy", "c", type_={new}, existing_type={old})'
+    found = " ".join(sorted(f"{f.rule_id}:{f.severity.label[0]}"
+                            for f in lint_code(target, code).findings
+                            if f.rule_id in ("RM108", "RM305")))
+    assert found == expected
 
 
 @pytest.mark.parametrize("target", ["postgresql", "mariadb", "sqlite"])

@@ -412,7 +412,8 @@ SEPARATELY_TESTED = {"RM506", "RM701"}
 
 @pytest.mark.parametrize(
     "module", ["from migrations.helpers import fill", "from helpers import fill",
-               "import migrations.helpers", "from shared.batches import fill"]
+               "import migrations.helpers", "from shared.batches import fill",
+               "from shared import batches", "import migrations.shared"]
 )
 def test_helpers_from_the_migrations_folder_are_not_app_imports(
     tmp_path: Path, module: str

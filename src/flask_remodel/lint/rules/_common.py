@@ -180,8 +180,6 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         if target.family == "mysql" and new_values[: len(old_values)] == old_values:
             return "metadata"
         return "rewrite"
-    if ok == "string" and nk != "string":
-        return "rewrite"
     return "rewrite"
 
 
@@ -189,7 +187,7 @@ def _fixed_width(type_: Any, target: Target) -> bool:
     """A CHAR/NCHAR column, told by its DDL: a driver's adaptation of ``sa.CHAR``
     (``for_target``) is a plain String class that still declares CHAR."""
     declared = ddl(type_, target) or ""
-    return _is(type_, sa.CHAR) or bool(re.match(r"N?CHAR(ACTER)?(\(|$)", declared))
+    return _is(type_, sa.CHAR) or bool(re.match(r"(NATIONAL )?N?CHAR(ACTER)?(\(|$)", declared))
 
 
 def _narrows(old: Any, new: Any) -> bool:
