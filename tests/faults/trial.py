@@ -105,9 +105,16 @@ class FaultProject:
     ) -> Ran:
         """``flask db upgrade`` in a new process (a fork of *zygote*, by default the
         project's), with the fault in *extra*; its output goes to ``<name>.out``."""
+        return self.command("upgrade", timeout=timeout, zygote=zygote, name=name, **extra)
+
+    def command(
+        self, *args: str, timeout: float = 120, zygote: Zygote | None = None,
+        name: str = "command", **extra: str,
+    ) -> Ran:
+        """``flask db <args>`` in a new process, as :meth:`upgrade`."""
         output = self.root / f"{name}.out"
         forks = zygote or self.zygote
-        code = forks.run(self.root, self.env(**extra), ["db", "upgrade"], output, timeout)
+        code = forks.run(self.root, self.env(**extra), ["db", *args], output, timeout)
         return Ran(code, output.read_text())
 
     def version(self) -> str | None:
