@@ -36,6 +36,7 @@ removed (Alchemical's async class needs 2.0): the connections of
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import sys
 import threading
@@ -122,28 +123,11 @@ def run_bridged(fn: Callable[[], _T]) -> _T:
             "Flask-Remodel cannot wait for an async database inside a running event loop: "
             "call it from synchronous code, or inside 'await connection.run_sync(...)'."
         )
-    from greenlet import getcurrent
-
-    driver = getcurrent()
-    child = _greenlet_class()(fn, driver)
-    # Flask's app context and click's context live in context variables: the
-    # command must see the caller's.
-    child.gr_context = driver.gr_context
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     _bridged.loop = loop
     try:
-        pending = child.switch()
-        while not child.dead:
-            try:
-                value = loop.run_until_complete(pending)
-            except BaseException:
-                # The awaited call failed: the error surfaces where it was awaited.
-                pending = child.throw(*sys.exc_info())
-            else:
-                pending = child.switch(value)
-        result: _T = pending
-        return result
+        return _drive(fn, loop)
     finally:
         # The command leaves no loop behind as the thread's current one (an
         # env.py's asyncio.run() has already cleared it if it ran). A loop the
@@ -155,6 +139,64 @@ def run_bridged(fn: Callable[[], _T]) -> _T:
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()
+
+
+def _drive(fn: Callable[[], _T], loop: asyncio.AbstractEventLoop) -> _T:
+    """Call *fn* in a bridged greenlet, running each of its awaits on *loop*."""
+    from greenlet import getcurrent
+
+    driver = getcurrent()
+    child = _greenlet_class()(fn, driver)
+    # Flask's app context and click's context live in context variables: the
+    # command must see the caller's.
+    child.gr_context = driver.gr_context
+    pending = child.switch()
+    while not child.dead:
+        try:
+            value = loop.run_until_complete(pending)
+        except BaseException:
+            # The awaited call failed: the error surfaces where it was awaited.
+            pending = child.throw(*sys.exc_info())
+        else:
+            pending = child.switch(value)
+    result: _T = pending
+    return result
+
+
+def on_bridge_loop(fn: Callable[[], _T]) -> _T:
+    """Call *fn*, which uses connections the command opened, where they work.
+
+    Those connections belong to the bridge's loop. Inside an env.py's own
+    loop (``asyncio.run`` in Flask-Migrate 3.1's aioflask env.py) they cannot
+    be used from this thread: its running loop is the env.py's, and the
+    bridge's cannot run here meanwhile. The bridge's loop is idle then (its
+    greenlet waits for the command), so a thread of its own runs it for *fn*
+    while this one waits: the deploy lock is checked there too, not skipped.
+    """
+    loop = getattr(_bridged, "loop", None)
+    if loop is None or not in_foreign_loop():
+        return fn()
+    outcome: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        # The thread's current loop too, as in run_bridged: SQLAlchemy's asyncpg
+        # adapter asks for it (asyncio.shield) when it closes a dead connection.
+        asyncio.set_event_loop(loop)
+        try:
+            outcome["value"] = context.run(_drive, fn, loop)
+        except BaseException as exc:  # handed to the caller, in its own thread
+            outcome["error"] = exc
+        finally:
+            asyncio.set_event_loop(None)
+
+    worker = threading.Thread(target=work, name="flask-remodel-bridge")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    value: _T = outcome["value"]
+    return value
 
 
 @functools.cache

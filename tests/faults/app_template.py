@@ -8,11 +8,20 @@ the runner sends (the migration's, the ledger's and the lock's alike) and
   sends itself that signal just before (or just after) the n-th statement;
   ``REMODEL_FAULT_AT=after:<statement prefix>+<k>``: just after the k-th
   statement after the first that starts with the prefix;
+  ``REMODEL_FAULT_AT=checkin:<statement prefix>``: once the connection that ran the
+  first statement starting with the prefix is back in its pool (committed: a
+  ledger write that must be in the database before the kill);
 * ``REMODEL_FAULT_SERVER_KILL=<statement prefix>``: before a statement starting
   with it is sent, another connection locks ``item`` (so the statement waits in
   the server), and a thread waits until the server shows the statement waiting
   and has the server end the migration's connection (``KILL CONNECTION`` on
   MariaDB, ``pg_terminate_backend`` on PostgreSQL), then lets go of ``item``;
+  ``<statement prefix>#<n>``: the n-th statement starting with it;
+* ``REMODEL_FAULT_LOCK_KILL=<statement prefix>[#<n>]``: before that statement,
+  has the server end the deploy lock's own session (the holder's lock, not its
+  migration connection), writes the file ``lock-killed`` next to this module,
+  and waits ``REMODEL_FAULT_LOCK_PAUSE`` seconds (a waiter gets in meanwhile)
+  before the statement goes on to the holder's own check;
 * ``REMODEL_FAULT_COUNT=<file>``: writes how many statements ran, at exit.
 """
 
@@ -38,15 +47,25 @@ _count = 0
 _fault_at = os.environ.get("REMODEL_FAULT_AT", "")
 _signal = getattr(signal, "SIG" + os.environ.get("REMODEL_FAULT_SIGNAL", "KILL"))
 _server_kill = os.environ.get("REMODEL_FAULT_SERVER_KILL", "")
+_lock_kill = os.environ.get("REMODEL_FAULT_LOCK_KILL", "")
 
 
 _matched_at = 0  # the count of the statement REMODEL_FAULT_AT=after:<prefix> matched
+_checkin_armed = False  # REMODEL_FAULT_AT=checkin:<prefix> matched: kill at the next checkin
+
+
+def _checkin(dbapi_connection, record):
+    if _checkin_armed:
+        os.kill(os.getpid(), _signal)
 
 
 def _signal_at(moment: str, statement: str) -> None:
     global _matched_at
     if _fault_at == f"{_count}:{moment}":
         os.kill(os.getpid(), _signal)
+    global _checkin_armed
+    if moment == "after" and _fault_at == f"checkin:{statement.lstrip()[:len(_fault_at) - 8]}":
+        _checkin_armed = True
     if not _fault_at.startswith("after:") or moment != "after":
         return
     prefix, _, later = _fault_at[len("after:"):].partition("+")
@@ -60,9 +79,23 @@ def _before(conn, cursor, statement, parameters, context, executemany):
     global _count, _server_kill
     _count += 1
     _signal_at("before", statement)
-    if _server_kill and statement.lstrip().startswith(_server_kill):
-        _server_kill = ""  # one kill per process
+    global _lock_kill
+    hit, _server_kill = _nth(_server_kill, statement)
+    if hit:  # one kill per process
         _kill_from_the_server(_session_id(conn))
+    hit, _lock_kill = _nth(_lock_kill, statement)
+    if hit:
+        _kill_the_lock_session()
+
+
+def _nth(spec: str, statement: str) -> tuple[bool, str]:
+    """Whether *statement* is the one ``<prefix>[#<n>]`` names, and the spec left."""
+    prefix, _, nth = spec.partition("#")
+    if not prefix or not statement.lstrip().startswith(prefix):
+        return False, spec
+    if int(nth or 1) > 1:
+        return False, f"{prefix}#{int(nth) - 1}"
+    return True, ""
 
 
 def _after(conn, cursor, statement, parameters, context, executemany):
@@ -115,6 +148,28 @@ def _kill_from_the_server(session_id: int) -> None:
     threading.Thread(target=kill).start()
 
 
+_LOCK_SESSION = {
+    # pg_locks is the whole server's: only this database's advisory lock.
+    "postgresql": "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    "mysql": "SELECT IS_USED_LOCK(CONCAT('flask-remodel:', DATABASE()))",
+}
+
+
+def _kill_the_lock_session() -> None:
+    """End the deploy lock's session from another one, as an administrator would."""
+    engine = sa.create_engine(os.environ["REMODEL_TEST_URL"], poolclass=sa.pool.NullPool)
+    name = engine.dialect.name
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as killer:
+        session = killer.execute(sa.text(_LOCK_SESSION[name])).scalar()
+        end = _END[name]
+        killer.execute(sa.text(end % session if "%d" in end else end), {"id": session})
+    engine.dispose()
+    with open(os.path.join(os.path.dirname(__file__), "lock-killed"), "w") as marker:
+        marker.write(str(session))
+    time.sleep(float(os.environ.get("REMODEL_FAULT_LOCK_PAUSE", "0")))
+
+
 def _write_count() -> None:
     path = os.environ.get("REMODEL_FAULT_COUNT")
     if path:
@@ -124,4 +179,5 @@ def _write_count() -> None:
 
 sa.event.listen(sa.engine.Engine, "before_cursor_execute", _before)
 sa.event.listen(sa.engine.Engine, "after_cursor_execute", _after)
+sa.event.listen(sa.pool.Pool, "checkin", _checkin)
 atexit.register(_write_count)

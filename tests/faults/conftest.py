@@ -69,10 +69,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     write = terminalreporter.write_line
     terminalreporter.section(f"fault trials (seed {base_seed()})")
-    write(f"{'what':34} {'database':11} {'fault':26} {'status said':34} recovery -> survived")
+    write(f"{'what':38} {'database':11} {'fault':26} {'status said':34} recovery -> survived")
     for trial, survived in sorted(trials, key=lambda t: (t[0]["what"], t[0]["database"])):
         write(
-            f"{trial['what']:34} {trial['database']:11} {trial['fault']:26} "
+            f"{trial['what']:38} {trial['database']:11} {trial['fault']:26} "
             f"{trial.get('status', '-'):34} {trial.get('recovery', '-')} -> {survived}"
         )
     totals: Counter[tuple[str, str]] = Counter()
@@ -81,6 +81,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         totals[trial["what"], trial["database"]] += 1
         survived_totals[trial["what"], trial["database"]] += survived == "yes"
     write("")
-    write(f"{'what':34} {'database':11} {'count':>5} {'survived':>8}")
+    write(f"{'what':38} {'database':11} {'count':>5} {'survived':>8}")
     for (what, database), count in sorted(totals.items()):
-        write(f"{what:34} {database:11} {count:5} {survived_totals[what, database]:8}")
+        write(f"{what:38} {database:11} {count:5} {survived_totals[what, database]:8}")

@@ -13,6 +13,7 @@ from flask import Flask
 from flask_remodel.async_bridge import in_bridge
 from flask_remodel.async_bridge import in_foreign_loop
 from flask_remodel.async_bridge import is_async_db
+from flask_remodel.async_bridge import on_bridge_loop
 from flask_remodel.async_bridge import run_bridged
 from flask_remodel.async_bridge import unpooled
 from flask_remodel.sources import AlchemicalSource
@@ -96,6 +97,40 @@ def test_an_env_py_own_loop_is_foreign_the_bridges_is_not() -> None:
     assert run_bridged(command) == (False, False, True)
     assert not in_foreign_loop()
     assert asyncio.run(probe())  # no bridge at all: any running loop is foreign
+
+
+def test_an_env_py_own_loop_reaches_the_bridges_connections_through_its_loop(
+    tmp_path: Path,
+) -> None:
+    """The deploy lock's check from inside ``asyncio.run`` (Flask-Migrate 3.1's aioflask
+    env.py): its connection's awaits run on the bridge's loop, in a thread of its own."""
+    from sqlalchemy.util import await_only
+
+    engine = unpooled(_async_engine(tmp_path))
+
+    async def loop_of_the_await() -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    def command() -> tuple[bool, bool, int]:
+        bridge_loop = asyncio.get_event_loop()
+        with engine.sync_engine.connect() as lock_connection:  # opened in the bridge's loop
+
+            def check() -> tuple[asyncio.AbstractEventLoop, int]:
+                value = lock_connection.execute(sa.text("SELECT 7")).scalar_one()
+                return await_only(loop_of_the_await()), value
+
+            async def env_py() -> tuple[bool, bool, int]:
+                seen, value = on_bridge_loop(check)
+                with pytest.raises(sa.exc.OperationalError, match="no_such_table"):
+                    on_bridge_loop(
+                        lambda: lock_connection.execute(sa.text("SELECT * FROM no_such_table"))
+                    )
+                return seen is bridge_loop, seen is asyncio.get_running_loop(), value
+
+            return asyncio.run(env_py())
+
+    assert run_bridged(command) == (True, False, 7)
+    assert on_bridge_loop(lambda: 5) == 5  # outside any loop: simply called
 
 
 def test_refuses_inside_a_running_loop() -> None:

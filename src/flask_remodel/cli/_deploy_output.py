@@ -115,7 +115,9 @@ def _when(entry: Any) -> str:
 
 
 def print_status(status: DeployStatus, output_format: str) -> None:
-    from ..deploy.committed import one_line  # here: the CLI imports deploy code on use
+    # Here: the CLI imports deploy code on use.
+    from ..deploy.committed import is_in_flight
+    from ..deploy.committed import one_line
 
     if output_format == "json":
         _json(status.as_dict())
@@ -139,6 +141,7 @@ def print_status(status: DeployStatus, output_format: str) -> None:
         where = f" at {entry.failed_operation}" if entry.failed_operation else ""
         click.echo(f"  {state.revision}  {state.state}{where}: {state.reason}")
         for statement in entry.executed:
-            click.echo(f"      committed: {one_line(statement, 120)}")
+            said = "uncertain" if is_in_flight(statement) else "committed"
+            click.echo(f"      {said}: {one_line(statement, 120)}")
     if status.lock_holder:
         click.echo(f"Deploy lock: held by {status.lock_holder}")

@@ -17,6 +17,11 @@ So the record is bounded whatever the revision runs:
   from the end are listed, with one entry counting those between;
 * an entry longer than :data:`ENTRY_CHARS` is cut, and says so.
 
+A statement that commits by itself is also written down *before* it is sent,
+marked :data:`IN_FLIGHT`: a process killed while the server runs it (or
+before the runner's write after it) leaves that mark, and whoever finds the
+row (:mod:`.died`) checks the schema to tell whether it took effect.
+
 The column stores the entries joined by :data:`SEPARATOR`; an entry's notes
 are a last line that starts with :data:`NOTE`.
 """
@@ -37,6 +42,7 @@ FIRST_KEPT = 10
 LAST_KEPT = 5
 ENTRY_CHARS = 960
 PROGRESS_CHARS = 100
+IN_FLIGHT = "in flight: sent, not known to have completed"
 
 RECORD_CHARS = (FIRST_KEPT + 1 + LAST_KEPT) * (ENTRY_CHARS + len(SEPARATOR))
 """The longest record, in characters: the kept entries and the one counting the rest."""
@@ -151,6 +157,30 @@ def as_record(entries: Iterable[str]) -> str:
 
 def from_record(text: str | None) -> tuple[str, ...]:
     return tuple(entry for entry in (text or "").split(SEPARATOR) if entry)
+
+
+def in_flight(entry: str) -> str:
+    """*entry* marked as sent but not known to have completed (its note, last)."""
+    sql, _, notes = entry.partition(NOTE)
+    return _fitted(sql, [*([notes] if notes else []), IN_FLIGHT])
+
+
+def is_in_flight(entry: str) -> bool:
+    return entry.endswith(IN_FLIGHT)
+
+
+def landed(entry: str) -> str:
+    """An :func:`in_flight` *entry* known to have completed: its mark taken off."""
+    if not is_in_flight(entry):
+        return entry
+    sql, _, notes = entry.partition(NOTE)
+    rest = notes[: -len(IN_FLIGHT)].rstrip(", ")
+    return sql + (NOTE + rest if rest else "")
+
+
+def statement_of(entry: str) -> str:
+    """The SQL of *entry*, without its notes."""
+    return entry.partition(NOTE)[0]
 
 
 def one_line(entry: str, width: int) -> str:

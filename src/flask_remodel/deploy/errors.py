@@ -8,6 +8,7 @@ from ..errors import ConfigurationError
 from ..errors import MigrationFailedError
 from ..errors import RemodelError
 from ..errors import failed_where
+from .committed import is_in_flight
 from .committed import one_line
 
 
@@ -32,9 +33,14 @@ class DeployLockLostError(RemodelError):
 
     exit_code = 10
 
-    def __init__(self, revision: str | None = None, statements: Sequence[str] = ()) -> None:
+    def __init__(
+        self, revision: str | None = None, statements: Sequence[str] = (), resumes: bool = False,
+    ) -> None:
         if revision is None:
             where, kept = "", "nothing ran after that"
+        elif resumes:
+            where = f" during revision {revision}"
+            kept = "the batches its backfill committed stay; the next upgrade carries on"
         elif statements:
             where = f" during revision {revision}"
             kept = (
@@ -61,12 +67,20 @@ class UnresolvedRevisionError(RemodelError):
     exit_code = 9
 
     def __init__(self, revision: str, state: str, statements: Sequence[str]) -> None:
+        committed = [s for s in statements if not is_in_flight(s)]
+        unknown = [s for s in statements if is_in_flight(s)]
         ran = (
-            f"{len(statements)} statement(s) of it were committed: "
-            + "; ".join(one_line(s, 80) for s in statements)
-            if statements
+            f"{len(committed)} statement(s) of it were committed: "
+            + "; ".join(one_line(s, 80) for s in committed)
+            if committed
             else "some of it may have been committed"
         )
+        if unknown:
+            # Sent by a process that died: the schema could not tell whether they ran.
+            ran += (
+                f", and whether {len(unknown)} more took effect is not known (check the"
+                " schema): " + "; ".join(one_line(s, 80) for s in unknown)
+            )
         super().__init__(
             f"Revision {revision} is {state} and {ran}. Finish it or undo it by hand, then "
             f"record what you did with 'flask db resolve {revision} --applied' or "

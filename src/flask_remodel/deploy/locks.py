@@ -54,7 +54,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
-from ..async_bridge import in_foreign_loop
+from ..async_bridge import on_bridge_loop
 from ..dialects import DeployLockHandle
 from ..dialects import dialect_for
 from .errors import DeployLockLostError
@@ -210,13 +210,10 @@ class HeldLock:
     def check(self) -> None:
         """Raise :class:`DeployLockLostError` unless the lock is still held."""
         self._checked = time.monotonic()
-        if in_foreign_loop():
-            # An old async env.py (``asyncio.run``) runs the revisions in an event
-            # loop of its own, and the lock's async connection belongs to the
-            # bridge's loop: a round trip on it from here fails ("attached to a
-            # different loop"). Such a run is checked before and after, not between.
-            return
-        if self.lost or not self._lock.still_held():
+        # An old async env.py (``asyncio.run``) runs the revisions in an event loop
+        # of its own, and the lock's async connection belongs to the bridge's:
+        # the round trip goes through that loop, in a thread of its own.
+        if self.lost or not on_bridge_loop(self._lock.still_held):
             self.lost = True
             raise DeployLockLostError()
 
@@ -224,8 +221,6 @@ class HeldLock:
         self, conn: Connection, cursor: Any, statement: str, *args: Any
     ) -> None:
         if self._busy:  # the check's own statement, on the lock's connection
-            return
-        if in_foreign_loop():
             return
         self._busy = True
         try:

@@ -53,6 +53,9 @@ from . import ledger as outcomes
 from .backup import take_backup
 from .committed import PROGRESS_OPTION
 from .committed import Committed
+from .committed import in_flight
+from .died import conclude
+from .died import resumes
 from .errors import BadPhaseError
 from .errors import DeployLockLostError
 from .errors import PartiallyAppliedError
@@ -149,6 +152,14 @@ class Target:
     def ledger(self) -> Ledger:
         return Ledger(self.engine, self.schema)
 
+    def script_of(self, revision: str) -> Script | None:
+        """The revision's script, or None when the folder lacks it."""
+        try:
+            found = self.script.get_revision(revision)
+        except Exception:  # unknown, or ambiguous: Alembic's errors have no common base
+            return None
+        return found if isinstance(found, Script) else None
+
 
 @dataclass
 class DeployOptions:
@@ -234,7 +245,7 @@ def adopt(ledger: Ledger, applied: list[Script]) -> None:
 
 
 def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
-    """Close rows left ``running`` by a process that died.
+    """Close rows left ``running`` by a process that died (see :mod:`.died`).
 
     We hold the lock, and no former holder's session is still open (the lock
     waits for those, see :func:`flask_remodel.deploy.locks.deploy_lock`), so it did.
@@ -243,16 +254,13 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
     for entry in ledger.latest().values():
         if entry.outcome != outcomes.RUNNING:
             continue
-        done = (entry.revision in applied) == (entry.direction == "upgrade")
-        if done:
-            outcome = outcomes.APPLIED if entry.direction == "upgrade" else outcomes.ROLLED_BACK
-            note = "the process died after the version table moved"
-        elif target.transactional or not entry.executed:
-            outcome, note = outcomes.INTERRUPTED, "the process died; the database rolled it back"
-        else:
-            outcome = outcomes.PARTIAL
-            note = "the process died after some statements were committed"
-        ledger.finish(entry.id, outcome, error=note)
+        found = conclude(
+            entry, applied, target.transactional, target.engine, target.script_of(entry.revision)
+        )
+        ledger.finish(
+            entry.id, found.outcome, error=f"the process died; {found.reason}",
+            executed=found.executed,
+        )
 
 
 def refuse_unresolved(ledger: Ledger, steps: list[Script]) -> None:
@@ -336,22 +344,58 @@ class _Statements:
         """Record the next revision (row *entry_id*) from nothing: the last one committed."""
         self.entry_id, self.record, self._uncommitted = entry_id, Committed(), Committed()
 
+    def _changing(self, statement: str) -> str | None:
+        """The first word of *statement* if it changes the revision's schema or rows."""
+        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if head not in _CHANGES or self.target.version_table in statement:
+            return None
+        if any(name in statement for name in OWN_TABLES):
+            return None
+        return head
+
+    def _commits_alone(self, conn: Any, head: str) -> bool:
+        """Whether the statement commits by itself (and whatever ran before it)."""
+        return not self.target.transactional and (head not in _DATA_CHANGES or _autocommit(conn))
+
+    def sending(
+        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+        executemany: bool,
+    ) -> None:
+        """Before a statement that commits by itself: write it down as in flight.
+
+        A process killed while the server runs it, or before :meth:`__call__`
+        records it, leaves the mark, and :mod:`.died` checks the schema. A
+        statement that repeats the last one listed (a backfill's next batch)
+        is listed already: one write per batch is enough.
+        """
+        if self._writing:
+            return
+        head = self._changing(statement)
+        if head is None or not self._commits_alone(conn, head):
+            return
+        sql = statement.strip()
+        latest = self.record.runs()[-1:]
+        if not self._uncommitted and latest and latest[0].sql == sql:
+            return
+        flying = Committed()
+        flying.extend(self._uncommitted)  # its implicit commit commits them too
+        flying.add(sql)
+        self._write([*self.record.entries(), *(in_flight(e) for e in flying.entries())])
+
     def __call__(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
         executemany: bool,
     ) -> None:
         if self._writing:
             return
-        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
-        if head not in _CHANGES or self.target.version_table in statement:
-            return
-        if any(name in statement for name in OWN_TABLES):
+        head = self._changing(statement)
+        if head is None:
             return
         ran = (statement.strip(), _rows_changed(cursor), _progress(context))
         if self.target.transactional:
             self.record.add(*ran)
             return
-        if head in _DATA_CHANGES and not _autocommit(conn):
+        if not self._commits_alone(conn, head):
             # In the revision's transaction: committed only by the next DDL
             # statement (an implicit commit) or with the revision, else rolled back.
             self._uncommitted.add(*ran)
@@ -360,19 +404,25 @@ class _Statements:
         self._uncommitted = Committed()
         self.record.add(*ran)
         # Committed already: write it down now, in case the process dies next.
-        self._writing = True
+        self._write(self.record.entries())
+
+    def _write(self, entries: list[str]) -> None:
+        self._writing = True  # the ledger's own statements are not the revision's
         try:
-            self.ledger.record_executed(self.entry_id, self.record.entries())
+            self.ledger.record_executed(self.entry_id, entries)
         finally:
             self._writing = False
 
     @contextmanager
     def listening(self) -> Iterator[None]:
-        event.listen(self.target.engine, "after_cursor_execute", self)
+        engine = self.target.engine
+        event.listen(engine, "before_cursor_execute", self.sending)
+        event.listen(engine, "after_cursor_execute", self)
         try:
             yield
         finally:
-            event.remove(self.target.engine, "after_cursor_execute", self)
+            event.remove(engine, "after_cursor_execute", self)
+            event.remove(engine, "before_cursor_execute", self.sending)
 
 
 def _run_step(
@@ -445,13 +495,15 @@ def _stopped(
     error: nothing of it stayed. Elsewhere what ran before is committed.
     """
     kept = committed.entries() if committed and not target.transactional else []
+    # A backfill of its own that committed only batches carries on when run again.
+    resumable = bool(kept) and resumes(step, tuple(kept)) and committed.complete
     ledger.finish(
-        entry_id, outcomes.PARTIAL if kept else outcomes.INTERRUPTED, seconds=seconds,
-        error=LOCK_LOST, failed_operation=failing_operation(exc, step.path),
+        entry_id, outcomes.PARTIAL if kept and not resumable else outcomes.INTERRUPTED,
+        seconds=seconds, error=LOCK_LOST, failed_operation=failing_operation(exc, step.path),
         executed=kept or None,
     )
     options.emit(Event("failed", step.revision, step.doc or "", index, total, seconds, LOCK_LOST))
-    raise DeployLockLostError(step.revision, kept) from exc
+    raise DeployLockLostError(step.revision, kept, resumes=resumable) from exc
 
 
 class _OneRun:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 from alembic.script import Script
 
 from . import ledger as outcomes
+from .died import conclude
 from .ledger import Entry
 from .locks import current_holder
 from .locks import lock_is_free
@@ -119,17 +121,18 @@ def status(target: Target) -> DeployStatus:
             continue
         state, reason = entry.outcome, entry.error or ""
         if state == outcomes.RUNNING and free:
-            # Nobody holds the lock, so the process that started it is gone.
-            state = outcomes.INTERRUPTED
-            reason = "the process running it stopped (nobody holds the deploy lock)"
-            if revision in known:
-                state = "applied (ledger not closed)"
-                reason += ", after the version table moved; the next upgrade closes the row"
-            elif entry.executed and not target.transactional:
-                state = outcomes.PARTIAL
-                reason += ", after committing some statements"
-            else:
-                reason += "; the database rolled it back, so upgrade runs it again"
+            # Nobody holds the lock, so the process that started it is gone:
+            # say what the next upgrade will conclude, and what its row will list.
+            found = conclude(
+                entry, known, target.transactional, target.engine, target.script_of(revision)
+            )
+            state = found.outcome
+            reason = "the process running it stopped (nobody holds the deploy lock); "
+            reason += found.reason
+            if found.outcome in (outcomes.APPLIED, outcomes.ROLLED_BACK):
+                state = f"{found.outcome.replace('_', ' ')} (ledger not closed)"
+                reason += "; the next upgrade closes the row"
+            entry = replace(entry, executed=found.executed)
         elif state == outcomes.RUNNING:
             reason = "running now, under the deploy lock"
         result.problems.append(

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from ..async_bridge import on_bridge_loop
 from ..errors import ScratchDatabaseError
 from ..urls import mask_passwords
 from ..urls import mask_url
@@ -289,6 +290,11 @@ class ServerLock:
         if session in self._sessions:
             return
         self._sessions.append(session)
+        # The session id is the caller's to read (its connection may belong to an
+        # env.py's own event loop); the lock's connection belongs to the bridge's.
+        on_bridge_loop(self._write_sessions)
+
+    def _write_sessions(self) -> None:
         try:
             self.connection.execute(
                 self.table.update().where(self._own_row()).values(

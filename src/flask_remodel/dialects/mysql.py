@@ -259,8 +259,17 @@ class MySQLSupport(DialectSupport):
         )
         try:
             yield
-        finally:
-            _set_sql_mode(connection, before or "")
+        except BaseException:
+            # The connection may be dead (Ctrl-C mid-statement, a server-side
+            # kill): restoring its mode would then raise, and that error would
+            # hide the one that says what happened. A dead connection is not
+            # returned to the pool anyway.
+            try:
+                _set_sql_mode(connection, before or "")
+            except Exception:
+                pass
+            raise
+        _set_sql_mode(connection, before or "")
 
     # -- the deploy lock --------------------------------------------------------
 

@@ -211,5 +211,18 @@ def _backfill(operations: Operations, op: BackfillOp) -> int:
         return 0
     if dialect_for(operations.migration_context).database_write_lock:
         return _Batches(operations, op, committed=False).run()
-    with context.autocommit_block():
-        return _Batches(operations, op, committed=True).run()
+    stopped: BaseException | None = None
+    try:
+        with context.autocommit_block():
+            try:
+                return _Batches(operations, op, committed=True).run()
+            except BaseException as exc:
+                stopped = exc
+                raise
+    except BaseException as exc:
+        # Leaving the block commits on the connection; after a lost connection or
+        # a Ctrl-C mid-batch that fails too ("Can't reconnect until invalid
+        # transaction is rolled back"), and the error to report is the first.
+        if stopped is not None and exc is not stopped:
+            raise stopped from None
+        raise

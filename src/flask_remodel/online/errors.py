@@ -124,7 +124,9 @@ class BackfillError(MigrationFailedError):
             "again to continue where it stopped"
             if kept else "Fix the cause and run the upgrade again"
         )
+        # Its batches commit as they go, by design, on every server: not the
+        # "repair the schema by hand" of a revision whose DDL committed midway.
         super().__init__(
             None, f"the backfill of '{table}' stopped after {updated} row(s): {reason}. {then}",
-            kept=kept,
+            kept=False, commits_midway=kept,
         )
