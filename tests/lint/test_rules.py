@@ -250,6 +250,11 @@ CASES.update({
          'op.add_column("orders", sa.Column("b", sa.Integer()))',
          'op.add_column("orders", sa.Column("a", sa.Integer()), if_not_exists=True)\n'
          'op.add_column("orders", sa.Column("b", sa.Integer()))'),
+        # A rename is no restatement: the retry finds no column of the old name.
+        (MY, 'op.alter_column("orders", "ref", new_column_name="code", '
+         'existing_type=sa.String(20))\nop.drop_column("orders", "note")',
+         'op.alter_column("orders", "ref", type_=sa.String(40), existing_type=sa.String(20))'
+         '\nop.drop_column("orders", "note")'),
         (PG, AC + 'op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True)',
          AC + 'op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True, '
          "if_not_exists=True)"),
@@ -368,6 +373,10 @@ NOT_ON: list[tuple[str, str, str]] = [
     ("RM501", "mariadb", 'op.create_table("t", sa.Column("a", sa.Integer()))\n'
      'op.create_index("ix_t_a", "t", ["a"])\nop.create_table("u", sa.Column("b", sa.Integer()))'),
     ("RM501", "postgresql", 'op.create_index_online("ix_ref", "orders", ["ref"])'),
+    # MODIFY states the column's definition: a retry after the DROP failed runs it again.
+    ("RM501", "mariadb", 'op.alter_column("orders", "ref", type_=sa.String(40), '
+     'existing_type=sa.String(20))\nop.alter_column("orders", "total", nullable=False, '
+     'existing_type=sa.Numeric(10, 2))\nop.drop_column("orders", "note")'),
     ("RM501", "mariadb", 'op.create_index_online("ix_ref", "orders", ["ref"])'),
 ]
 
