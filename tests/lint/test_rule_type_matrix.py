@@ -82,8 +82,10 @@ MATRIX = [
      "RM108:e", "", "RM108:e"),
     ("sa.Enum('a', 'b', name='e')", "sa.Enum('c', 'a', 'b', name='e')",
      "RM108:e", "RM108:e", "RM108:e"),
+    # PostgreSQL: ALTER COLUMN c TYPE e with the same type e changes nothing (measured on
+    # 15: no rewrite, the type keeps 'b'), so nothing is cut; RM209 reports the lost value.
     ("sa.Enum('a', 'b', name='e')", "sa.Enum('a', name='e')",
-     "RM305:e", "RM305:e", "RM305:e"),
+     "", "RM305:e", "RM305:e"),
     ("sa.Enum('a', 'b', name='e')", "sa.Enum('b', 'a', name='e')",
      "RM108:e", "RM108:e", "RM108:e"),
     ("sa.Enum('a', 'b', name='e')", "sa.String(20)",

@@ -87,13 +87,13 @@ def _int_rank(type_: Any) -> int | None:
     return None
 
 
-def _native_enum(type_: Any) -> bool:
+def native_enum(type_: Any) -> bool:
     """An enum the database knows as one; ``native_enum=False`` is a VARCHAR to it."""
     return _is(type_, sa.Enum) and bool(getattr(type_, "native_enum", True))
 
 
 def _kind(type_: Any) -> str:
-    if _native_enum(type_):
+    if native_enum(type_):
         return "enum"
     if _is(type_, sa.String):  # Text, CHAR, VARCHAR, Unicode all derive from String
         return "string"
@@ -127,7 +127,7 @@ def type_change(old: Any, new: Any, target: Target) -> str:
         return "same"
     old, new = for_target(old, target), for_target(new, target)
     # A PostgreSQL enum compiles to its name alone: its values are compared below.
-    if not _native_enum(old) and not _native_enum(new) and same_on(old, new, target):
+    if not native_enum(old) and not native_enum(new) and same_on(old, new, target):
         return "same"
     ok, nk = _kind(old), _kind(new)
     if target.family == "sqlite" and ok == nk == "string":
@@ -209,7 +209,9 @@ def _instant_varchar(old: int, new: int, bytes_per_char: int = 4) -> bool:
 
 
 def kind_changed(old: Any, new: Any) -> bool:
-    if old is None or isinstance(old, sa.types.NullType):
+    # NullType on either side is a type not known (the new one: a raw ALTER COLUMN ...
+    # TYPE naming a type the SQL reader cannot read, such as an enum made by raw SQL).
+    if old is None or isinstance(old, sa.types.NullType) or isinstance(new, sa.types.NullType):
         return False
     return _kind(old) != _kind(new)
 

@@ -10,9 +10,12 @@ Safe alternative: one risky operation per revision and
 ``transaction_per_migration=True``; data changes in their own revision.
 
 Not flagged: ``op.backfill``, which runs in committed batches outside the
-transaction. Flagged even when the UPDATE only fills a column the revision
-added (``migrate --default``): it rewrites every row while the ALTER's lock
-keeps readers out; ``migrate --online`` writes it as a batched ``op.backfill``,
+transaction; an index on a table created earlier in the revision and not
+filled since (the build has no row to read).
+
+Flagged even when the UPDATE only fills a column the revision added
+(``migrate --default``): it rewrites every row while the ALTER's lock keeps
+readers out; ``migrate --online`` writes it as a batched ``op.backfill``,
 which commits the ADD COLUMN first.
 
 Flagged: ``op.add_column("account", ...)`` then ``op.create_index(..., "account", ...)``
@@ -42,9 +45,28 @@ _LOCKING = (
 )
 
 
-def _slow(op: Any) -> bool:
+def _filled_before(ctx: LintContext, table: str) -> bool:
+    """Whether an earlier statement of the revision may have written rows into *table*."""
+    for recorded in ctx.before():
+        written = recorded.operation
+        if isinstance(written, ops.BulkInsertOp) and getattr(written.table, "name", None) == table:
+            return True
+        if isinstance(written, SqlStatement) and (
+            (written.kind == "dml" and written.table in (table, None))
+            or written.kind in ("unknown", "connection_use")
+        ):
+            return True  # an INSERT ... SELECT, or a statement not read that may be one
+        if isinstance(written, ops.ExecuteSQLOp):
+            return True
+    return False
+
+
+def _slow(op: Any, ctx: LintContext) -> bool:
     if isinstance(op, ops.CreateIndexOp):
-        return not op.kw.get("postgresql_concurrently")
+        if op.kw.get("postgresql_concurrently"):
+            return False
+        # A table created in this revision is empty until something writes to it.
+        return not ctx.created_here(op.table_name) or _filled_before(ctx, op.table_name)
     if isinstance(op, SqlStatement):
         return op.kind in ("dml", "validate_constraint", "reindex", "rewrite_maintenance")
     return False
@@ -59,7 +81,7 @@ def _slow(op: Any) -> bool:
 )
 def check(op: Any, ctx: LintContext) -> None:
     assert ctx.current is not None
-    if not _slow(op) or ctx.current.in_autocommit or batched(ctx.current):
+    if not _slow(op, ctx) or ctx.current.in_autocommit or batched(ctx.current):
         return
     for earlier in reversed(ctx.before()):
         if earlier.in_autocommit:

@@ -9,10 +9,17 @@ so the data keeps values the model no longer allows.
 Safe alternative: check the data first (``SELECT max(length(col)) ...``), or
 add a new column and migrate the values explicitly.
 
+Not flagged on PostgreSQL: an enum "narrowed" to fewer values under the same
+type name. The column keeps its type there (Alembic does not change an enum
+type's values), so nothing is cut or refused; code that no longer knows a
+value is RM209's concern.
+
 Flagged: ``op.alter_column("account", "name", type_=sa.String(20), existing_type=sa.String(50))``
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from alembic.operations import ops
 
@@ -20,8 +27,17 @@ from .. import fixes
 from ..context import LintContext
 from ..model import Severity
 from ..registry import rule
+from ._common import native_enum
 from ._common import rewrite_lock
 from ._common import type_change
+
+
+def _same_pg_enum(old: Any, new: Any) -> bool:
+    """Both are the same named PostgreSQL enum type, which the ALTER leaves as it is."""
+    name = getattr(new, "name", None)
+    return bool(name) and native_enum(old) and native_enum(new) and (
+        getattr(old, "name", None) == name
+    )
 
 
 @rule("RM305", "narrowing-change", Severity.ERROR, on=(ops.AlterColumnOp,))
@@ -30,6 +46,8 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
         return
     old, _ = ctx.existing(op)
     if type_change(old, op.modify_type, ctx.target) != "narrowing":
+        return
+    if ctx.target.family == "postgresql" and _same_pg_enum(old, op.modify_type):
         return
     table, column = op.table_name, op.column_name
     ctx.report(

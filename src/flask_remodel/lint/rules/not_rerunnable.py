@@ -13,7 +13,8 @@ Not flagged: Flask-Remodel's online operations (``op.create_index_online``
 first drops the INVALID index an interrupted build left), and on
 MariaDB/MySQL statements that create tables, or work on tables created in
 the same revision (the initial revision): what a failed run leaves is new
-and empty.
+and empty; and ``alter_column`` changes that do not rename (a MODIFY to the
+same type, nullability or default runs again without error).
 
 Flagged (MariaDB): two ``op.add_column`` calls in one revision.
 """
@@ -48,6 +49,12 @@ def _ddl(recorded: RecordedOp) -> bool:
     )
 
 
+def _reruns(op: Any) -> bool:
+    """An ALTER that states the column's new definition: run twice, it just states it again.
+    (A rename is not one: the second run finds no column of the old name.)"""
+    return isinstance(op, ops.AlterColumnOp) and op.modify_name is None
+
+
 def _creates_new(recorded: RecordedOp, ctx: LintContext) -> bool:
     """A table, or something on a table, created by this revision: what a failed run
     leaves is new and empty, and dropping it undoes the run."""
@@ -63,7 +70,8 @@ def check(ctx: LintContext) -> None:
         if len(ddl) < 2:
             return
         unguarded = [
-            r for r in ddl[:-1] if not _guarded(r.operation) and not _creates_new(r, ctx)
+            r for r in ddl[:-1]
+            if not _guarded(r.operation) and not _reruns(r.operation) and not _creates_new(r, ctx)
         ]
         if unguarded:
             first = unguarded[0]
