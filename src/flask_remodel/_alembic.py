@@ -252,6 +252,8 @@ _MIGRATION_CONTEXT = _pin(
     "alembic.runtime.environment", "EnvironmentContext._migration_context", on_instances=True
 )
 _CONTEXT_PROXY = _pin("alembic.context", "_proxy", on_instances=True)
+# The columns a compiled SELECT returns, in order (set by SQLCompiler as it compiles).
+_RESULT_COLUMNS = _pin("sqlalchemy.sql.compiler", "SQLCompiler._result_columns", on_instances=True)
 _COLUMN_COPY = _pin("sqlalchemy.sql.schema", "Column._copy", ())
 _TYPE_BOUND = _pin("sqlalchemy.sql.schema", "Constraint._type_bound", on_instances=True)
 
@@ -684,6 +686,18 @@ def intercepted_operations(
         context.__dict__.pop(_AUTOCOMMIT_BLOCK.name, None)
         if original is not None:
             context.__dict__[_AUTOCOMMIT_BLOCK.name] = original
+
+
+def result_column_count(compiled: Any) -> int:
+    """How many columns the compiled statement *compiled* selects (0 for text and DDL).
+
+    The linter's stand-in cursor describes that many columns for a query, as a
+    database would: the ORM matches a result's columns to the cursor's by
+    position. SQLAlchemy keeps the list on the compiler and offers nothing public.
+    """
+    if compiled is None or not hasattr(compiled, _RESULT_COLUMNS.name):
+        return 0  # DDL and text() compile without one
+    return len(_RESULT_COLUMNS.read(compiled) or ())
 
 
 @contextmanager

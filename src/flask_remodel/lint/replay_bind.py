@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from alembic.operations import ops as alembic_ops
 from sqlalchemy.engine import make_url
 
+from .._alembic import result_column_count
 from .model import Target
 from .replay_reflection import NotKnownOffline
 from .replay_reflection import SchemaReflection
@@ -196,13 +197,6 @@ def _operation_for(context: Any) -> Any:
     return None
 
 
-def _result_columns(context: Any) -> int:
-    # How many columns a compiled SELECT returns: the ORM matches the cursor's
-    # description to them by position. SQLAlchemy keeps the list on the compiled
-    # statement (an attribute it has had since 1.x); text() has none.
-    return len(getattr(getattr(context, "compiled", None), "_result_columns", None) or ())
-
-
 class _ReplayDialect(SchemaReflection):
     """Mixed in before the target's dialect class: runs statements on the stand-in cursor."""
 
@@ -224,7 +218,7 @@ class _ReplayDialect(SchemaReflection):
         cursor.executemany(statement, parameters)
 
     def _run(self, cursor: Any, statement: str, context: Any) -> None:
-        cursor.result_columns = _result_columns(context)
+        cursor.result_columns = result_column_count(getattr(context, "compiled", None))
         operation = None if _NEXT_VALUE.search(statement) else _operation_for(context)
         self.replay_ran(statement, operation)
 
