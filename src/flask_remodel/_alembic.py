@@ -246,6 +246,14 @@ _GET_BIND = _pin("alembic.operations.base", "Operations.get_bind", ())
 _AUTOCOMMIT_BLOCK = _pin("alembic.runtime.migration", "MigrationContext.autocommit_block", ())
 # Set while a migration context runs (``Operations._install_proxy``), so read there only.
 _OP_PROXY = _pin("alembic.op", "_proxy", on_instances=True)
+# Set by EnvironmentContext.__init__ and read by its get_context(); ``_proxy`` is what
+# ``alembic.context``'s functions call, set while an env.py runs.
+_MIGRATION_CONTEXT = _pin(
+    "alembic.runtime.environment", "EnvironmentContext._migration_context", on_instances=True
+)
+_CONTEXT_PROXY = _pin("alembic.context", "_proxy", on_instances=True)
+# The columns a compiled SELECT returns, in order (set by SQLCompiler as it compiles).
+_RESULT_COLUMNS = _pin("sqlalchemy.sql.compiler", "SQLCompiler._result_columns", on_instances=True)
 _COLUMN_COPY = _pin("sqlalchemy.sql.schema", "Column._copy", ())
 _TYPE_BOUND = _pin("sqlalchemy.sql.schema", "Constraint._type_bound", on_instances=True)
 
@@ -678,6 +686,43 @@ def intercepted_operations(
         context.__dict__.pop(_AUTOCOMMIT_BLOCK.name, None)
         if original is not None:
             context.__dict__[_AUTOCOMMIT_BLOCK.name] = original
+
+
+def result_column_count(compiled: Any) -> int:
+    """How many columns the compiled statement *compiled* selects (0 for text and DDL).
+
+    The linter's stand-in cursor describes that many columns for a query, as a
+    database would: the ORM matches a result's columns to the cursor's by
+    position. SQLAlchemy keeps the list on the compiler and offers nothing public.
+    """
+    if compiled is None or not hasattr(compiled, _RESULT_COLUMNS.name):
+        return 0  # DDL and text() compile without one
+    return len(_RESULT_COLUMNS.read(compiled) or ())
+
+
+@contextmanager
+def environment_for(context: MigrationContext) -> Iterator[None]:
+    """``alembic.context`` (what env.py and some revisions import) answering for *context*.
+
+    The linter replays revisions without running env.py, so no
+    ``EnvironmentContext`` is established: a revision calling
+    ``context.get_context()`` (to read the dialect) got a NameError. Here one
+    is, for as long as the block lasts, whose ``get_context()`` is *context*
+    and whose ``is_offline_mode()`` is false (the replay answers as the
+    database would). Where env.py already runs (the upgrade's gate) its own
+    stays, untouched.
+    """
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+
+    module = importlib.import_module("alembic.context")
+    if getattr(module, _CONTEXT_PROXY.name, None) is not None:
+        yield
+        return
+    environment = EnvironmentContext(Config(), None)  # type: ignore[arg-type]
+    _MIGRATION_CONTEXT.write(environment, context)
+    with environment:
+        yield
 
 
 @contextmanager

@@ -38,6 +38,9 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "lint/verify.py": (2, "the --verify observer of each family"),
     # The fix code the rules suggest, written for the family they judge (as the rules are).
     "lint/fixes.py": (2, "a suggested fix that runs as written on each family"),
+    # The replay's reflection answers as each family's own would (index lists, the names
+    # it gives unnamed unique constraints), lint logic.
+    "lint/replay_reflection.py": (5, "what each family's reflection lists and names"),
 }
 
 

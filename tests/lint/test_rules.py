@@ -31,7 +31,7 @@ CASES: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
     "RM001": [(ALL, 'op.create_index("ix_ref", "orders", ["ref"])  '
                "# remodel: allow[RM201] stale",
                'op.drop_column("orders", "note")  # remodel: allow[RM201] unused since v3')],
-    "RM002": [(ALL, 'sa.inspect(op.get_bind()).get_table_names()',
+    "RM002": [(ALL, 'sa.inspect(op.get_bind()).get_foreign_keys("orders")',
                'op.get_bind().execute(sa.text("SELECT 1")).fetchall()')],
     "RM101": [
         (PG, 'op.create_index("ix_ref", "orders", ["ref"])',

@@ -5,7 +5,7 @@ This file runs inside the venv of the application under test (see
 own package and the migration tool, and nothing from the test suite. The
 harness picks everything through the environment:
 
-``REALAPP``            which application (``ihatemoney``, ``fittrackee``);
+``REALAPP``            which application (``ihatemoney``, ``fittrackee``, ``privacyidea``);
 ``REALAPP_TOOL``       ``flask_migrate`` or ``flask_remodel``;
 ``REALAPP_URL``        the database URL;
 ``REALAPP_MIGRATIONS`` the copy of the app's migrations folder to use.
@@ -45,7 +45,17 @@ def _fittrackee(app: Flask) -> Any:
     return db
 
 
-_APPS = {"ihatemoney": _ihatemoney, "fittrackee": _fittrackee}
+def _privacyidea(app: Flask) -> Any:
+    # Revisions import privacyidea.lib, whose module-level gettext needs Flask-Babel.
+    from flask_babel import Babel
+
+    Babel(app)
+    from privacyidea.models import db
+
+    return db
+
+
+_APPS = {"ihatemoney": _ihatemoney, "fittrackee": _fittrackee, "privacyidea": _privacyidea}
 
 
 def create_app() -> Flask:

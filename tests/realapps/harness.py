@@ -295,6 +295,55 @@ def run_step(
     return Outcome(done.returncode, message, seconds, done.stdout + done.stderr)
 
 
+# --- The linter on a whole history, offline -----------------------------------------------------
+
+
+@dataclass
+class LintRun:
+    """``flask db lint --all --format json`` on one history for one target."""
+
+    history: AppHistory
+    target: str
+    revisions: list[str]
+    findings: list[dict[str, object]]
+
+    def rule_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for finding in self.findings:
+            counts[str(finding["rule"])] = counts.get(str(finding["rule"]), 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def stopped(self) -> list[dict[str, object]]:
+        """The RM002 findings: where the replay could not read a revision to its end."""
+        return [f for f in self.findings if f["rule"] == "RM002"]
+
+    @property
+    def stopped_share(self) -> float:
+        stopped = {f["revision"] for f in self.stopped()}
+        return len(stopped) / len(self.revisions) if self.revisions else 0.0
+
+
+def lint_history(history: AppHistory, target: str, workdir: Path) -> LintRun:
+    """Lint *history*'s shipped revisions for *target* (no database: ``--target``)."""
+    python = app_python(history)
+    folder = workdir / f"{history.name}-{target}"
+    shutil.copytree(
+        migrations_source(python, history), folder / "migrations",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )  # fmt: skip
+    shutil.copy(DRIVER, folder / "driver.py")
+    (folder / "uploads").mkdir()
+    step = Step("lint --all", ("lint", "--all", "--target", target, "--format", "json"))
+    # The app only needs a URL to start; the lint itself connects to nothing.
+    outcome = run_step(python, history, REMODEL, "sqlite://", folder, step)
+    # Some revisions print as they run: the report is the JSON document after that.
+    start = outcome.output.find('{\n  "target"')
+    if start < 0:
+        raise AssertionError(f"{history.label}, {target}: no lint report in\n{outcome.output}")
+    report, _ = json.JSONDecoder().raw_decode(outcome.output[start:])
+    return LintRun(history, target, list(report["revisions"]), list(report["findings"]))
+
+
 # --- One history on one database ----------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from alembic import command
 from alembic.autogenerate.api import AutogenContext
 from alembic.config import Config
 from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.runtime.migration import RevisionStep
 from alembic.script import Script
@@ -70,6 +71,15 @@ def _op_module() -> types.ModuleType:
     return op
 
 
+def _context_module() -> types.ModuleType:
+    """``alembic.context`` once an environment has installed (and removed) its proxy."""
+    with EnvironmentContext(Config(), None):  # type: ignore[arg-type]
+        pass
+    from alembic import context
+
+    return context
+
+
 #: An object of the class of each entry set by a constructor.
 SAMPLES: dict[str, Callable[[], Any]] = {
     "alembic.util.langhelpers.Dispatcher._registry": lambda: Operations._to_impl,
@@ -81,6 +91,13 @@ SAMPLES: dict[str, Callable[[], Any]] = {
     "alembic.runtime.migration.MigrationContext._transaction_per_migration": _offline_context,
     "sqlalchemy.sql.schema.Constraint._type_bound": lambda: sa.CheckConstraint("x > 0"),
     "alembic.op._proxy": _op_module,
+    "alembic.runtime.environment.EnvironmentContext._migration_context": lambda: (
+        EnvironmentContext(Config(), None)  # type: ignore[arg-type]
+    ),
+    "alembic.context._proxy": _context_module,
+    "sqlalchemy.sql.compiler.SQLCompiler._result_columns": lambda: (
+        sa.select(sa.literal(1)).compile()
+    ),
 }
 
 

@@ -75,7 +75,7 @@ def _lint_revision(run: _Run, source: RevisionSource, lint: bool) -> LintContext
     schema = run.schemas.setdefault(source.bind, Schema())
     if run.offline is None:
         run.offline = offline_context(run.target)
-    recorded = record(source, run.target, run.offline, render=lint)
+    recorded = record(source, run.target, run.offline, render=lint, schema=schema)
     ctx = LintContext(
         run.target,
         schema,

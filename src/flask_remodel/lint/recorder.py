@@ -8,9 +8,10 @@ wrapped on the instance (and on each batch block's ``BatchOperations``), through
 the ``file.py:line`` of the ``op.*`` call in the revision, the SQL written to
 the buffer meanwhile, and whether it ran inside a batch or an
 ``autocommit_block()``. Nothing reaches a database: offline mode has no
-connection; ``op.get_bind()`` answers as an empty database of the target would
-(:mod:`.replay_bind`), and a revision that needs more (reflection) stops
-recording at that point with a note (RM002).
+connection; ``op.get_bind()`` answers as the database the replay has built
+would, with no rows (:mod:`.replay_bind`), and ``alembic.context`` answers
+for the offline context. A revision that needs more (the database's catalog)
+stops recording at that point with a note (RM002).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import inspect
 import io
 import logging
+import re
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -32,12 +34,14 @@ from typing import Protocol
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
 
+from .._alembic import environment_for
 from .._alembic import intercepted_batch_invoke
 from .._alembic import intercepted_operations
 from .._runtime import ensure_runtime
 from .model import RecordedOp
 from .model import Target
-from .replay_bind import ReplayBind
+from .replay_bind import replay_connection
+from .schema import Schema
 from .sqltext import SqlStatement
 from .sqltext import statements_from
 
@@ -60,6 +64,9 @@ class RecordedRevision:
     ops: list[RecordedOp] = field(default_factory=list)
     stopped: tuple[int, str] | None = None
     """(line, reason) when ``upgrade()`` raised before it finished."""
+
+
+_QUERY = re.compile(r"\s*(?:\(\s*)*(?:SELECT|WITH|VALUES)\b", re.I)
 
 
 def _dialect_name(target: Target) -> str:
@@ -103,6 +110,11 @@ class _Recorder:
         """Set for a real run: judges each operation before it runs (and may raise)."""
         self.calling: list[Any] = []
         """The operations whose implementation is running now, outermost first."""
+        self.schema_before: Schema | None = None
+        """The replayed schema before this revision; None: not known (nothing is claimed)."""
+        self._live: Schema | None = None
+        self._applied = 0
+        self.bind: Any = None
 
     def wrap_invoke(self, real: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def invoke(operation: Any) -> Any:
@@ -192,15 +204,35 @@ class _Recorder:
                 return real()
             # Reading the dialect is no data change: only what the revision
             # executes on the bind is recorded, as if it came from op.execute.
-            return ReplayBind(real(), self.target, self._ran_on_bind)
+            if self.bind is None:
+                self.bind = replay_connection(
+                    real().dialect, self.target, self.live_schema,
+                    str(getattr(self.context, "version_table", None) or "alembic_version"),
+                    self._ran_on_bind,
+                )  # fmt: skip
+            return self.bind
 
         return get_bind
 
-    def _ran_on_bind(self, text: str) -> None:
+    def live_schema(self) -> Schema:
+        """The replayed schema as it stands now, this revision's operations so far included."""
+        if self._live is None:
+            # Without the schema before, nothing is claimed about the tables that exist.
+            before = self.schema_before or Schema(opaque=True)
+            self._live = before.copy()
+        for recorded in self.ops[self._applied :]:
+            self._live.apply(recorded.operation, self.source.revision)
+        self._applied = len(self.ops)
+        return self._live
+
+    def _ran_on_bind(self, text: str, operation: Any) -> None:
         line = _call_line(self.paths)
+        if operation is not None:  # DDL of a Table (table.create(bind)): that operation
+            self._add(operation, line, text.strip())
+            return
         for statement in statements_from(text):
             operation = statement.operation
-            if isinstance(operation, SqlStatement) and operation.kind == "harmless":
+            if isinstance(operation, SqlStatement) and _QUERY.match(statement.text):
                 continue  # a query: reading is not changing
             self._add(operation, line, statement.text, raw=True)
 
@@ -280,6 +312,7 @@ def record(
     offline: tuple[MigrationContext, io.StringIO | None] | None = None,
     render: bool = True,
     observer: Observer | None = None,
+    schema: Schema | None = None,
 ) -> RecordedRevision:
     """Run *source*'s upgrade offline for *target* and return what it asked for.
 
@@ -287,7 +320,9 @@ def record(
     With *render* false the operations are recorded but not rendered to SQL
     (for revisions replayed only to know the schema: several times faster).
     With an *observer* (``--verify``), *offline* holds an online context and the
-    observer runs each operation against its connection.
+    observer runs each operation against its connection. *schema* is the
+    replayed schema before this revision, which ``op.get_bind()`` reflects
+    (it is not changed).
     """
     recorded = RecordedRevision(source)
     if source.upgrade is None:
@@ -304,14 +339,18 @@ def record(
     recorder.render = render
     recorder.context = context
     recorder.observer = observer
+    recorder.schema_before = schema
     with intercepted_operations(
         context, invoke=recorder.wrap_invoke, batch_alter_table=recorder.wrap_batch,
         get_bind=recorder.wrap_get_bind, autocommit_block=recorder.wrap_autocommit,
-    ):
+    ), environment_for(context):
         try:
             source.upgrade()
         except Exception as exc:
             recorded.stopped = _stop(exc, recorder.path)
+        finally:
+            if recorder.bind is not None:
+                recorder.bind.close()
     recorded.ops = recorder.ops
     return recorded
 

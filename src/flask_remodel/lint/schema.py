@@ -9,14 +9,25 @@ began), ``existing_type=`` / ``existing_nullable=`` on the operation fill in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import ops
 
 from .sqltext import SqlStatement
+
+# An unread statement that may create, drop or rename a table (ALTER SEQUENCE ... RESTART,
+# say, cannot): after one, which tables exist is no longer known.
+_NAMED_TYPE = re.compile(
+    r"\s*(?P<verb>CREATE|DROP)\s+TYPE\s+(?:IF\s+EXISTS\s+)?(?P<names>[\w\", ]+?)"
+    r"(?:\s+AS\b|\s+CASCADE|\s+RESTRICT|\s*$)",
+    re.I,
+)
+_MAY_CHANGE_TABLES = re.compile(r"\b(?:TABLE|RENAME|INTO|DO|CALL|EXEC(?:UTE)?)\b", re.I)
 
 
 @dataclass
@@ -51,6 +62,10 @@ class TableState:
     unnamed_checks: int = 0
     primary_key: str | None = None
     """The primary key constraint's name ("" when unnamed), None when there is none."""
+    uniques: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Named unique constraints: name -> columns (only where ``columns_known``)."""
+    unnamed_uniques: list[tuple[str, ...]] = field(default_factory=list)
+    """The columns of each unique constraint the database names itself."""
 
 
 @dataclass
@@ -60,6 +75,31 @@ class Schema:
     foreign_keys: dict[str, ForeignKeyState] = field(default_factory=dict)
     indexes: dict[str, tuple[str, tuple[str, ...], bool]] = field(default_factory=dict)
     """name -> (table, columns, unique)"""
+    enum_types: set[str] = field(default_factory=set)
+    """PostgreSQL's named types (ENUM) that create_table or CREATE TYPE made."""
+    opaque: bool = False
+    """A raw statement the linter could not read ran: it may have made or dropped anything,
+    so which tables exist is no longer known for certain."""
+
+    def copy(self) -> Schema:
+        """A copy that :meth:`apply` can change without touching this one."""
+        tables = {
+            name: replace(
+                table,
+                columns={n: replace(c) for n, c in table.columns.items()},
+                uniques=dict(table.uniques),
+                unnamed_uniques=list(table.unnamed_uniques),
+            )
+            for name, table in self.tables.items()
+        }
+        return Schema(
+            tables,
+            {n: replace(c) for n, c in self.checks.items()},
+            {n: replace(f) for n, f in self.foreign_keys.items()},
+            dict(self.indexes),
+            set(self.enum_types),
+            self.opaque,
+        )
 
     def table(self, name: str | None) -> TableState | None:
         return self.tables.get(name) if name else None
@@ -119,6 +159,36 @@ class Schema:
                 else:
                     table.unnamed_checks += 1
         self.tables[op.table_name] = table
+        if op.columns:
+            self._table_items(op, table)
+
+    def _table_items(self, op: ops.CreateTableOp, table: TableState) -> None:
+        # op.create_table also creates the indexes and unique constraints its
+        # columns ask for (index=True, unique=True), named as the Table names them.
+        try:
+            built = op.to_table()
+        except Exception:  # columns that need more than the operation to build
+            table.columns_known = False
+            return
+        for column in built.columns:
+            # create_table makes the named types of its columns (not add_column).
+            if isinstance(column.type, sa.Enum) and column.type.name:
+                if getattr(column.type, "create_type", True) and column.type.native_enum:
+                    self.enum_types.add(str(column.type.name))
+        for index in built.indexes:
+            columns = tuple(c.name for c in index.columns)
+            name = index.name or f"ix_{op.table_name}_{'_'.join(columns)}"
+            self.indexes[str(name)] = (op.table_name, columns, bool(index.unique))
+        for constraint in built.constraints:
+            if isinstance(constraint, sa.UniqueConstraint):
+                self._add_unique(table, constraint.name, tuple(c.name for c in constraint.columns))
+
+    @staticmethod
+    def _add_unique(table: TableState, name: Any, columns: tuple[str, ...]) -> None:
+        if name:
+            table.uniques[str(name)] = columns
+        else:
+            table.unnamed_uniques.append(columns)
 
     def _add_fk(self, name: str, table: str, referred: str, ondelete: str | None) -> None:
         self.foreign_keys[name] = ForeignKeyState(table, referred, ondelete)
@@ -128,12 +198,25 @@ class Schema:
         for store in (self.checks, self.foreign_keys):
             for name in [n for n, s in store.items() if s.table == op.table_name]:
                 del store[name]
+        for name in [n for n, (table, _, _) in self.indexes.items() if table == op.table_name]:
+            del self.indexes[name]  # a table's indexes go with it
 
     def _apply_RenameTableOp(self, op: ops.RenameTableOp, revision: str) -> None:
         table = self.tables.pop(op.table_name, None)
         if table is not None:
             table.name = op.new_table_name
             self.tables[op.new_table_name] = table
+        for name, (on, columns, unique) in list(self.indexes.items()):
+            if on == op.table_name:
+                self.indexes[name] = (op.new_table_name, columns, unique)
+        for check in self.checks.values():
+            if check.table == op.table_name:
+                check.table = op.new_table_name
+        for fk in self.foreign_keys.values():
+            if fk.table == op.table_name:
+                fk.table = op.new_table_name
+            if fk.referred == op.table_name:
+                fk.referred = op.new_table_name
 
     def _ensure(self, name: str) -> TableState:
         if name not in self.tables:
@@ -162,10 +245,16 @@ class Schema:
             column.nullable = op.modify_nullable
         if op.modify_server_default is not False:
             column.server_default = op.modify_server_default
-        table.columns.pop(op.column_name, None)
         if op.modify_name:
             column.name = op.modify_name
-        table.columns[column.name] = column
+        # The column keeps its place, as in the database (reflection lists them in order).
+        table.columns = {
+            (column.name if name == op.column_name else name): (
+                column if name == op.column_name else state
+            )
+            for name, state in table.columns.items()
+        }
+        table.columns.setdefault(column.name, column)
 
     def _apply_CreateCheckConstraintOp(self, op: ops.CreateCheckConstraintOp, rev: str) -> None:
         if op.constraint_name:
@@ -181,10 +270,17 @@ class Schema:
             op.kw.get("ondelete"),
         )
 
+    def _apply_CreateUniqueConstraintOp(
+        self, op: ops.CreateUniqueConstraintOp, revision: str
+    ) -> None:
+        self._add_unique(self._ensure(op.table_name), op.constraint_name, tuple(op.columns))
+
     def _apply_DropConstraintOp(self, op: ops.DropConstraintOp, revision: str) -> None:
         for store in (self.checks, self.foreign_keys):
             store.pop(str(op.constraint_name), None)
         table = self.table(op.table_name)
+        if table is not None:
+            table.uniques.pop(str(op.constraint_name), None)
         if table is not None and op.constraint_type == "primary":
             table.primary_key = None
 
@@ -201,3 +297,13 @@ class Schema:
     def _apply_SqlStatement(self, op: SqlStatement, revision: str) -> None:
         if op.kind == "validate_constraint" and op.name in self.checks:
             self.checks[op.name].validated = True
+        elif op.kind == "harmless" and (named := _NAMED_TYPE.match(op.text)):
+            names = {n.strip().strip('"') for n in named["names"].split(",")}
+            if named["verb"].upper() == "CREATE":
+                self.enum_types |= names
+            else:
+                self.enum_types -= names
+        elif op.kind == "unknown" and _MAY_CHANGE_TABLES.search(op.text):
+            self.opaque = True
+        elif op.kind == "alter_table_other" and (table := self.table(op.table)) is not None:
+            table.columns_known = False  # an ALTER TABLE action the linter cannot read
