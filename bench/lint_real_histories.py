@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from realapps.apps import LINT_HISTORIES
-from realapps.harness import lint_history
+from realapps.harness import lint_offline
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
             if args.app and history.name not in args.app:
                 continue
             for target in history.backends:
-                run = lint_history(history, target, Path(work))
+                run = lint_offline(history, target, Path(work))
                 stopped = {f["revision"] for f in run.stopped()}
                 rules = ", ".join(f"{rule} {n}" for rule, n in run.rule_counts().items())
                 print(

@@ -323,7 +323,7 @@ class LintRun:
         return len(stopped) / len(self.revisions) if self.revisions else 0.0
 
 
-def lint_history(history: AppHistory, target: str, workdir: Path) -> LintRun:
+def lint_offline(history: AppHistory, target: str, workdir: Path) -> LintRun:
     """Lint *history*'s shipped revisions for *target* (no database: ``--target``)."""
     python = app_python(history)
     folder = workdir / f"{history.name}-{target}"

@@ -17,7 +17,7 @@ import pytest
 from realapps.apps import LINT_HISTORIES
 from realapps.apps import AppHistory
 from realapps.harness import AppUnavailable
-from realapps.harness import lint_history
+from realapps.harness import lint_offline
 
 MOST_STOPPED = 0.02
 
@@ -34,7 +34,7 @@ def test_rm002_on_at_most_two_percent_of_the_revisions(
     history: AppHistory, target: str, tmp_path: Path
 ) -> None:
     try:
-        run = lint_history(history, target, tmp_path)
+        run = lint_offline(history, target, tmp_path)
     except AppUnavailable as exc:
         pytest.skip(str(exc))
     assert len(run.revisions) == run.history.revisions  # the whole history was linted
