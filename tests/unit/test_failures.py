@@ -64,12 +64,17 @@ def _revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, An
     (tmp_path / "stand_in_operations.py").write_text(OPERATIONS)
     monkeypatch.syspath_prepend(str(tmp_path))
     path = tmp_path / "abc123_x.py"
-    path.write_text(REVISION)
-    spec = importlib.util.spec_from_file_location("abc123_x", path)
+    return path, _loaded(path, REVISION)
+
+
+def _loaded(path: Path, source: str) -> Any:
+    """*source*, written to *path*, imported as a module of that file's name."""
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return path, module
+    return module
 
 
 def test_the_revision_line_and_a_hint_come_from_the_traceback(
@@ -132,11 +137,7 @@ def test_only_the_failing_functions_own_committing_steps_count(
     # downgrade() comes after upgrade()'s backfill in the file, and upgrade() fails in a
     # helper defined above it: the line numbers of the file alone would get both wrong.
     path = tmp_path / "abc123_commits.py"
-    path.write_text(COMMITTING_REVISION)
-    spec = importlib.util.spec_from_file_location("abc123_commits", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _loaded(path, COMMITTING_REVISION)
     with pytest.raises(ZeroDivisionError) as caught:
         getattr(module, entry)()
     site = failed_at(caught.value, {str(path): "abc123"})
