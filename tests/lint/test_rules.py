@@ -517,3 +517,27 @@ def test_an_unknown_new_type_is_no_change_of_kind(lint_code: LintCode) -> None:
     found = {f.rule_id for f in lint_code("postgresql", code).findings}
     assert not found & {"RM208", "RM403"}, found
     assert "RM108" in found  # a cast to another type still rewrites the table
+
+
+_RENAMED_INDEXED_COLUMN = """\
+op.drop_index("{dropped}", table_name="account")
+op.alter_column("account", "email", new_column_name="mail", existing_type=sa.String(120))
+op.create_index("uq_account_mail", "account", ["mail"], unique=True)
+"""
+
+
+@pytest.mark.parametrize("target", ALL)
+@pytest.mark.parametrize(
+    ("dropped", "new_uniqueness"),
+    [("uq_account_email", False), ("ix_account_email", True)],
+    ids=["was-unique", "was-not-unique"],
+)
+def test_a_unique_index_made_again_after_a_rename_adds_no_uniqueness(
+    lint_code: LintCode, target: str, dropped: str, new_uniqueness: bool
+) -> None:
+    # What `migrate --rename account.email=mail` writes for an indexed unique column: the old
+    # index dropped, the column renamed, the index made again under the new column's name.
+    base = BASE + 'op.create_index("uq_account_email", "account", ["email"], unique=True)\n'
+    report = lint_code(target, _RENAMED_INDEXED_COLUMN.format(dropped=dropped), base=base)
+    found = {f.rule_id for f in report.findings} & {"RM207", "RM401"}
+    assert found == ({"RM207", "RM401"} if new_uniqueness else set()), report.findings

@@ -323,11 +323,28 @@ def _render_fill(autogen_context: Any, op: FillNullsOp) -> list[str]:
     ]
 
 
+def renames_in_place(op: RecreateEnumOp) -> bool:
+    """Whether *op* only renames values, keeping their order, with no name taken twice.
+
+    PostgreSQL (10 and later) renames a value in the type itself: no row is
+    read and no table rewritten, where the type swap converts every row under
+    an exclusive lock.
+    """
+    renamed = [op.renamed.get(value, value) for value in op.old_values]
+    clashes = set(op.renamed.values()) & set(op.old_values)
+    return bool(op.renamed) and renamed == list(op.new_values) and not clashes
+
+
 @renderers.dispatch_for(RecreateEnumOp)
 def _render_recreate_enum(autogen_context: Any, op: RecreateEnumOp) -> list[str]:
-    _postgresql_import(autogen_context)
     prefix = f'"{op.schema}".' if op.schema else ""
     current, aside = f'{prefix}"{op.name}"', f'{prefix}"{op.name}_old"'
+    if renames_in_place(op):
+        return [
+            f"op.execute({_plain_text(sql)!r})"
+            for sql in _rename_values_sql(autogen_context.dialect.identifier_preparer, op)
+        ]
+    _postgresql_import(autogen_context)
     rename_aside = f'ALTER TYPE {current} RENAME TO "{op.name}_old"'
     drop_aside = f"DROP TYPE {aside}"
     lines = [
@@ -346,6 +363,16 @@ def _render_recreate_enum(autogen_context: Any, op: RecreateEnumOp) -> list[str]
         lines.append(f"op.execute({sql!r})")
     lines.append(f"op.execute({drop_aside!r})")
     return lines
+
+
+def _rename_values_sql(preparer: Any, op: RecreateEnumOp) -> list[str]:
+    type_name = preparer.quote(op.name)  # quoted only where needed: the script stays readable
+    if op.schema:
+        type_name = f"{preparer.quote_schema(op.schema)}.{type_name}"
+    return [
+        f"ALTER TYPE {type_name} RENAME VALUE {_sql_string(before)} TO {_sql_string(after)}"
+        for before, after in op.renamed.items()
+    ]
 
 
 def _sql_string(value: str) -> str:

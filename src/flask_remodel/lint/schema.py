@@ -77,6 +77,9 @@ class Schema:
     """name -> (table, columns, unique)"""
     enum_types: set[str] = field(default_factory=set)
     """PostgreSQL's named types (ENUM) that create_table or CREATE TYPE made."""
+    dropped_uniques: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+    """(table, columns, revision) of each unique index or constraint a revision dropped: a
+    unique index made again on the same columns (renamed or not) adds no uniqueness."""
     opaque: bool = False
     """A raw statement the linter could not read ran: it may have made or dropped anything,
     so which tables exist is no longer known for certain."""
@@ -98,6 +101,7 @@ class Schema:
             {n: replace(f) for n, f in self.foreign_keys.items()},
             dict(self.indexes),
             set(self.enum_types),
+            list(self.dropped_uniques),
             self.opaque,
         )
 
@@ -279,8 +283,8 @@ class Schema:
         for store in (self.checks, self.foreign_keys):
             store.pop(str(op.constraint_name), None)
         table = self.table(op.table_name)
-        if table is not None:
-            table.uniques.pop(str(op.constraint_name), None)
+        if table is not None and (columns := table.uniques.pop(str(op.constraint_name), None)):
+            self.dropped_uniques.append((op.table_name, columns, revision))
         if table is not None and op.constraint_type == "primary":
             table.primary_key = None
 
@@ -292,7 +296,9 @@ class Schema:
         self.indexes[str(op.index_name)] = (op.table_name, names, bool(op.unique))
 
     def _apply_DropIndexOp(self, op: ops.DropIndexOp, revision: str) -> None:
-        self.indexes.pop(str(op.index_name), None)
+        dropped = self.indexes.pop(str(op.index_name), None)
+        if dropped is not None and dropped[2]:
+            self.dropped_uniques.append((dropped[0], dropped[1], revision))
 
     def _apply_SqlStatement(self, op: SqlStatement, revision: str) -> None:
         if op.kind == "validate_constraint" and op.name in self.checks:

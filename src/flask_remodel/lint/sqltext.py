@@ -185,6 +185,24 @@ _TYPES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Any]]] = [
 """SQL type spellings, first match wins: the sized ones, then plain names."""
 
 
+class NamedSqlType(sa.types.NullType):
+    """A type the SQL names but the reader cannot know (an enum or domain made elsewhere).
+
+    Still unknown to the rules (a ``NullType``), but messages name it: ``named type
+    'mood'`` tells the reader which type, where ``NullType()`` told nothing.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"named type {self.name!r}"
+
+
+_TYPE_NAME = re.compile(rf"\s*({_IDENT})")
+
+
 def sql_type(text: str) -> Any:
     """A SQLAlchemy type for the SQL type spelled at the start of *text* (NullType if unknown)."""
     lowered = text.strip().lower()
@@ -192,7 +210,8 @@ def sql_type(text: str) -> Any:
         m = pattern.match(lowered)
         if m is not None:
             return build(m)
-    return sa.types.NullType()
+    named = _TYPE_NAME.match(text)
+    return NamedSqlType(_name(named.group(1))) if named else sa.types.NullType()
 
 
 # -- a column definition (ADD COLUMN, MODIFY, CHANGE) -------------------------

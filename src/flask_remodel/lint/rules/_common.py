@@ -240,7 +240,30 @@ def new_uniqueness(op: Any, ctx: LintContext) -> str | None:
     names = [str(c) for c in op.columns]
     if any(only_nulls(ctx, op.table_name, name) for name in names):
         return None
+    if _unique_before(ctx, op.table_name, names):
+        return None
     return ", ".join(names)
+
+
+def _unique_before(ctx: LintContext, table: str, names: list[str]) -> bool:
+    """Whether this revision dropped a unique index or constraint on the same columns.
+
+    Autogenerate renames an indexed column by dropping its index and making it
+    again under the new name: the values were unique already.
+    """
+    from alembic.operations import ops
+
+    renamed = {
+        r.operation.column_name: r.operation.modify_name
+        for r in ctx.before()
+        if isinstance(r.operation, ops.AlterColumnOp) and r.operation.table_name == table
+        and r.operation.modify_name
+    }
+    return any(
+        on == table and revision == ctx.revision
+        and [renamed.get(c, c) for c in columns] == names
+        for on, columns, revision in ctx.schema.dropped_uniques
+    )
 
 
 def only_nulls(ctx: LintContext, table: str, column: str) -> bool:
