@@ -239,3 +239,16 @@ def test_timeouts_the_env_py_sets_are_not_asked_of_each_revision(
     # nor an env.py that configures Alembic itself (Flask-Migrate's, plain Alembic).
     (made.migrations_dir / "env.py").write_text(PLAIN_ALEMBIC_ENV)
     assert _timeout_rules(made) == {"RM511", "RM512"}
+
+
+@pytest.mark.backends("sqlite")
+def test_a_revision_that_prints_leaves_the_json_report_whole(
+    make_app: AppFactory, backend: str
+) -> None:
+    # Real histories print progress from upgrade(): on stdout it would break the report.
+    made = _project(make_app, SETUP, 'print("migrating accounts")\n' + SAFE)
+    result = made.cli("lint", "--all", "--target", "postgresql", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["target"] == "postgresql"
+    assert "migrating accounts" in result.output  # still shown, on stderr

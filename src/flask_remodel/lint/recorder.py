@@ -16,10 +16,12 @@ stops recording at that point with a note (RM002).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import logging
 import re
+import sys
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -343,7 +345,9 @@ def record(
     with intercepted_operations(
         context, invoke=recorder.wrap_invoke, batch_alter_table=recorder.wrap_batch,
         get_bind=recorder.wrap_get_bind, autocommit_block=recorder.wrap_autocommit,
-    ), environment_for(context):
+    ), environment_for(context), contextlib.redirect_stdout(sys.stderr):
+        # What upgrade() prints (real histories print progress) goes to stderr: stdout
+        # carries the report, which --format json must keep whole.
         try:
             source.upgrade()
         except Exception as exc:
