@@ -541,3 +541,15 @@ def test_a_unique_index_made_again_after_a_rename_adds_no_uniqueness(
     report = lint_code(target, _RENAMED_INDEXED_COLUMN.format(dropped=dropped), base=base)
     found = {f.rule_id for f in report.findings} & {"RM207", "RM401"}
     assert found == ({"RM207", "RM401"} if new_uniqueness else set()), report.findings
+
+
+@pytest.mark.parametrize(
+    "where", ['sa.text("total > 0")', 'sa.column("total") > 0'], ids=["text", "expression"]
+)
+def test_rm103_fix_keeps_a_partial_index_condition_as_code(lint_code: LintCode, where: str) -> None:
+    body = ('op.create_index("ix_ref", "orders", ["ref"], postgresql_concurrently=True, '
+            f"postgresql_where={where})")
+    [found] = [f for f in lint_code("postgresql", body).findings if f.rule_id == "RM103"]
+    assert found.fix is not None
+    compile(found.fix, "<fix>", "exec")
+    assert "postgresql_where=sa.text('total > 0')" in found.fix, found.fix

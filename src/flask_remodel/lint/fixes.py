@@ -15,6 +15,12 @@ class Code(str):
 
 
 def literal(value: Any) -> str:
+    """*value* as Python source; an SQL expression (``postgresql_where=``) as ``sa.text``."""
+    if isinstance(value, sa.sql.elements.TextClause):
+        return f"sa.text({value.text!r})"
+    if isinstance(value, sa.sql.ClauseElement):
+        sql = str(value.compile(compile_kwargs={"literal_binds": True}))
+        return f"sa.text({sql!r})"
     return repr(value)
 
 
