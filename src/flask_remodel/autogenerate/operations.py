@@ -129,6 +129,8 @@ class RecreateEnumOp(EnumValuesChange):
     through text; a row holding a dropped value makes the conversion fail
     (loudly) instead of losing the value. *renamed* maps old values to new;
     *columns* are the ``(table schema, table, column)`` that use the type.
+    When renames are the whole change (:func:`renames_in_place`), the values
+    are renamed in the type itself instead and nothing is recreated.
     """
 
     def __init__(
@@ -365,10 +367,14 @@ def _render_recreate_enum(autogen_context: Any, op: RecreateEnumOp) -> list[str]
     return lines
 
 
+def _type_name(preparer: Any, op: EnumValuesChange) -> str:
+    """The enum type's name as SQL, quoted only where needed: the script stays readable."""
+    type_name = str(preparer.quote(op.name))
+    return f"{preparer.quote_schema(op.schema)}.{type_name}" if op.schema else type_name
+
+
 def _rename_values_sql(preparer: Any, op: RecreateEnumOp) -> list[str]:
-    type_name = preparer.quote(op.name)  # quoted only where needed: the script stays readable
-    if op.schema:
-        type_name = f"{preparer.quote_schema(op.schema)}.{type_name}"
+    type_name = _type_name(preparer, op)
     return [
         f"ALTER TYPE {type_name} RENAME VALUE {_sql_string(before)} TO {_sql_string(after)}"
         for before, after in op.renamed.items()
@@ -400,10 +406,7 @@ def _render_add_enum_values(autogen_context: Any, op: AddEnumValuesOp) -> list[s
     # in the transaction that added it (a later step, or the app). Once
     # committed it cannot be rolled back, so IF NOT EXISTS makes a rerun
     # after a failure further on pass over it. Plain Alembic runs this.
-    preparer = autogen_context.dialect.identifier_preparer
-    type_name = preparer.quote(op.name)
-    if op.schema:
-        type_name = f"{preparer.quote_schema(op.schema)}.{type_name}"
+    type_name = _type_name(autogen_context.dialect.identifier_preparer, op)
     lines = ["with op.get_context().autocommit_block():"]
     for value, where, neighbour in op.positions():
         sql = _plain_text(_add_value_sql(type_name, value, where, neighbour))
