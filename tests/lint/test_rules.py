@@ -553,3 +553,41 @@ def test_rm103_fix_keeps_a_partial_index_condition_as_code(lint_code: LintCode, 
     assert found.fix is not None
     compile(found.fix, "<fix>", "exec")
     assert "postgresql_where=sa.text('total > 0')" in found.fix, found.fix
+
+
+# A fill written per row: the loop runs over rows the replay does not have (it has none).
+_PER_ROW = (
+    "bind = op.get_bind()\n"
+    "for row in bind.execute(sa.text('SELECT id FROM account')):\n"
+    "    op.execute(f\"UPDATE account SET {column} = 'x' WHERE account.id = {{row.id}}\")\n"
+    'op.alter_column("account", "email", nullable=False, existing_type=sa.String(50))'
+)
+
+
+@pytest.mark.parametrize("target", ALL)
+def test_rm402_trusts_a_fill_written_per_row_in_a_loop(lint_code: LintCode, target: str) -> None:
+    filled = lint_code(target, _PER_ROW.format(column="email"))
+    assert "RM402" not in {f.rule_id for f in filled.findings}
+    # The loop fills another column: email may still be NULL.
+    other = lint_code(target, _PER_ROW.format(column="name"))
+    assert "RM402" in {f.rule_id for f in other.findings}
+
+
+_NARROWED_THEN_SET = (
+    "with op.batch_alter_table('account') as b:\n"
+    "    b.alter_column('status', type_=sa.Enum('ok', 'meh', name='status'{check}))\n"
+    "op.execute(\"UPDATE account SET status = 'ok' WHERE status = 'sad'\")"
+)
+
+
+def test_rm305_on_sqlite_trusts_a_later_update_when_nothing_is_enforced(
+    lint_code: LintCode,
+) -> None:
+    unchecked = lint_code("sqlite", _NARROWED_THEN_SET.format(check=""))
+    assert "RM305" not in {f.rule_id for f in unchecked.findings}
+    # A CHECK constraint made by the batch copy refuses the old values before the UPDATE.
+    checked = lint_code("sqlite", _NARROWED_THEN_SET.format(check=", create_constraint=True"))
+    assert "RM305" in {f.rule_id for f in checked.findings}
+    # Without the UPDATE the old values stay, which the model no longer allows.
+    alone = lint_code("sqlite", _NARROWED_THEN_SET.format(check="").rsplit("\n", 1)[0])
+    assert "RM305" in {f.rule_id for f in alone.findings}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -362,19 +363,75 @@ def fills_new_columns(recorded: RecordedOp, ctx: LintContext) -> bool:
     return bool(columns) and all(ctx.new_column(statement.table, c) for c in columns)
 
 
-def filled_here(ctx: LintContext, table: str, column: str) -> bool:
-    """An earlier UPDATE of this revision sets *column* on every row where it is NULL."""
-    name = rf'["`\[]?{re.escape(column)}["`\]]?'
-    sets = re.compile(rf"\bSET\b.*?(?:^|[\s,.]){name}\s*=", re.I | re.S)
-    # Only "WHERE col IS NULL" (qualified or quoted) or no WHERE at all fills every NULL.
-    only_nulls = re.compile(rf'^(?:["`\[]?\w+["`\]]?\.)?{name}\s+IS\s+NULL\s*;?$', re.I)
-    for recorded in ctx.before():
-        statement = recorded.operation
+def _literal_text(node: ast.expr) -> str | None:
+    """The text of a string literal or f-string, each placeholder read as ``?``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "?"
+            for part in node.values
+        )
+    return None
+
+
+def filled_per_row(ctx: LintContext, table: str, column: str) -> bool:
+    """The revision's code sets *column* of *table* with an ``UPDATE`` written inside a
+    ``for`` loop: one statement per row it reads from the database.
+
+    The replay has no rows, so that loop never ran there and :func:`filled_here` cannot
+    see the fill; whether it reaches every row is the author's, as in a data migration
+    that reads ids and updates them one by one."""
+    if ctx.tree is None:
+        return False
+    updates = re.compile(
+        rf'\bUPDATE\s+["`\[]?{re.escape(table)}["`\]]?\s+SET\b.*?(?:^|[\s,.])'
+        rf"{_column_name(column)}\s*=",
+        re.I | re.S,
+    )
+    # downgrade() fills nothing an upgrade needs.
+    code = [n for n in ctx.tree.body if getattr(n, "name", None) != "downgrade"]
+    loops = [n for top in code for n in ast.walk(top) if isinstance(n, (ast.For, ast.AsyncFor))]
+    for loop in loops:
+        for node in ast.walk(loop):
+            text = _literal_text(node) if isinstance(node, ast.expr) else None
+            if text is not None and updates.search(text):
+                return True
+    return False
+
+
+def _column_name(column: str) -> str:
+    """A pattern for *column* as SQL may write it: bare or quoted."""
+    return rf'["`\[]?{re.escape(column)}["`\]]?'
+
+
+def _updates_of(recorded: list[RecordedOp], table: str, column: str) -> list[str]:
+    """The WHERE conditions ("" for none) of the recorded UPDATEs of *table* that set
+    *column*."""
+    sets = re.compile(rf"\bSET\b.*?(?:^|[\s,.]){_column_name(column)}\s*=", re.I | re.S)
+    conditions = []
+    for each in recorded:
+        statement = each.operation
         if not (isinstance(statement, SqlStatement) and statement.kind == "dml"
                 and statement.details.get("verb") == "UPDATE" and statement.table == table):
             continue
         parts = re.split(r"\bWHERE\b", statement.text, maxsplit=1, flags=re.I)
-        condition = parts[1].strip() if len(parts) > 1 else ""
-        if sets.search(parts[0]) and (not condition or only_nulls.match(condition)):
-            return True
-    return False
+        if sets.search(parts[0]):
+            conditions.append(parts[1].strip() if len(parts) > 1 else "")
+    return conditions
+
+
+def filled_here(ctx: LintContext, table: str, column: str) -> bool:
+    """An earlier UPDATE of this revision sets *column* on every row where it is NULL."""
+    # Only "WHERE col IS NULL" (qualified or quoted) or no WHERE at all fills every NULL.
+    only_nulls = re.compile(
+        rf'^(?:["`\[]?\w+["`\]]?\.)?{_column_name(column)}\s+IS\s+NULL\s*;?$', re.I
+    )
+    return any(not condition or only_nulls.match(condition)
+               for condition in _updates_of(ctx.before(), table, column))
+
+
+def set_later(ctx: LintContext, table: str, column: str) -> bool:
+    """A later UPDATE of this revision sets *column* of *table* (on any rows)."""
+    start = len(ctx.before()) + 1
+    return bool(_updates_of(ctx.ops[start:], table, column))

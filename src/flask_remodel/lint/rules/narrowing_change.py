@@ -14,6 +14,11 @@ type name. The column keeps its type there (Alembic does not change an enum
 type's values), so nothing is cut or refused; code that no longer knows a
 value is RM209's concern.
 
+Not flagged on SQLite when the new type makes no CHECK constraint and a later
+``UPDATE`` of the same revision sets the column: SQLite neither cuts nor
+refuses a value, and the revision itself rewrites the ones the model no
+longer allows.
+
 Flagged: ``op.alter_column("account", "name", type_=sa.String(20), existing_type=sa.String(50))``
 """
 
@@ -29,6 +34,7 @@ from ..model import Severity
 from ..registry import rule
 from ._common import native_enum
 from ._common import rewrite_lock
+from ._common import set_later
 from ._common import type_change
 
 
@@ -40,6 +46,14 @@ def _same_pg_enum(old: Any, new: Any) -> bool:
     )
 
 
+def _rewritten_on_sqlite(op: ops.AlterColumnOp, ctx: LintContext) -> bool:
+    """SQLite keeps every value (it enforces neither lengths nor, without a CHECK, an
+    enum's values), and this revision later sets the column itself."""
+    checked = bool(getattr(op.modify_type, "create_constraint", False))
+    return (ctx.target.family == "sqlite" and not checked
+            and set_later(ctx, op.table_name, op.column_name))
+
+
 @rule("RM305", "narrowing-change", Severity.ERROR, on=(ops.AlterColumnOp,))
 def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
     if op.modify_type is None or ctx.created_here(op.table_name):
@@ -48,6 +62,8 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
     if type_change(old, op.modify_type, ctx.target) != "narrowing":
         return
     if ctx.target.family == "postgresql" and _same_pg_enum(old, op.modify_type):
+        return
+    if _rewritten_on_sqlite(op, ctx):
         return
     table, column = op.table_name, op.column_name
     ctx.report(
