@@ -62,6 +62,24 @@ def _failing_file(exc: BaseException, folder: Path) -> str | None:
     return found
 
 
+def failed_import(exc: BaseException, folder: Path) -> RevisionImportError | None:
+    """*exc* as the import of a file of the migrations *folder* (a revision, or a module
+    the revisions import) that raised it at module level; None when it came from
+    elsewhere (env.py, a revision's ``upgrade()``, the app)."""
+    root = str(folder.resolve())
+    failing: str | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if (code.co_name == "<module>" and code.co_filename.startswith(root)
+                and Path(code.co_filename).name != "env.py"):
+            failing = code.co_filename
+        tb = tb.tb_next
+    if failing is None:
+        return None
+    return RevisionImportError(failing, f"{type(exc).__name__}: {exc}")
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No garbage collection while the revision map is built.
@@ -99,6 +117,8 @@ def load_script_directory(config: AlembicConfig) -> ScriptDirectory:
                 raise RevisionImportError(str(folder / "versions"), str(exc)) from exc
             raise translate(exc) from exc
         except KeyError as exc:
+            if (failed := failed_import(exc, folder)) is not None:
+                raise failed from exc  # the file raised it, not a lookup of a revision
             dangling = [found for w in caught if (found := dangling_parent(str(w.message)))]
             if dangling:
                 missing, source = dangling[0]

@@ -9,6 +9,7 @@ that does not exist, and an ini file's missing section reported as a bare
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -227,3 +228,45 @@ def test_a_failure_after_an_autocommit_block_says_that_block_was_kept(
             "is kept" in line
     else:
         assert "Nothing of it was kept" in line
+
+
+# A revision file that raises a KeyError while it is imported (an environment variable
+# read at module level): its own error, not a lookup of a revision.
+_RAISES_AT_IMPORT = 'import os\nDSN = os.environ["REMODEL_TEST_NEVER_SET"]\n'
+
+
+@pytest.mark.parametrize("command", ["check", "upgrade", "lint"])
+def test_a_revision_that_raises_a_key_error_on_import_is_named(
+    make_app: AppFactory, command: str
+) -> None:
+    made = make_app(_models)
+    made.ok("init")
+    made.ok("migrate", "-m", "books")
+    script = made.script("books")
+    script.write_text(_RAISES_AT_IMPORT + script.read_text())
+    result = made.cli(command)
+    assert result.exit_code != 0
+    [line] = _error_lines(result.output)
+    assert line == (
+        f"Error: The revision file {script} does not import: KeyError: "
+        "'REMODEL_TEST_NEVER_SET'. Fix or remove that file."
+    )
+
+
+def test_a_revision_the_index_cannot_read_is_imported_and_its_key_error_named(
+    make_app: AppFactory,
+) -> None:
+    made = make_app(_models)
+    made.ok("init")
+    made.ok("migrate", "-m", "books")
+    script = made.script("books")
+    # A computed revision id: the index cannot read it, so loading the folder imports it.
+    text = re.sub(r"^revision = ('\w+')$", r"revision = str(\1)", script.read_text(),
+                  count=1, flags=re.M)
+    assert "revision = str(" in text
+    script.write_text(_RAISES_AT_IMPORT + text)
+    result = made.cli("heads")
+    assert result.exit_code != 0
+    [line] = _error_lines(result.output)
+    assert "does not import: KeyError: 'REMODEL_TEST_NEVER_SET'" in line
+    assert "unknown revision" not in line

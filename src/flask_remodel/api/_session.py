@@ -37,6 +37,7 @@ from ..failures import failed_at
 from ..failures import failure_reason
 from ..logging_guard import missing_logging_section
 from ..logging_guard import preserved_logging
+from ..revisions import failed_import
 from ..revisions import load_script_directory
 from ..revisions import translated_errors
 from ..squash import squashed_into
@@ -193,6 +194,7 @@ def guarded(
     except KeyError as exc:
         section = missing_logging_section(exc)
         if section is None:
+            _raise_failed_import(exc, script)
             raise
         ini = session.config.config_file_name or "alembic.ini"
         raise ConfigurationError(
@@ -215,10 +217,20 @@ def guarded(
         # assert deep in a compiler) is that revision's failure, to be named with
         # its line; an error of the revision's own code, or of ours, stays
         # unexpected (the boundary suggests --traceback).
+        _raise_failed_import(exc, script)
         site = _failure_site(exc, script)
         if site is None or not site.in_library:
             raise
         raise _failed(session, script, exc, site) from exc
+
+
+def _raise_failed_import(exc: Exception, script: ScriptDirectory | None) -> None:
+    """Raise *exc* as a revision file that does not import, when that is what it is.
+
+    Commands that load the revisions through env.py (``check``) meet the file
+    there, past the index that names it on the other paths."""
+    if script is not None and (failed := failed_import(exc, Path(script.dir))) is not None:
+        raise failed from exc
 
 
 def _failed(
