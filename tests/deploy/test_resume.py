@@ -154,3 +154,30 @@ def test_a_revision_that_now_runs_other_statements_is_refused_before_sending_any
     # As it was, the revision resumes.
     project.made.ok("upgrade")
     assert "b" in columns(project.url, "later")
+
+
+def test_rows_a_failed_ddl_statement_may_have_committed_are_not_run_again(
+    project: Project,
+) -> None:
+    """MariaDB commits the revision's data changes before it runs a DDL statement, even
+    one that then fails: the UPDATE stayed, and running it again would add 100 twice."""
+    project.add_tables(1, sleep=0)
+    execute(project.url, "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+    execute(project.url, "INSERT INTO counter VALUES (1, 0)")
+    project.add(
+        "op.add_column('t_1', sa.Column('a', sa.Integer))\n"
+        "op.execute('UPDATE counter SET n = n + 100')\n"
+        "op.add_column('later', sa.Column('b', sa.Integer))",
+        sleep=0,
+    )
+    assert project.made.cli("upgrade").exit_code == 1
+    assert rows(project.url, "SELECT n FROM counter") == [(100,)]
+    status = project.made.ok("status").output
+    assert "uncertain: UPDATE counter SET n = n + 100" in status, status
+    execute(project.url, "CREATE TABLE later (id INTEGER PRIMARY KEY)")
+    result = project.made.cli("upgrade")
+    assert result.exit_code == 9, result.output
+    assert "whether a statement it sent took effect is not known" in " ".join(
+        result.output.split()
+    )
+    assert rows(project.url, "SELECT n FROM counter") == [(100,)]

@@ -33,6 +33,7 @@ import time
 import traceback
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,10 +334,12 @@ class _Statements:
         self.record = Committed()
         self._uncommitted = Committed()  # bounded too: a revision may insert row by row
         self._writing = False
+        self._sending_alone = False  # a statement that commits by itself is on its way
 
     def start(self, entry_id: int) -> None:
         """Record the next revision (row *entry_id*) from nothing: the last one committed."""
         self.entry_id, self.record, self._uncommitted = entry_id, Committed(), Committed()
+        self._sending_alone = False
 
     def carry(self, resumed: resume.Resumption | None) -> None:
         """A resumed revision's record starts with what its earlier run committed,
@@ -369,6 +372,7 @@ class _Statements:
         head = self._changing(statement)
         if head is None or not self._commits_alone(conn, head):
             return
+        self._sending_alone = True
         sql = statement.strip()
         latest = self.record.runs()[-1:]
         if not self._uncommitted and latest and latest[0].sql == sql:
@@ -396,11 +400,21 @@ class _Statements:
             # statement (an implicit commit) or with the revision, else rolled back.
             self._uncommitted.add(*ran)
             return
+        self._sending_alone = False
         self.record.extend(self._uncommitted)
         self._uncommitted = Committed()
         self.record.add(*ran)
         # Committed already: write it down now, in case the process dies next.
         self._write(self.record.entries())
+
+    def unsettled(self) -> list[str]:
+        """The data changes a failed statement's implicit commit may have committed, as
+        in flight. MariaDB commits them before it runs a DDL statement, even one that
+        then fails (not one it cannot parse): whether they stayed is not known, and a
+        resumed run must not send them again blindly (:mod:`.resume` refuses)."""
+        if not self._sending_alone:
+            return []
+        return [in_flight(entry) for entry in self._uncommitted.entries()]
 
     def _write(self, entries: list[str]) -> None:
         self._writing = True  # the ledger's own statements are not the revision's
@@ -443,7 +457,8 @@ def _run_step(
         held.check()  # before the row says it is done: it may have run without the lock
     except Exception as exc:
         _failed(
-            target, ledger, step, entry_id, statements.record, exc, began, index, total, options
+            target, ledger, step, entry_id, statements.record, exc, began, index, total, options,
+            statements.unsettled(),
         )
     seconds = time.monotonic() - began
     outcome = outcomes.APPLIED if direction == "upgrade" else outcomes.ROLLED_BACK
@@ -455,8 +470,12 @@ def _run_step(
 def _failed(
     target: Target, ledger: Ledger, step: Script, entry_id: int, committed: Committed,
     exc: Exception, began: float, index: int, total: int, options: DeployOptions,
+    unsettled: Sequence[str] = (),
 ) -> NoReturn:
-    """Close the failed revision's row (on a connection of its own) and raise."""
+    """Close the failed revision's row (on a connection of its own) and raise.
+
+    *unsettled*: statements that may or may not have been committed (in flight).
+    """
     seconds = time.monotonic() - began
     refused = resume.diverged(exc)
     if refused is not None:  # nothing was sent: the row says what it said before
@@ -465,7 +484,7 @@ def _failed(
     if isinstance(exc, DeployLockLostError):
         _stopped(target, ledger, step, entry_id, committed, exc, seconds, index, total, options)
     kept = bool(committed) and not target.transactional and not _resumes(exc, committed)
-    seen = committed.entries()
+    seen = [*committed.entries(), *unsettled]
     ledger.finish(
         entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
         error=_reason(exc), failed_operation=failing_operation(exc, step.path),
@@ -568,6 +587,7 @@ class _OneRun:
             _failed(
                 self.target, self.ledger, self.steps[position - 1], entry_id,
                 self.statements.record, exc, self.began, position, len(self.steps), self.options,
+                self.statements.unsettled(),
             )
         if not ran:
             return [], self.next_entry
