@@ -45,8 +45,9 @@ class DeployLockLostError(RemodelError):
             where = f" during revision {revision}"
             kept = (
                 f"{len(statements)} statement(s) of it were committed (listed by 'flask db "
-                f"status'): repair the schema by hand, then run 'flask db resolve {revision} "
-                "--applied' or '--rolled-back' before upgrading again"
+                "status'): the next upgrade resumes it after them, or says why it cannot "
+                f"(then repair the schema by hand and run 'flask db resolve {revision} "
+                "--applied' or '--rolled-back')"
             )
         else:
             where, kept = f" during revision {revision}", f"nothing of {revision} was kept"
