@@ -7,8 +7,9 @@ before or after the statement runs, counted over everything the process sends
 (the ledger's and the lock's statements too). The same seed replays the same
 kill. After the kill: the ledger tells the truth, no row is lost, ``heads`` and
 ``history`` answer as before; after the documented recovery (docs/deploys.md:
-``status``, then ``resolve`` for a partial revision, then ``upgrade``) the
-database is what a clean run leaves.
+``status``, then ``upgrade``, which resumes a partial revision or refuses it,
+then ``resolve`` for a refused one and ``upgrade``) the database is what a
+clean run leaves.
 """
 
 from __future__ import annotations
@@ -99,8 +100,7 @@ def test_killed_between_a_ddl_statement_and_its_ledger_write(
 ) -> None:
     """The DDL statement completed, the runner never learnt it: the row lists it as in
     flight, ``status`` finds the column in the schema and says ``partial``, listing it
-    as committed, and the documented way out (undo, ``resolve --rolled-back``,
-    ``upgrade``) reaches head."""
+    as committed, and the next ``upgrade`` resumes r2 after it and reaches head."""
     project = fault_project()
     at = "after:ALTER TABLE item ADD COLUMN price+0"  # this hook runs before the runner's
     result = project.upgrade(REMODEL_FAULT_SIGNAL=name, REMODEL_FAULT_AT=at)
@@ -110,7 +110,7 @@ def test_killed_between_a_ddl_statement_and_its_ledger_write(
     assert re.search(r"r2  partial: .*after committing some statements", status), status
     assert "committed: ALTER TABLE item ADD COLUMN price" in status, status
     said, path = recover(project)
-    assert said == "r2 partial" and path.startswith("undo+resolve r2"), (said, path)
+    assert said == "r2 partial" and path == "resumed r2 -> upgrade", (said, path)
     check_recovered(project, f"SIG{name} at {at}")
 
 

@@ -242,11 +242,9 @@ def recover(project: FaultProject) -> tuple[str, str]:
     attention = _needs_attention(status)
     said = ", ".join(f"{r} {o}" for r, o in attention) or "nothing to attend"
     steps = []
-    for revision, outcome in attention:
-        if outcome == "partial":
-            _undo_and_resolve(project, revision, status)
-            steps.append(f"undo+resolve {revision} --rolled-back")
+    # A partial revision resumes when its record is whole; else upgrade refuses.
     result = project.made.cli("upgrade")
+    steps.extend(f"resumed {r}" for r in re.findall(r"^Resuming (r\d):", result.output, re.M))
     if result.exit_code == 9:  # refused: the output names the revision to resolve
         steps.append("upgrade refused (9)")
         for revision in re.findall(r"flask db resolve (r\d) --applied", result.output)[:1]:

@@ -242,6 +242,26 @@ def test_timeouts_the_env_py_sets_are_not_asked_of_each_revision(
 
 
 @pytest.mark.backends("sqlite")
+def test_a_half_applied_revision_is_not_asked_to_rerun_where_upgrade_resumes_it(
+    make_app: AppFactory, backend: str
+) -> None:
+    # Two DDL statements MariaDB commits one by one: Flask-Remodel's upgrade resumes
+    # the revision after the first if the second fails, so RM501 has nothing to say.
+    made = _project(make_app, SETUP, 'op.drop_column("account", "legacy")\n' + SAFE)
+
+    def rm501(*args: str) -> int:
+        result = made.cli("lint", "--all", "--target", "mariadb", "--format", "json", *args)
+        found = _json(result.stdout)["findings"]
+        assert isinstance(found, list)
+        return sum(f["rule"] == "RM501" for f in found)
+
+    assert rm501() == 0
+    assert rm501("--sql") == 1  # another tool runs the script: nothing resumes it
+    (made.migrations_dir / "env.py").write_text(PLAIN_ALEMBIC_ENV)
+    assert rm501() == 1
+
+
+@pytest.mark.backends("sqlite")
 def test_a_revision_that_prints_leaves_the_json_report_whole(
     make_app: AppFactory, backend: str
 ) -> None:

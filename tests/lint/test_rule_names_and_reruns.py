@@ -3,11 +3,21 @@ and what a guard is on MariaDB/MySQL)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flask_remodel.lint import LintReport
+from flask_remodel.lint import RuleSelection
+from flask_remodel.lint import Target
+from flask_remodel.lint import lint_directory
+from flask_remodel.lint.runner import RESUMES_PARTIAL
+from flask_remodel.lint.runner import UNKNOWN
+from flask_remodel.lint.runner import Runner
 
+from .conftest import BASE
 from .conftest import LintCode
+from .conftest import write_revisions
 
 
 def _of(report: LintReport, rule_id: str) -> list[str]:
@@ -93,6 +103,37 @@ def test_mysql_unguarded_drop_is_reported(lint_code: LintCode) -> None:
         "if_not_exists=/if_exists=, or one statement per revision."
     ]
     assert found[0].line == 10
+
+
+RESUMING = Runner("Flask-Remodel's env.py", frozenset({RESUMES_PARTIAL}))
+AUTOCOMMIT_DROP = (
+    "with op.get_context().autocommit_block():\n"
+    '    op.drop_index("ix_account_email", table_name="account", postgresql_concurrently=True)'
+)
+
+
+def _with_runner(folder: Path, target: str, body: str, runner: Runner) -> list[str]:
+    ids = write_revisions(folder, BASE, body)
+    report = lint_directory(
+        folder, Target.parse(target), ids[-1], selection=RuleSelection(), runner=runner
+    )
+    return _of(report, "RM501")
+
+
+@pytest.mark.parametrize("target", ["mariadb", "mysql"])
+def test_mysql_multi_statement_revision_is_not_reported_for_the_runner_that_resumes(
+    tmp_path: Path, target: str
+) -> None:
+    """Flask-Remodel's upgrade resumes a half-applied revision after what it committed."""
+    code = 'op.drop_column("orders", "note")\n' + SECOND
+    assert _with_runner(tmp_path / "resuming", target, code, RESUMING) == []
+    # Plain Alembic, an old env.py, an --sql script: run again from the top.
+    assert len(_with_runner(tmp_path / "unknown", target, code, UNKNOWN)) == 1
+
+
+def test_postgresql_autocommit_block_is_reported_whatever_the_runner(tmp_path: Path) -> None:
+    # Nothing is resumed on PostgreSQL: the ledger keeps no record of an autocommit block.
+    assert len(_with_runner(tmp_path / "r", "postgresql", AUTOCOMMIT_DROP, RESUMING)) == 1
 
 
 @pytest.mark.parametrize(

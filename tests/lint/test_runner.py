@@ -9,6 +9,7 @@ import pytest
 from flask_remodel.api._runner import runs_remodel_environment
 from flask_remodel.api._runner import upgrade_runner
 from flask_remodel.lint.runner import LOCK_TIMEOUT
+from flask_remodel.lint.runner import RESUMES_PARTIAL
 from flask_remodel.lint.runner import STATEMENT_TIMEOUT
 from flask_remodel.settings import RemodelSettings
 
@@ -45,10 +46,18 @@ def test_module_call_counts_too(tmp_path: Path) -> None:
 
 def test_runner_sets_what_the_settings_switch_on() -> None:
     thin = TEMPLATES / "flask"
-    assert upgrade_runner(thin, RemodelSettings()).sets == {LOCK_TIMEOUT}
+    assert upgrade_runner(thin, RemodelSettings()).sets == {LOCK_TIMEOUT, RESUMES_PARTIAL}
     both = RemodelSettings(statement_timeout=1000)
-    assert upgrade_runner(thin, both).sets == {LOCK_TIMEOUT, STATEMENT_TIMEOUT}
-    assert upgrade_runner(thin, RemodelSettings(lock_timeout=0)).sets == frozenset()
-    # The --sql script starts with the same SET statements.
+    assert upgrade_runner(thin, both).sets == {LOCK_TIMEOUT, STATEMENT_TIMEOUT, RESUMES_PARTIAL}
+    assert upgrade_runner(thin, RemodelSettings(lock_timeout=0)).sets == {RESUMES_PARTIAL}
+    # The --sql script starts with the same SET statements, and another tool runs it:
+    # nothing resumes a revision it left half-applied.
     assert upgrade_runner(thin, both, sql=True).sets == {LOCK_TIMEOUT, STATEMENT_TIMEOUT}
     assert upgrade_runner(thin, RemodelSettings(), sql=True).sets == {LOCK_TIMEOUT}
+
+
+def test_an_env_py_of_its_own_promises_no_resume(tmp_path: Path) -> None:
+    (tmp_path / "env.py").write_text(
+        "from alembic import context\ncontext.configure(url='x')\ncontext.run_migrations()\n"
+    )
+    assert not upgrade_runner(tmp_path, RemodelSettings()).provides(RESUMES_PARTIAL)

@@ -5,7 +5,9 @@ which only the env.py files ``flask db init`` writes call (a few lines that
 delegate to it). An env.py Flask-Migrate wrote, or one edited into its own
 ``context.configure(...)``, connects by itself and sets no timeout. The SQL
 ``upgrade --sql`` prints through the thin env.py starts with the same SET
-statements (without the retries).
+statements (without the retries). The deploy runner behind ``flask db upgrade``
+also resumes a revision MariaDB/MySQL committed part of; the ``--sql`` script,
+run by another tool, does not.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ast
 from pathlib import Path
 
 from ..lint.runner import LOCK_TIMEOUT
+from ..lint.runner import RESUMES_PARTIAL
 from ..lint.runner import STATEMENT_TIMEOUT
 from ..lint.runner import UNKNOWN
 from ..lint.runner import Runner
@@ -60,5 +63,7 @@ def upgrade_runner(folder: str | Path, settings: RemodelSettings, sql: bool = Fa
         sets.add(LOCK_TIMEOUT)
     if settings.statement_timeout > 0:
         sets.add(STATEMENT_TIMEOUT)
+    if not sql:
+        sets.add(RESUMES_PARTIAL)
     name = "the script 'upgrade --sql' writes" if sql else "Flask-Remodel's env.py"
     return Runner(name, frozenset(sets))

@@ -58,6 +58,8 @@ def progress_printer(output_format: str) -> Progress:
             click.echo(f"{count} failed {_label(event)} after {event.seconds or 0:.2f} s")
         elif event.kind == "backup":
             click.echo(event.detail)
+        elif event.kind == "resuming":
+            click.echo(f"Resuming {event.revision}: {event.detail}")
         elif event.kind == "held":
             click.echo(
                 f"Held back for after the deploy (post-deploy): {event.detail}. Run "

@@ -28,13 +28,19 @@ are a last line that starts with :data:`NOTE`.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .tables import OWN_TABLES
+
 PROGRESS_OPTION = "remodel_progress"
 """Execution option of a statement that repeats a step of longer work: how far that
 work has got once the statement has run (``op.backfill``: ``up to id=1000``)."""
+
+CHANGES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "RENAME", "TRUNCATE")
+"""First words of the statements a record lists: those that change a schema or rows."""
 
 SEPARATOR = "\n;\n"
 NOTE = "\n-- remodel: "
@@ -192,3 +198,50 @@ def one_line(entry: str, width: int) -> str:
     if not notes:
         return short
     return f"{short} [{notes}]" if short else f"[{notes}]"
+
+
+def recorded_head(statement: str, version_table: str) -> str | None:
+    """The first word of *statement* if a revision's record lists it (see :data:`CHANGES`).
+
+    Reads, session settings and the runner's own writes (the version table,
+    the ledger, the lock) are not the revision's changes.
+    """
+    head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if head not in CHANGES or version_table in statement:
+        return None
+    if any(name in statement for name in OWN_TABLES):
+        return None
+    return head
+
+
+_TIMES = re.compile(r"ran (once|([\d,]+) times)$")
+_ROWS = re.compile(r"([\d,]+) row\(s\)$")
+_CUT = re.compile(r"cut from [\d,]+ characters$")
+
+
+def run_of(entry: str) -> Run | None:
+    """The :class:`Run` a ledger *entry* was written from, or None when the entry does not
+    say it whole: the one counting statements left out, one cut to fit, or one in flight.
+
+    The inverse of :meth:`Run.text` (``run_of(run.text()) == run`` for a run that fits):
+    what lets the runner carry on with a revision from its record.
+    """
+    if entry.startswith(NOTE.lstrip()) or is_in_flight(entry):
+        return None
+    sql, _, notes = entry.partition(NOTE)
+    if not notes:
+        return Run(sql)
+    if _CUT.search(notes):
+        return None
+    times_note, _, rest = notes.partition(", ")
+    times = _TIMES.match(times_note)
+    if times is None:
+        return None
+    rows = None
+    rows_note, _, after_rows = rest.partition(", ")
+    found_rows = _ROWS.match(rows_note)
+    if found_rows is not None:
+        rows, rest = int(found_rows.group(1).replace(",", "")), after_rows
+    count = 1 if times.group(2) is None else int(times.group(2).replace(",", ""))
+    run = Run(sql, times=count, rows=rows, progress=rest)
+    return run if run.text() == entry else None

@@ -45,8 +45,9 @@ class DeployLockLostError(RemodelError):
             where = f" during revision {revision}"
             kept = (
                 f"{len(statements)} statement(s) of it were committed (listed by 'flask db "
-                f"status'): repair the schema by hand, then run 'flask db resolve {revision} "
-                "--applied' or '--rolled-back' before upgrading again"
+                "status'): the next upgrade resumes it after them, or says why it cannot "
+                f"(then repair the schema by hand and run 'flask db resolve {revision} "
+                "--applied' or '--rolled-back')"
             )
         else:
             where, kept = f" during revision {revision}", f"nothing of {revision} was kept"
@@ -66,7 +67,9 @@ class UnresolvedRevisionError(RemodelError):
 
     exit_code = 9
 
-    def __init__(self, revision: str, state: str, statements: Sequence[str]) -> None:
+    def __init__(
+        self, revision: str, state: str, statements: Sequence[str], why_not_resumed: str = "",
+    ) -> None:
         committed = [s for s in statements if not is_in_flight(s)]
         unknown = [s for s in statements if is_in_flight(s)]
         ran = (
@@ -81,6 +84,9 @@ class UnresolvedRevisionError(RemodelError):
                 f", and whether {len(unknown)} more took effect is not known (check the"
                 " schema): " + "; ".join(one_line(s, 80) for s in unknown)
             )
+        if why_not_resumed:
+            # upgrade carries on with such a revision when it can (deploy/resume.py)
+            ran += f". Upgrade cannot resume it: {why_not_resumed}"
         super().__init__(
             f"Revision {revision} is {state} and {ran}. Finish it or undo it by hand, then "
             f"record what you did with 'flask db resolve {revision} --applied' or "
@@ -89,6 +95,7 @@ class UnresolvedRevisionError(RemodelError):
         )
         self.revision = revision
         self.statements = tuple(statements)
+        self.why_not_resumed = why_not_resumed
 
 
 class PartiallyAppliedError(MigrationFailedError):
@@ -96,17 +103,27 @@ class PartiallyAppliedError(MigrationFailedError):
 
     def __init__(
         self, revision: str, reason: str, statements: Sequence[str], *,
-        operation: str | None = None, hint: str = "",
+        operation: str | None = None, hint: str = "", resumes: bool = False,
     ) -> None:
         super().__init__(revision, reason, kept=True, operation=operation, hint=hint)
         then = f"{hint} " if hint else ""
-        self.message = (
+        kept = (
             f"{failed_where(revision, operation)}: {reason}. {then}This database commits each DDL "
             f"statement on its own, so what ran before the failure is kept "
-            f"({len(statements)} statement(s), listed by 'flask db status'): repair the "
-            f"schema by hand, then run 'flask db resolve {revision} --applied' (finished "
-            "by hand) or '--rolled-back' (undone by hand)."
+            f"({len(statements)} statement(s), listed by 'flask db status')"
         )
+        if resumes:
+            self.message = (
+                f"{kept}: fix the cause and run 'flask db upgrade' again, which resumes the "
+                "revision after them (unless its file is edited meanwhile); or undo them by "
+                f"hand and run 'flask db resolve {revision} --rolled-back'."
+            )
+        else:
+            self.message = (
+                f"{kept}: repair the schema by hand, then run 'flask db resolve {revision} "
+                "--applied' (finished by hand) or '--rolled-back' (undone by hand)."
+            )
+        self.resumes = resumes
         self.statements = tuple(statements)
 
 

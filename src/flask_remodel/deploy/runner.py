@@ -10,8 +10,10 @@ Each step is a separate transaction where the database can roll DDL back
 keeps the revisions before it and nothing of its own. On MySQL/MariaDB, where
 every DDL statement commits, the statements of the running revision are
 written to the ledger as they succeed, so a failure (or a killed process)
-leaves a record of exactly what ran, and ``upgrade`` refuses to run that
-revision again until ``resolve`` says what was done.
+leaves a record of exactly what ran. The next ``upgrade`` runs that revision
+again without sending what it committed (:mod:`.resume`) when the record is
+whole and the file unchanged, and otherwise refuses to run it until
+``resolve`` says what was done.
 
 When the target offers it (``Target.apply_steps``), all steps run in one
 Alembic run (one connection, one ``env.py`` run), still one transaction per
@@ -31,6 +33,7 @@ import time
 import traceback
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,16 +53,17 @@ from ..failures import failed_at
 from ..failures import failure_reason
 from ..urls import mask_passwords
 from . import ledger as outcomes
+from . import resume
 from .backup import take_backup
 from .committed import PROGRESS_OPTION
 from .committed import Committed
 from .committed import in_flight
+from .committed import recorded_head
 from .died import conclude
 from .died import resumes
 from .errors import BadPhaseError
 from .errors import DeployLockLostError
 from .errors import PartiallyAppliedError
-from .errors import UnresolvedRevisionError
 from .ledger import Ledger
 from .locks import HeldLock
 from .locks import Holder
@@ -70,9 +74,7 @@ from .report import DeployReport
 from .report import StepResult
 from .scripts import checksum
 from .scripts import revision_facts
-from .tables import OWN_TABLES
 
-_CHANGES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "RENAME", "TRUNCATE")
 _DATA_CHANGES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -87,8 +89,9 @@ def _autocommit(conn: Any) -> bool:
 
 @dataclass(frozen=True)
 class Event:
-    """A progress event; ``kind`` is ``waiting``, ``backup``, ``started``, ``applied``,
-    ``rolled_back``, ``failed`` or ``held`` (revisions left for a later phase)."""
+    """A progress event; ``kind`` is ``waiting``, ``backup``, ``resuming`` (a partial
+    revision carried on), ``started``, ``applied``, ``rolled_back``, ``failed`` or
+    ``held`` (revisions left for a later phase)."""
 
     kind: str
     revision: str | None = None
@@ -263,14 +266,6 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
         )
 
 
-def refuse_unresolved(ledger: Ledger, steps: list[Script]) -> None:
-    latest = ledger.latest()
-    for step in steps:
-        entry = latest.get(step.revision)
-        if entry is not None and entry.outcome in outcomes.NEEDS_RESOLVE:
-            raise UnresolvedRevisionError(step.revision, "partially applied", entry.executed)
-
-
 def _checksum(script: Script) -> str | None:
     try:
         return checksum(script.path)
@@ -339,19 +334,23 @@ class _Statements:
         self.record = Committed()
         self._uncommitted = Committed()  # bounded too: a revision may insert row by row
         self._writing = False
+        self._sending_alone = False  # a statement that commits by itself is on its way
 
     def start(self, entry_id: int) -> None:
         """Record the next revision (row *entry_id*) from nothing: the last one committed."""
         self.entry_id, self.record, self._uncommitted = entry_id, Committed(), Committed()
+        self._sending_alone = False
+
+    def carry(self, resumed: resume.Resumption | None) -> None:
+        """A resumed revision's record starts with what its earlier run committed,
+        written at once: a process killed now leaves them listed, not lost."""
+        if resumed is not None:
+            self.record = resumed.carried()
+            self._write(self.record.entries())
 
     def _changing(self, statement: str) -> str | None:
         """The first word of *statement* if it changes the revision's schema or rows."""
-        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
-        if head not in _CHANGES or self.target.version_table in statement:
-            return None
-        if any(name in statement for name in OWN_TABLES):
-            return None
-        return head
+        return recorded_head(statement, self.target.version_table)
 
     def _commits_alone(self, conn: Any, head: str) -> bool:
         """Whether the statement commits by itself (and whatever ran before it)."""
@@ -373,6 +372,7 @@ class _Statements:
         head = self._changing(statement)
         if head is None or not self._commits_alone(conn, head):
             return
+        self._sending_alone = True
         sql = statement.strip()
         latest = self.record.runs()[-1:]
         if not self._uncommitted and latest and latest[0].sql == sql:
@@ -400,11 +400,21 @@ class _Statements:
             # statement (an implicit commit) or with the revision, else rolled back.
             self._uncommitted.add(*ran)
             return
+        self._sending_alone = False
         self.record.extend(self._uncommitted)
         self._uncommitted = Committed()
         self.record.add(*ran)
         # Committed already: write it down now, in case the process dies next.
         self._write(self.record.entries())
+
+    def unsettled(self) -> list[str]:
+        """The data changes a failed statement's implicit commit may have committed, as
+        in flight. MariaDB commits them before it runs a DDL statement, even one that
+        then fails (not one it cannot parse): whether they stayed is not known, and a
+        resumed run must not send them again blindly (:mod:`.resume` refuses)."""
+        if not self._sending_alone:
+            return []
+        return [in_flight(entry) for entry in self._uncommitted.entries()]
 
     def _write(self, entries: list[str]) -> None:
         self._writing = True  # the ledger's own statements are not the revision's
@@ -428,7 +438,7 @@ class _Statements:
 def _run_step(
     target: Target, ledger: Ledger, held: HeldLock, step: Script, command: str,
     revision_arg: str, index: int, total: int, options: DeployOptions,
-    entry_id: int | None = None,
+    entry_id: int | None = None, skipper: resume.Skipper | None = None,
 ) -> StepResult:
     """One revision in an Alembic run of its own (*entry_id*: its ledger row, if started)."""
     direction = "upgrade" if command == "upgrade" else "downgrade"
@@ -437,6 +447,8 @@ def _run_step(
         entry_id = ledger.start(step.revision, direction, _checksum(step))
         options.emit(Event("started", step.revision, message, index, total))
     statements = _Statements(target, ledger, entry_id)
+    if skipper is not None:
+        statements.carry(skipper.enter(step.revision))
     began = time.monotonic()
     try:
         held.check()
@@ -445,7 +457,8 @@ def _run_step(
         held.check()  # before the row says it is done: it may have run without the lock
     except Exception as exc:
         _failed(
-            target, ledger, step, entry_id, statements.record, exc, began, index, total, options
+            target, ledger, step, entry_id, statements.record, exc, began, index, total, options,
+            statements.unsettled(),
         )
     seconds = time.monotonic() - began
     outcome = outcomes.APPLIED if direction == "upgrade" else outcomes.ROLLED_BACK
@@ -457,13 +470,21 @@ def _run_step(
 def _failed(
     target: Target, ledger: Ledger, step: Script, entry_id: int, committed: Committed,
     exc: Exception, began: float, index: int, total: int, options: DeployOptions,
+    unsettled: Sequence[str] = (),
 ) -> NoReturn:
-    """Close the failed revision's row (on a connection of its own) and raise."""
+    """Close the failed revision's row (on a connection of its own) and raise.
+
+    *unsettled*: statements that may or may not have been committed (in flight).
+    """
     seconds = time.monotonic() - began
+    refused = resume.diverged(exc)
+    if refused is not None:  # nothing was sent: the row says what it said before
+        options.emit(Event("failed", step.revision, step.doc or "", index, total, seconds))
+        resume.refuse(ledger, entry_id, refused, seconds)
     if isinstance(exc, DeployLockLostError):
         _stopped(target, ledger, step, entry_id, committed, exc, seconds, index, total, options)
     kept = bool(committed) and not target.transactional and not _resumes(exc, committed)
-    seen = committed.entries()
+    seen = [*committed.entries(), *unsettled]
     ledger.finish(
         entry_id, outcomes.PARTIAL if kept else outcomes.FAILED, seconds=seconds,
         error=_reason(exc), failed_operation=failing_operation(exc, step.path),
@@ -477,6 +498,7 @@ def _failed(
         raise PartiallyAppliedError(
             step.revision, _reason(exc), seen,
             operation=site.operation if site else None, hint=site.hint if site else "",
+            resumes=resume.resumable(seen),
         ) from exc
     raise exc  # the caller's guard makes it the command's error, as for any other run
 
@@ -518,9 +540,10 @@ class _OneRun:
 
     def __init__(
         self, target: Target, ledger: Ledger, held: HeldLock, steps: list[Script], command: str,
-        options: DeployOptions,
+        options: DeployOptions, skipper: resume.Skipper | None = None,
     ) -> None:
         self.target, self.ledger, self.steps, self.options = target, ledger, steps, options
+        self.skipper = skipper
         self.held = held
         self.command = command
         self.direction = "upgrade" if command == "upgrade" else "downgrade"
@@ -564,6 +587,7 @@ class _OneRun:
             _failed(
                 self.target, self.ledger, self.steps[position - 1], entry_id,
                 self.statements.record, exc, self.began, position, len(self.steps), self.options,
+                self.statements.unsettled(),
             )
         if not ran:
             return [], self.next_entry
@@ -581,6 +605,8 @@ class _OneRun:
             )
         self.entry_id, self.next_entry, self.closed = self.next_entry, None, False
         self.statements.start(self.entry_id)
+        if self.skipper is not None:
+            self.statements.carry(self.skipper.enter(step.revision))
         self.began = time.monotonic()
 
     def inside(self, step: Script, connection: Connection) -> None:
@@ -612,12 +638,13 @@ class _OneRun:
 
 def _run_steps(
     target: Target, ledger: Ledger, held: HeldLock, steps: list[Script], command: str,
-    options: DeployOptions,
+    options: DeployOptions, skipper: resume.Skipper | None = None,
 ) -> list[StepResult]:
     """Run *steps* in order: in one Alembic run if the target can, else one run each."""
     first_entry = None
     if steps and target.apply_steps is not None:
-        results, first_entry = _OneRun(target, ledger, held, steps, command, options).run()
+        one_run = _OneRun(target, ledger, held, steps, command, options, skipper)
+        results, first_entry = one_run.run()
         if first_entry is None:
             return results
     done = []
@@ -629,7 +656,7 @@ def _run_steps(
             revision_arg = str(down) if down else "base"
         done.append(
             _run_step(target, ledger, held, step, command, revision_arg, index, len(steps),
-                      options, first_entry if index == 1 else None)
+                      options, first_entry if index == 1 else None, skipper)
         )
     return done
 
@@ -675,11 +702,16 @@ def _upgrade_locked(
     target: Target, ledger: Ledger, held: HeldLock, steps: list[Script], options: DeployOptions,
     report: DeployReport,
 ) -> None:
-    refuse_unresolved(ledger, steps)
+    # A partial revision resumes, or is refused (exit 9) before anything runs.
+    resumed = resume.resumptions(ledger, steps, target.transactional)
     if steps and options.backup_dir is not None:
         report.backup = take_backup(target.engine, options.backup_dir, steps[0].revision)
         options.emit(Event("backup", detail=report.backup.describe()))
-    report.steps.extend(_run_steps(target, ledger, held, steps, "upgrade", options))
+    for plan in resumed.values():
+        options.emit(Event("resuming", plan.revision, detail=plan.describe()))
+    skipper = resume.Skipper(resumed, target.version_table)
+    with skipper.listening(target.engine):
+        report.steps.extend(_run_steps(target, ledger, held, steps, "upgrade", options, skipper))
     if steps:
         verify_applied(target, steps[-1])
 

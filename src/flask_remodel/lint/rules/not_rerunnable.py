@@ -16,7 +16,16 @@ the same revision (the initial revision): what a failed run leaves is new
 and empty; and ``alter_column`` changes that do not rename (a MODIFY to the
 same type, nullability or default runs again without error).
 
-Flagged (MariaDB): two ``op.add_column`` calls in one revision.
+Not reported on MariaDB/MySQL when the revisions run through ``flask db
+upgrade`` with the env.py ``flask db init`` writes: a revision that failed
+half-way is resumed there, after the statements it committed, instead of
+being run again from the top (docs/deploys.md). Still reported for plain
+Alembic, older Flask-Migrate env.py files and ``upgrade --sql`` scripts.
+PostgreSQL's autocommit blocks are reported whatever the runner: there the
+ledger keeps no record of what they committed, so nothing is resumed.
+
+Flagged (MariaDB, without Flask-Remodel's runner): two ``op.add_column``
+calls in one revision.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from ..context import table_of
 from ..model import RecordedOp
 from ..model import Severity
 from ..registry import rule
+from ..runner import RESUMES_PARTIAL
 from ._common import issued_by_online
 
 _GUARDABLE = (ops.CreateIndexOp, ops.DropIndexOp, ops.CreateTableOp, ops.DropTableOp,
@@ -66,6 +76,8 @@ def _creates_new(recorded: RecordedOp, ctx: LintContext) -> bool:
       on="revision")
 def check(ctx: LintContext) -> None:
     if ctx.target.family == "mysql":
+        if ctx.runner.provides(RESUMES_PARTIAL):
+            return  # a failed run is resumed, not run again from the top
         ddl = [r for r in ctx.ops if _ddl(r)]
         if len(ddl) < 2:
             return
