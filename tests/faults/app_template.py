@@ -22,12 +22,21 @@ the runner sends (the migration's, the ledger's and the lock's alike) and
   migration connection), writes the file ``lock-killed`` next to this module,
   and waits ``REMODEL_FAULT_LOCK_PAUSE`` seconds (a waiter gets in meanwhile)
   before the statement goes on to the holder's own check;
+* ``REMODEL_FAULT_CUT=<int|drop>:<statement prefix>``: as for a server kill,
+  ``item`` is locked so the statement waits in the server; once it waits, a
+  thread ends the client's wait without ending the statement: ``int`` sends
+  this process SIGINT (Ctrl-C), ``drop`` shuts the connection's socket (a
+  dropped network). It writes the statement's session id to the file
+  ``cut-session`` next to this module, then lets go of ``item`` after
+  ``REMODEL_FAULT_HOLD`` seconds (0: at once, so the server can complete the
+  statement after its client stopped waiting);
 * ``REMODEL_FAULT_COUNT=<file>``: writes how many statements ran, at exit.
 """
 
 import atexit
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -48,6 +57,7 @@ _fault_at = os.environ.get("REMODEL_FAULT_AT", "")
 _signal = getattr(signal, "SIG" + os.environ.get("REMODEL_FAULT_SIGNAL", "KILL"))
 _server_kill = os.environ.get("REMODEL_FAULT_SERVER_KILL", "")
 _lock_kill = os.environ.get("REMODEL_FAULT_LOCK_KILL", "")
+_cut = os.environ.get("REMODEL_FAULT_CUT", "")
 
 
 _matched_at = 0  # the count of the statement REMODEL_FAULT_AT=after:<prefix> matched
@@ -86,6 +96,12 @@ def _before(conn, cursor, statement, parameters, context, executemany):
     hit, _lock_kill = _nth(_lock_kill, statement)
     if hit:
         _kill_the_lock_session()
+    global _cut
+    how, _, prefix = _cut.partition(":")
+    hit, prefix = _nth(prefix, statement)
+    _cut = f"{how}:{prefix}" if prefix else ""
+    if hit:
+        _cut_the_wait(conn, how)
 
 
 def _nth(spec: str, statement: str) -> tuple[bool, str]:
@@ -146,6 +162,42 @@ def _kill_from_the_server(session_id: int) -> None:
         engine.dispose()
 
     threading.Thread(target=kill).start()
+
+
+def _cut_the_wait(conn: sa.engine.Connection, how: str) -> None:
+    """Hold ``item`` so the statement waits in the server, then end the client's wait
+    (SIGINT, or a dropped socket) and let go of ``item``: the server may complete it."""
+    session_id = _session_id(conn)
+    raw = conn.connection.dbapi_connection
+    fd = raw._sock.fileno() if hasattr(raw, "_sock") else raw.pgconn.socket
+    engine = sa.create_engine(os.environ["REMODEL_TEST_URL"], poolclass=sa.pool.NullPool)
+    name = engine.dialect.name
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    for statement in _LOCK[name]:
+        connection.exec_driver_sql(statement)
+
+    def cut() -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if watcher.execute(sa.text(_WAITING[name]), {"id": session_id}).scalar():
+                    break
+                time.sleep(0.005)
+        if how == "int":
+            os.kill(os.getpid(), signal.SIGINT)
+        else:
+            # shutdown() acts on the socket itself, whichever descriptor names it.
+            dropped = socket.socket(fileno=os.dup(fd))
+            dropped.shutdown(socket.SHUT_RDWR)
+            dropped.close()
+        with open(os.path.join(os.path.dirname(__file__), "cut-session"), "w") as marker:
+            marker.write(str(session_id))
+        time.sleep(float(os.environ.get("REMODEL_FAULT_HOLD", "0")))
+        connection.exec_driver_sql(_UNLOCK[name])
+        connection.close()
+        engine.dispose()
+
+    threading.Thread(target=cut, daemon=True).start()
 
 
 _LOCK_SESSION = {

@@ -54,6 +54,9 @@ from .backup import take_backup
 from .committed import PROGRESS_OPTION
 from .committed import Committed
 from .committed import in_flight
+from .cut_off import LOST
+from .cut_off import Watch
+from .cut_off import settle
 from .died import conclude
 from .died import resumes
 from .errors import BadPhaseError
@@ -437,13 +440,17 @@ def _run_step(
         entry_id = ledger.start(step.revision, direction, _checksum(step))
         options.emit(Event("started", step.revision, message, index, total))
     statements = _Statements(target, ledger, entry_id)
+    watch = Watch(target.engine)
     began = time.monotonic()
     try:
         held.check()
-        with statements.listening():
+        with statements.listening(), watch.listening():
             target.apply(command, revision_arg)
         held.check()  # before the row says it is done: it may have run without the lock
-    except Exception as exc:
+    except BaseException as exc:
+        _if_cut_off(target, ledger, held, watch, step, entry_id, exc, began, options)
+        if not isinstance(exc, Exception):
+            raise
         _failed(
             target, ledger, step, entry_id, statements.record, exc, began, index, total, options
         )
@@ -479,6 +486,42 @@ def _failed(
             operation=site.operation if site else None, hint=site.hint if site else "",
         ) from exc
     raise exc  # the caller's guard makes it the command's error, as for any other run
+
+
+def _if_cut_off(
+    target: Target, ledger: Ledger, held: HeldLock, watch: Watch, step: Script, entry_id: int,
+    exc: BaseException, began: float, options: DeployOptions,
+) -> None:
+    """Return unless *exc* (Ctrl-C, a dropped connection) cut off a statement in the server.
+
+    Else, still under the deploy lock, wait until the statement is over on
+    the server and record what it left, then raise (see :mod:`.cut_off`).
+    """
+    cut = watch.found(exc)
+    if cut is None:
+        return
+    # Until the row says what happened, the next deployer waits for our sessions.
+    held.keep_record()
+    try:
+        found = settle(
+            cut, ledger, entry_id, engine=target.engine, transactional=target.transactional,
+            applied=lambda: {s.revision for s in target.applied(target.heads())},
+            script=step, seconds=time.monotonic() - began,
+        )
+    except Exception:  # the database is out of reach too: the next run settles the row
+        found = None
+    if found is None:
+        raise exc  # the row stays 'running', its statement in flight
+    held.keep_record(False)
+    options.emit(Event("failed", step.revision, step.doc or "", detail=cut.describe()))
+    if cut.cause != LOST:
+        raise exc  # Ctrl-C stays Ctrl-C
+    if found.outcome == outcomes.PARTIAL:
+        raise PartiallyAppliedError(step.revision, cut.describe(), found.executed) from exc
+    raise MigrationFailedError(
+        step.revision, f"{cut.describe()}; {found.reason}", kept=False,
+        commits_midway=bool(found.executed),
+    ) from exc
 
 
 LOCK_LOST = "stopped: the deploy lock's database session was ended"
@@ -533,6 +576,7 @@ class _OneRun:
         self.began = 0.0
         self.seconds = 0.0
         self.statements = _Statements(target, ledger, 0)
+        self.watch = Watch(target.engine)
 
     def _start(self, step: Script, connection: Connection | None = None) -> int:
         return self.ledger.start(
@@ -550,9 +594,9 @@ class _OneRun:
         hooks = StepHooks(self.before, self.inside, self.committed)
         self.began = time.monotonic()
         try:
-            with self.statements.listening():
+            with self.statements.listening(), self.watch.listening():
                 ran = self.target.apply_steps(self.command, self.steps, hooks)
-        except Exception as exc:
+        except BaseException as exc:
             if self.index:  # in a step
                 entry_id = self.entry_id
             elif self.next_entry is not None:  # before the next step began (or the first)
@@ -561,6 +605,13 @@ class _OneRun:
                 raise  # after the last step committed: nothing of a step to record
             position = self.index or len(self.results) + 1
             assert entry_id is not None
+            step = self.steps[position - 1]
+            _if_cut_off(
+                self.target, self.ledger, self.held, self.watch, step, entry_id, exc,
+                self.began, self.options,
+            )
+            if not isinstance(exc, Exception):
+                raise
             _failed(
                 self.target, self.ledger, self.steps[position - 1], entry_id,
                 self.statements.record, exc, self.began, position, len(self.steps), self.options,
