@@ -29,7 +29,11 @@ the runner sends (the migration's, the ledger's and the lock's alike) and
   dropped network). It writes the statement's session id to the file
   ``cut-session`` next to this module, then lets go of ``item`` after
   ``REMODEL_FAULT_HOLD`` seconds (0: at once, so the server can complete the
-  statement after its client stopped waiting);
+  statement after its client stopped waiting). ``REMODEL_FAULT_AGAIN=<seconds>``:
+  a second SIGINT that long after the cut; ``REMODEL_FAULT_HOLD=outside``: the
+  test holds the blocker itself (past this process's end): this process writes
+  the file ``blocker-wanted`` and sends the statement once ``blocker-held`` is there;
+* ``REMODEL_FAULT_LOCK_TIMEOUT=<ms>``: the app's ``REMODEL_LOCK_TIMEOUT``;
 * ``REMODEL_FAULT_COUNT=<file>``: writes how many statements ran, at exit.
 """
 
@@ -49,6 +53,8 @@ from flask_remodel import Migrate
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["REMODEL_TEST_URL"]
 app.config["REMODEL_LINT"] = "off"  # the runner is under test, not the linter
+if os.environ.get("REMODEL_FAULT_LOCK_TIMEOUT"):  # 0: no lock-wait limit, no watchdog
+    app.config["REMODEL_LOCK_TIMEOUT"] = int(os.environ["REMODEL_FAULT_LOCK_TIMEOUT"])
 db = SQLAlchemy(app)
 Migrate(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
 
@@ -136,6 +142,7 @@ _WAITING = {
     "mysql": "SELECT count(*) FROM information_schema.processlist WHERE id = :id"
     " AND info IS NOT NULL AND state LIKE 'Waiting for%'",
 }
+_SENT = "SELECT count(*) FROM information_schema.processlist WHERE id = :id AND info IS NOT NULL"
 _END = {"postgresql": "SELECT pg_terminate_backend(:id)", "mysql": "KILL CONNECTION %d"}
 
 
@@ -172,15 +179,26 @@ def _cut_the_wait(conn: sa.engine.Connection, how: str) -> None:
     fd = raw._sock.fileno() if hasattr(raw, "_sock") else raw.pgconn.socket
     engine = sa.create_engine(os.environ["REMODEL_TEST_URL"], poolclass=sa.pool.NullPool)
     name = engine.dialect.name
+    hold = os.environ.get("REMODEL_FAULT_HOLD", "0")
     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    for statement in _LOCK[name]:
+    for statement in _LOCK[name] if hold != "outside" else []:
         connection.exec_driver_sql(statement)
+    if hold == "outside":
+        here = os.path.dirname(__file__)
+        open(os.path.join(here, "blocker-wanted"), "w").close()
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(here, "blocker-held")):
+            assert time.monotonic() < deadline, "the test never held the blocker"
+            time.sleep(0.01)
+
+    # A row lock's wait shows as the statement's own state ("Updating"), not "Waiting for".
+    waiting = _WAITING[name] if hold != "outside" or name != "mysql" else _SENT
 
     def cut() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
-                if watcher.execute(sa.text(_WAITING[name]), {"id": session_id}).scalar():
+                if watcher.execute(sa.text(waiting), {"id": session_id}).scalar():
                     break
                 time.sleep(0.005)
         if how == "int":
@@ -190,9 +208,17 @@ def _cut_the_wait(conn: sa.engine.Connection, how: str) -> None:
             dropped = socket.socket(fileno=os.dup(fd))
             dropped.shutdown(socket.SHUT_RDWR)
             dropped.close()
-        with open(os.path.join(os.path.dirname(__file__), "cut-session"), "w") as marker:
-            marker.write(str(session_id))
-        time.sleep(float(os.environ.get("REMODEL_FAULT_HOLD", "0")))
+        marker = os.path.join(os.path.dirname(__file__), "cut-session")
+        with open(marker + ".part", "w") as part:
+            part.write(str(session_id))
+        os.replace(marker + ".part", marker)  # whole when it appears
+        again = os.environ.get("REMODEL_FAULT_AGAIN")
+        if again:
+            time.sleep(float(again))
+            os.kill(os.getpid(), signal.SIGINT)
+        if hold == "outside":
+            return
+        time.sleep(float(hold))
         connection.exec_driver_sql(_UNLOCK[name])
         connection.close()
         engine.dispose()

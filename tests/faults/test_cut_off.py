@@ -114,3 +114,59 @@ def test_a_statement_cut_off_in_the_server(
     row["fault"] += " (completed)" if took_effect else " (not run)"
     row["status"], row["recovery"] = recover(project)
     check_recovered(project, context)
+
+
+DATA_CHANGE = "UPDATE item SET price"  # r3's only statement
+
+
+@pytest.mark.backends("mariadb")
+def test_a_second_ctrl_c_leaves_the_statement_to_the_next_upgrade(
+    fault_project: Callable[..., FaultProject], backend: str,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """Ctrl-C while ``r3``'s UPDATE waits for a row lock; while the process waits for the
+    server, a second Ctrl-C stops it. It leaves ``r3``'s row ``running`` and its lock
+    row (naming the session): the next ``upgrade`` waits until the statement's session
+    is gone before it closes the row and goes on.
+
+    MariaDB: a statement waiting for an InnoDB row lock goes on waiting after its
+    client is gone (here, for a lock the test holds past the first process's end).
+    """
+    project = fault_project()
+    row = {"what": "second Ctrl-C while waiting", "database": backend, "fault": "INT, INT"}
+    record_property("fault_trial", row)
+    context = f"{backend}: Ctrl-C during {DATA_CHANGE}, then a second one"
+    ran: list[Ran] = []
+    first = threading.Thread(target=lambda: ran.append(project.upgrade(
+        REMODEL_FAULT_CUT=f"int:{DATA_CHANGE}", REMODEL_FAULT_HOLD="outside",
+        REMODEL_FAULT_AGAIN="1", REMODEL_FAULT_LOCK_TIMEOUT="0",  # no lock-wait limit to end it
+    )))
+    first.start()
+    _wait_for(project.root / "blocker-wanted", first)
+    with engine_for(project.url) as engine, engine.connect() as blocker:
+        blocker.exec_driver_sql("UPDATE item SET qty = qty WHERE id = 1")  # its row lock
+        (project.root / "blocker-held").touch()
+        first.join(timeout=60)
+        [result] = ran
+        assert result.returncode == 1, f"{context}: exit {result.returncode}\n{result.output}"
+        assert "Stopping, interrupted by Ctrl-C during: UPDATE item SET price" in result.output
+        assert project.last_outcomes()["r3"][0] == "running", result.output
+        assert rows(project.url, "SELECT count(*) FROM remodel_lock") == [(1,)], context
+
+        waiter = threading.Thread(target=lambda: ran.append(project.upgrade(name="waiter")))
+        waiter.start()
+        time.sleep(3)
+        assert waiter.is_alive(), f"{context}: the next upgrade did not wait: {ran}"
+        blocker.rollback()  # the abandoned statement runs, its session ends, the waiter goes on
+    waiter.join(timeout=120)
+    after = ran[-1]
+    assert after.returncode == 0, f"{context}: {after.output}"
+    assert "still running after its lock's session ended" in after.output, after.output
+    [(outcome, error)] = rows(
+        project.url,
+        "SELECT outcome, error FROM remodel_ledger WHERE revision = 'r3'"
+        " AND direction = 'upgrade' ORDER BY id LIMIT 1",
+    )
+    assert outcome == "interrupted" and str(error).startswith("the process died"), (outcome, error)
+    row["status"], row["recovery"] = "r3 running", "upgrade (waited)"
+    check_recovered(project, context)

@@ -91,7 +91,9 @@ def _autocommit(conn: Any) -> bool:
 @dataclass(frozen=True)
 class Event:
     """A progress event; ``kind`` is ``waiting``, ``backup``, ``started``, ``applied``,
-    ``rolled_back``, ``failed`` or ``held`` (revisions left for a later phase)."""
+    ``rolled_back``, ``stopping`` (Ctrl-C or a lost connection: waiting for the server
+    to be done with the statement, see :mod:`.cut_off`), ``failed`` or ``held``
+    (revisions left for a later phase)."""
 
     kind: str
     revision: str | None = None
@@ -448,7 +450,8 @@ def _run_step(
             target.apply(command, revision_arg)
         held.check()  # before the row says it is done: it may have run without the lock
     except BaseException as exc:
-        _if_cut_off(target, ledger, held, watch, step, entry_id, exc, began, options)
+        _if_cut_off(target, ledger, held, watch, step, entry_id, exc, began, index, total,
+                    options)
         if not isinstance(exc, Exception):
             raise
         _failed(
@@ -490,7 +493,7 @@ def _failed(
 
 def _if_cut_off(
     target: Target, ledger: Ledger, held: HeldLock, watch: Watch, step: Script, entry_id: int,
-    exc: BaseException, began: float, options: DeployOptions,
+    exc: BaseException, began: float, index: int, total: int, options: DeployOptions,
 ) -> None:
     """Return unless *exc* (Ctrl-C, a dropped connection) cut off a statement in the server.
 
@@ -502,6 +505,8 @@ def _if_cut_off(
         return
     # Until the row says what happened, the next deployer waits for our sessions.
     held.keep_record()
+    options.emit(Event("stopping", step.revision, step.doc or "", index, total,
+                       detail=cut.describe()))
     try:
         found = settle(
             cut, ledger, entry_id, engine=target.engine, transactional=target.transactional,
@@ -513,7 +518,10 @@ def _if_cut_off(
     if found is None:
         raise exc  # the row stays 'running', its statement in flight
     held.keep_record(False)
-    options.emit(Event("failed", step.revision, step.doc or "", detail=cut.describe()))
+    seconds = time.monotonic() - began
+    options.emit(
+        Event("failed", step.revision, step.doc or "", index, total, seconds, cut.describe())
+    )
     if cut.cause != LOST:
         raise exc  # Ctrl-C stays Ctrl-C
     if found.outcome == outcomes.PARTIAL:
@@ -608,7 +616,7 @@ class _OneRun:
             step = self.steps[position - 1]
             _if_cut_off(
                 self.target, self.ledger, self.held, self.watch, step, entry_id, exc,
-                self.began, self.options,
+                self.began, position, len(self.steps), self.options,
             )
             if not isinstance(exc, Exception):
                 raise
