@@ -22,12 +22,25 @@ the runner sends (the migration's, the ledger's and the lock's alike) and
   migration connection), writes the file ``lock-killed`` next to this module,
   and waits ``REMODEL_FAULT_LOCK_PAUSE`` seconds (a waiter gets in meanwhile)
   before the statement goes on to the holder's own check;
+* ``REMODEL_FAULT_CUT=<int|drop>:<statement prefix>``: as for a server kill,
+  ``item`` is locked so the statement waits in the server; once it waits, a
+  thread ends the client's wait without ending the statement: ``int`` sends
+  this process SIGINT (Ctrl-C), ``drop`` shuts the connection's socket (a
+  dropped network). It writes the statement's session id to the file
+  ``cut-session`` next to this module, then lets go of ``item`` after
+  ``REMODEL_FAULT_HOLD`` seconds (0: at once, so the server can complete the
+  statement after its client stopped waiting). ``REMODEL_FAULT_AGAIN=<seconds>``:
+  a second SIGINT that long after the cut; ``REMODEL_FAULT_HOLD=outside``: the
+  test holds the blocker itself (past this process's end): this process writes
+  the file ``blocker-wanted`` and sends the statement once ``blocker-held`` is there;
+* ``REMODEL_FAULT_LOCK_TIMEOUT=<ms>``: the app's ``REMODEL_LOCK_TIMEOUT``;
 * ``REMODEL_FAULT_COUNT=<file>``: writes how many statements ran, at exit.
 """
 
 import atexit
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -40,6 +53,8 @@ from flask_remodel import Migrate
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["REMODEL_TEST_URL"]
 app.config["REMODEL_LINT"] = "off"  # the runner is under test, not the linter
+if os.environ.get("REMODEL_FAULT_LOCK_TIMEOUT"):  # 0: no lock-wait limit, no watchdog
+    app.config["REMODEL_LOCK_TIMEOUT"] = int(os.environ["REMODEL_FAULT_LOCK_TIMEOUT"])
 db = SQLAlchemy(app)
 Migrate(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
 
@@ -48,6 +63,7 @@ _fault_at = os.environ.get("REMODEL_FAULT_AT", "")
 _signal = getattr(signal, "SIG" + os.environ.get("REMODEL_FAULT_SIGNAL", "KILL"))
 _server_kill = os.environ.get("REMODEL_FAULT_SERVER_KILL", "")
 _lock_kill = os.environ.get("REMODEL_FAULT_LOCK_KILL", "")
+_cut = os.environ.get("REMODEL_FAULT_CUT", "")
 
 
 _matched_at = 0  # the count of the statement REMODEL_FAULT_AT=after:<prefix> matched
@@ -86,6 +102,12 @@ def _before(conn, cursor, statement, parameters, context, executemany):
     hit, _lock_kill = _nth(_lock_kill, statement)
     if hit:
         _kill_the_lock_session()
+    global _cut
+    how, _, prefix = _cut.partition(":")
+    hit, prefix = _nth(prefix, statement)
+    _cut = f"{how}:{prefix}" if prefix else ""
+    if hit:
+        _cut_the_wait(conn, how)
 
 
 def _nth(spec: str, statement: str) -> tuple[bool, str]:
@@ -120,6 +142,7 @@ _WAITING = {
     "mysql": "SELECT count(*) FROM information_schema.processlist WHERE id = :id"
     " AND info IS NOT NULL AND state LIKE 'Waiting for%'",
 }
+_SENT = "SELECT count(*) FROM information_schema.processlist WHERE id = :id AND info IS NOT NULL"
 _END = {"postgresql": "SELECT pg_terminate_backend(:id)", "mysql": "KILL CONNECTION %d"}
 
 
@@ -146,6 +169,61 @@ def _kill_from_the_server(session_id: int) -> None:
         engine.dispose()
 
     threading.Thread(target=kill).start()
+
+
+def _cut_the_wait(conn: sa.engine.Connection, how: str) -> None:
+    """Hold ``item`` so the statement waits in the server, then end the client's wait
+    (SIGINT, or a dropped socket) and let go of ``item``: the server may complete it."""
+    session_id = _session_id(conn)
+    raw = conn.connection.dbapi_connection
+    fd = raw._sock.fileno() if hasattr(raw, "_sock") else raw.pgconn.socket
+    engine = sa.create_engine(os.environ["REMODEL_TEST_URL"], poolclass=sa.pool.NullPool)
+    name = engine.dialect.name
+    hold = os.environ.get("REMODEL_FAULT_HOLD", "0")
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    for statement in _LOCK[name] if hold != "outside" else []:
+        connection.exec_driver_sql(statement)
+    if hold == "outside":
+        here = os.path.dirname(__file__)
+        open(os.path.join(here, "blocker-wanted"), "w").close()
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(here, "blocker-held")):
+            assert time.monotonic() < deadline, "the test never held the blocker"
+            time.sleep(0.01)
+
+    # A row lock's wait shows as the statement's own state ("Updating"), not "Waiting for".
+    waiting = _WAITING[name] if hold != "outside" or name != "mysql" else _SENT
+
+    def cut() -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if watcher.execute(sa.text(waiting), {"id": session_id}).scalar():
+                    break
+                time.sleep(0.005)
+        if how == "int":
+            os.kill(os.getpid(), signal.SIGINT)
+        else:
+            # shutdown() acts on the socket itself, whichever descriptor names it.
+            dropped = socket.socket(fileno=os.dup(fd))
+            dropped.shutdown(socket.SHUT_RDWR)
+            dropped.close()
+        marker = os.path.join(os.path.dirname(__file__), "cut-session")
+        with open(marker + ".part", "w") as part:
+            part.write(str(session_id))
+        os.replace(marker + ".part", marker)  # whole when it appears
+        again = os.environ.get("REMODEL_FAULT_AGAIN")
+        if again:
+            time.sleep(float(again))
+            os.kill(os.getpid(), signal.SIGINT)
+        if hold == "outside":
+            return
+        time.sleep(float(hold))
+        connection.exec_driver_sql(_UNLOCK[name])
+        connection.close()
+        engine.dispose()
+
+    threading.Thread(target=cut, daemon=True).start()
 
 
 _LOCK_SESSION = {

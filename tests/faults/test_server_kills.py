@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import pytest
 
+from support import rows
+
 from .trial import FaultProject
 from .trial import check_recovered
 from .trial import check_truthful
@@ -52,6 +54,16 @@ def test_the_server_ends_the_migration_connection(
     assert project.answers() == before, f"{context}: heads/history changed"
     # The error recorded is the cause, not the failed clean-up after it.
     assert "Can't reconnect until invalid transaction" not in result.output, result.output
+    [(error,)] = rows(
+        project.url,
+        "SELECT error FROM remodel_ledger WHERE direction = 'upgrade'"
+        " AND outcome NOT IN ('applied', 'adopted')",
+    )
+    # A backfill says so itself: how far it got, and that the next upgrade carries on.
+    cause = "the backfill of 'item' stopped after" if kind == "mid-backfill" else (
+        f"connection lost during: {statement.partition('#')[0]}"
+    )
+    assert str(error).startswith(cause), f"{context}: recorded {error!r}"
     row["status"], row["recovery"] = recover(project)
     if kind == "mid-backfill":  # resumable: the documented recovery is a plain upgrade
         assert row["recovery"] == "upgrade", row

@@ -182,12 +182,20 @@ def check_truthful(project: FaultProject, context: str) -> None:
         assert committed_alone, f"{context}: {revision} kept {found}"
         if project.backend == "postgresql":
             # Its row stays 'running' with nothing listed after a kill (the runner
-            # records statements as they run only where DDL commits by itself), or
-            # says 'failed' after an error (its batches are written to run again);
-            # the next upgrade runs it again, which carries on with the rows still NULL.
-            assert outcome in ("running", "failed"), f"{context}: {revision} {outcome}"
+            # records statements as they run only where DDL commits by itself), says
+            # 'failed' after an error (its batches are written to run again), or
+            # 'interrupted' after Ctrl-C or a lost connection (closed by the process
+            # itself, as the next upgrade would close it); the next upgrade runs it
+            # again, which carries on with the rows still NULL.
+            assert outcome in ("running", "failed", "interrupted"), (
+                f"{context}: {revision} {outcome}"
+            )
             continue
-        assert outcome in ("running", "partial", "failed"), f"{context}: {revision} {outcome}"
+        # 'interrupted' with something kept: a backfill's batches, after Ctrl-C or a
+        # lost connection (the next upgrade carries on).
+        assert outcome in ("running", "partial", "failed", "interrupted"), (
+            f"{context}: {revision} {outcome}"
+        )
         # A statement the process died sending may be listed as in flight (the
         # next reader checks the schema); either way, it must be listed.
         assert _listed(revision, executed, in_flight=True), (

@@ -18,6 +18,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import PendingRollbackError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Config
@@ -237,6 +238,12 @@ def _failed(
     session: Session, script: ScriptDirectory | None, exc: Exception,
     site: FailedAt | None = None,
 ) -> MigrationFailedError:
+    # A rollback on a connection that died fails in turn ("Can't reconnect until
+    # invalid transaction is rolled back"): the failure that started it is the cause.
+    while isinstance(exc, PendingRollbackError) and isinstance(exc.__context__, Exception):
+        if isinstance(exc.__context__, MigrationFailedError):
+            return exc.__context__
+        exc = exc.__context__
     site = site or _failure_site(exc, script)
     # MySQL and MariaDB commit each DDL statement on their own.
     kept = not dialect_for(session.state.model_source().engine(None)).transactional_ddl

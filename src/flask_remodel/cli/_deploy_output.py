@@ -54,6 +54,14 @@ def progress_printer(output_format: str) -> Progress:
         elif event.kind in ("applied", "rolled_back"):
             verb = "applied" if event.kind == "applied" else "rolled back"
             click.echo(f"{count} {verb} {_label(event)} in {event.seconds or 0:.2f} s")
+        elif event.kind == "stopping":
+            from ..deploy.cut_off import WAIT_BEFORE_CANCEL  # loaded with the deploy already
+
+            click.echo(
+                f"Stopping, {event.detail}. The deploy lock is kept until the server is done "
+                f"with that statement (cancelled after {WAIT_BEFORE_CANCEL:.0f} s); press "
+                "Ctrl-C again to leave it to the next upgrade.", err=True,
+            )
         elif event.kind == "failed":
             click.echo(f"{count} failed {_label(event)} after {event.seconds or 0:.2f} s")
         elif event.kind == "backup":

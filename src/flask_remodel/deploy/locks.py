@@ -124,7 +124,9 @@ def _still_working(lock: DeployLockHandle) -> Holder | None:
     The lock was free, yet the row of the last holder is still there (a
     holder deletes it when it stops) and names server sessions that are
     open: that holder's lock session was ended (by an administrator, an idle
-    timeout, a pooler) and it may still be running a revision. Taking it for
+    timeout, a pooler) and it may still be running a revision; or it stopped
+    waiting for a statement the server may still run (Ctrl-C, a dropped
+    connection) and kept the row (:meth:`HeldLock.keep_record`). Taking it for
     dead would run that revision a second time, at the same time.
     """
     details = lock.details()
@@ -206,6 +208,17 @@ class HeldLock:
         self._checked = time.monotonic()
         self._busy = False
         self.lost = False
+        self.kept = False
+
+    def keep_record(self, keep: bool = True) -> None:
+        """Leave the lock's row (which names this holder's sessions) when the lock is let go.
+
+        For a statement the holder stopped waiting for (Ctrl-C, a dropped
+        connection, :mod:`.cut_off`) and cannot see end on the server: with
+        the row left, the next holder waits until those sessions are gone
+        (:func:`_still_working`) instead of starting while the statement runs.
+        """
+        self.kept = keep
 
     def check(self) -> None:
         """Raise :class:`DeployLockLostError` unless the lock is still held."""
@@ -264,7 +277,8 @@ def deploy_lock(
         finally:
             if event.contains(engine, "before_cursor_execute", held.before_statement):
                 event.remove(engine, "before_cursor_execute", held.before_statement)
-            lock.forget()
+            if not held.kept:
+                lock.forget()
             if lock.still_held():  # a lost lock is not ours to release
                 lock.unlock()
 

@@ -59,6 +59,9 @@ from .committed import PROGRESS_OPTION
 from .committed import Committed
 from .committed import in_flight
 from .committed import recorded_head
+from .cut_off import LOST
+from .cut_off import Watch
+from .cut_off import settle
 from .died import conclude
 from .died import resumes
 from .errors import BadPhaseError
@@ -90,8 +93,10 @@ def _autocommit(conn: Any) -> bool:
 @dataclass(frozen=True)
 class Event:
     """A progress event; ``kind`` is ``waiting``, ``backup``, ``resuming`` (a partial
-    revision carried on), ``started``, ``applied``, ``rolled_back``, ``failed`` or
-    ``held`` (revisions left for a later phase)."""
+    revision carried on), ``started``, ``applied``, ``rolled_back``, ``stopping``
+    (Ctrl-C or a lost connection: waiting for the server to be done with the
+    statement, see :mod:`.cut_off`), ``failed`` or ``held`` (revisions left for a
+    later phase)."""
 
     kind: str
     revision: str | None = None
@@ -449,13 +454,18 @@ def _run_step(
     statements = _Statements(target, ledger, entry_id)
     if skipper is not None:
         statements.carry(skipper.enter(step.revision))
+    watch = Watch(target.engine)
     began = time.monotonic()
     try:
         held.check()
-        with statements.listening():
+        with statements.listening(), watch.listening():
             target.apply(command, revision_arg)
         held.check()  # before the row says it is done: it may have run without the lock
-    except Exception as exc:
+    except BaseException as exc:
+        _if_cut_off(target, ledger, held, watch, step, entry_id, exc, began, index, total,
+                    options)
+        if not isinstance(exc, Exception):
+            raise
         _failed(
             target, ledger, step, entry_id, statements.record, exc, began, index, total, options,
             statements.unsettled(),
@@ -501,6 +511,50 @@ def _failed(
             resumes=resume.resumable(seen),
         ) from exc
     raise exc  # the caller's guard makes it the command's error, as for any other run
+
+
+def _if_cut_off(
+    target: Target, ledger: Ledger, held: HeldLock, watch: Watch, step: Script, entry_id: int,
+    exc: BaseException, began: float, index: int, total: int, options: DeployOptions,
+) -> None:
+    """Return unless *exc* (Ctrl-C, a dropped connection) cut off a statement in the server.
+
+    Else, still under the deploy lock, wait until the statement is over on
+    the server and record what it left, then raise (see :mod:`.cut_off`).
+    """
+    cut = watch.found(exc)
+    if cut is None:
+        return
+    # Until the row says what happened, the next deployer waits for our sessions.
+    held.keep_record()
+    options.emit(Event("stopping", step.revision, step.doc or "", index, total,
+                       detail=cut.describe()))
+    try:
+        found = settle(
+            cut, ledger, entry_id, engine=target.engine, transactional=target.transactional,
+            applied=lambda: {s.revision for s in target.applied(target.heads())},
+            script=step, seconds=time.monotonic() - began,
+        )
+    except Exception:  # the database is out of reach too: the next run settles the row
+        found = None
+    if found is None:
+        raise exc  # the row stays 'running', its statement in flight
+    held.keep_record(False)
+    seconds = time.monotonic() - began
+    options.emit(
+        Event("failed", step.revision, step.doc or "", index, total, seconds, cut.describe())
+    )
+    if cut.cause != LOST:
+        raise exc  # Ctrl-C stays Ctrl-C
+    if found.outcome == outcomes.PARTIAL:
+        raise PartiallyAppliedError(
+            step.revision, cut.describe(), found.executed,
+            resumes=resume.resumable(found.executed),
+        ) from exc
+    raise MigrationFailedError(
+        step.revision, f"{cut.describe()}; {found.reason}", kept=False,
+        commits_midway=bool(found.executed),
+    ) from exc
 
 
 LOCK_LOST = "stopped: the deploy lock's database session was ended"
@@ -556,6 +610,7 @@ class _OneRun:
         self.began = 0.0
         self.seconds = 0.0
         self.statements = _Statements(target, ledger, 0)
+        self.watch = Watch(target.engine)
 
     def _start(self, step: Script, connection: Connection | None = None) -> int:
         return self.ledger.start(
@@ -573,9 +628,9 @@ class _OneRun:
         hooks = StepHooks(self.before, self.inside, self.committed)
         self.began = time.monotonic()
         try:
-            with self.statements.listening():
+            with self.statements.listening(), self.watch.listening():
                 ran = self.target.apply_steps(self.command, self.steps, hooks)
-        except Exception as exc:
+        except BaseException as exc:
             if self.index:  # in a step
                 entry_id = self.entry_id
             elif self.next_entry is not None:  # before the next step began (or the first)
@@ -584,6 +639,13 @@ class _OneRun:
                 raise  # after the last step committed: nothing of a step to record
             position = self.index or len(self.results) + 1
             assert entry_id is not None
+            step = self.steps[position - 1]
+            _if_cut_off(
+                self.target, self.ledger, self.held, self.watch, step, entry_id, exc,
+                self.began, position, len(self.steps), self.options,
+            )
+            if not isinstance(exc, Exception):
+                raise
             _failed(
                 self.target, self.ledger, self.steps[position - 1], entry_id,
                 self.statements.record, exc, self.began, position, len(self.steps), self.options,
