@@ -6,7 +6,9 @@ process being killed. The one exception is the runner's, where DDL is
 transactional: it closes a revision's row and opens the next one's on the
 migration connection, inside the revision's transaction, so they commit (or
 roll back) with the revision itself instead of costing two more commits per
-revision (see :mod:`flask_remodel.deploy.runner`).
+revision (see :mod:`flask_remodel.deploy.runner`). Where DDL commits by
+itself, the runner closes one revision's row and opens the next one's in one
+short transaction (:meth:`Ledger.finish_and_start`).
 """
 
 from __future__ import annotations
@@ -178,6 +180,22 @@ class Ledger:
         if executed is not None:
             values["executed"] = as_record(executed)
         self._write(self._update, values, connection)
+
+    def finish_and_start(
+        self, entry_id: int, outcome: str, seconds: float, revision: str, direction: str,
+        checksum: str | None,
+    ) -> int:
+        """Close row *entry_id* and open the next revision's row, in one short transaction.
+
+        For the runner between two revisions where DDL commits by itself: the
+        first revision is committed, the next has not begun, so both facts are
+        true at once and one commit can carry them (a process killed before
+        it leaves the first row ``running`` with its revision in the version
+        table, which :mod:`.died` concludes as applied, as before).
+        """
+        with self.engine.begin() as connection:
+            self.finish(entry_id, outcome, seconds=seconds, connection=connection)
+            return self.start(revision, direction, checksum, connection=connection)
 
     def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:
         """A row that starts and ends at once (stamp, resolve, adoption)."""

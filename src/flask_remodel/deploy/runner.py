@@ -18,9 +18,11 @@ Alembic run (one connection, one ``env.py`` run), still one transaction per
 revision. Where DDL is transactional, the ledger row of a revision is then
 closed, and the next revision's row opened, inside the revision's own
 transaction: one commit per revision, as ``psql`` running the ``--sql``
-script does, and the row still exists before its revision starts. Elsewhere,
-and when ``env.py`` would not commit each revision on its own, every ledger
-write keeps a connection of its own.
+script does, and the row still exists before its revision starts. Elsewhere
+every ledger write keeps a connection of its own; once a revision has
+committed, its row is closed and the next revision's opened in one short
+transaction. When ``env.py`` would not commit each revision on its own,
+each revision runs in an Alembic run of its own.
 """
 
 from __future__ import annotations
@@ -513,7 +515,8 @@ class _OneRun:
     SQLite a second connection could not write while the run holds the
     database). Then, where DDL is transactional, each step's row is closed
     and the next step's opened inside the step's transaction; elsewhere each
-    write has a connection of its own, between the steps' transactions.
+    write has a connection of its own, between the steps' transactions (closing
+    one step's row and opening the next one's together).
     """
 
     def __init__(
@@ -601,7 +604,14 @@ class _OneRun:
         assert self.entry_id is not None
         if not self.closed:
             self.seconds = time.monotonic() - self.began
-            self.ledger.finish(self.entry_id, self.outcome, seconds=self.seconds)
+            if self.index < len(self.steps):  # one commit for this row and the next one's
+                following = self.steps[self.index]
+                self.next_entry = self.ledger.finish_and_start(
+                    self.entry_id, self.outcome, self.seconds, following.revision,
+                    self.direction, _checksum(following),
+                )
+            else:
+                self.ledger.finish(self.entry_id, self.outcome, seconds=self.seconds)
         message = step.doc or ""
         self.options.emit(
             Event(self.outcome, step.revision, message, self.index, len(self.steps), self.seconds)
