@@ -573,7 +573,9 @@ class _OneRun:
         return self.results, None
 
     def before(self, step: Script) -> None:
-        self.held.check()  # raised here, the failure is that of the step's row written already
+        # Raised here, the failure is that of the step's row written already. The
+        # previous step checked just before its commit, milliseconds ago as a rule.
+        self.held.check_if_stale()
         self.index = len(self.results) + 1
         assert self.steps[self.index - 1] is step, "steps run out of order"
         if self.next_entry is None:
