@@ -17,6 +17,7 @@ import functools
 import getpass
 import os
 import socket
+from collections.abc import Collection
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,19 +203,29 @@ class Ledger:
         entry_id = self.start(revision, direction, checksum, outcome)
         self.finish(entry_id, outcome, seconds=0.0)
 
-    def entries(self) -> list[Entry]:
-        """Every row, oldest first (none when the table does not exist yet)."""
+    def _rows(self, query: Any) -> list[Entry]:
+        """The rows *query* selects, oldest first (none when the table does not exist yet)."""
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(
-                    sa.select(self.table).order_by(self.table.c.id)
-                ).mappings().all()
+                rows = connection.execute(query.order_by(self.table.c.id)).mappings().all()
         except DBAPIError:
             if self.exists():
                 raise
             return []
         return [Entry.from_row(row) for row in rows]
 
-    def latest(self) -> dict[str, Entry]:
-        """The last row of each revision."""
-        return {entry.revision: entry for entry in self.entries()}
+    def entries(self) -> list[Entry]:
+        """Every row, oldest first (none when the table does not exist yet)."""
+        return self._rows(sa.select(self.table))
+
+    def latest(self, outcomes: Collection[str] | None = None) -> dict[str, Entry]:
+        """The last row of each revision; with *outcomes*, only those whose last row has one.
+
+        Chosen by the database: the ledger keeps every run of every revision, so
+        reading it all before each deploy would grow with every deploy.
+        """
+        newest = sa.select(sa.func.max(self.table.c.id)).group_by(self.table.c.revision)
+        query = sa.select(self.table).where(self.table.c.id.in_(newest.scalar_subquery()))
+        if outcomes is not None:
+            query = query.where(self.table.c.outcome.in_(sorted(outcomes)))
+        return {entry.revision: entry for entry in self._rows(query)}

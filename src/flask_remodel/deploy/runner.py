@@ -253,9 +253,7 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
     waits for those, see :func:`flask_remodel.deploy.locks.deploy_lock`), so it did.
     """
     applied = {s.revision for s in scripts}
-    for entry in ledger.latest().values():
-        if entry.outcome != outcomes.RUNNING:
-            continue
+    for entry in ledger.latest({outcomes.RUNNING}).values():
         found = conclude(
             entry, applied, target.transactional, target.engine, target.script_of(entry.revision)
         )
@@ -266,7 +264,7 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
 
 
 def refuse_unresolved(ledger: Ledger, steps: list[Script]) -> None:
-    latest = ledger.latest()
+    latest = ledger.latest(outcomes.NEEDS_RESOLVE)
     for step in steps:
         entry = latest.get(step.revision)
         if entry is not None and entry.outcome in outcomes.NEEDS_RESOLVE:
