@@ -38,6 +38,28 @@ def test_a_recorded_row_starts_and_ends_at_once(engine: sa.engine.Engine) -> Non
     assert entry.finished_at is not None and entry.finished_at >= entry.started_at
 
 
+def test_latest_rows_by_outcome_are_chosen_after_the_newest_row_of_each_revision(
+    engine: sa.engine.Engine,
+) -> None:
+    """A deploy reads only the revisions whose newest row is running (or partial), not
+    every run the ledger ever kept; an older row with that outcome does not count."""
+    ledger = Ledger(engine)
+    assert ledger.latest({"running"}) == {}  # no table yet
+    ledger.create()
+    ledger.start("r1", "upgrade", None)  # died once, then applied
+    ledger.record("r1", "upgrade", "applied", None)
+    ledger.record("r2", "upgrade", "applied", None)
+    running = ledger.start("r2", "downgrade", None)
+    ledger.start("r3", "upgrade", None)
+    ledger.record("r3", "resolve", "partial", None)
+    found = ledger.latest({"running"})
+    assert list(found) == ["r2"] and found["r2"].id == running
+    assert list(ledger.latest({"running", "partial"})) == ["r2", "r3"]
+    assert {r: e.outcome for r, e in ledger.latest().items()} == {
+        "r1": "applied", "r2": "running", "r3": "partial",
+    }
+
+
 def test_entries_as_json_data(engine: sa.engine.Engine) -> None:
     ledger = Ledger(engine)
     ledger.create()

@@ -152,3 +152,25 @@ def test_a_waiter_waits_for_a_holder_that_lost_its_lock(project: Project, backen
     assert "deploy lock" in ledger[1][2]
     # The waiter began r2 only once the holder had stopped it, not alongside it.
     assert ledger[2][3] >= ledger[1][4], ledger
+
+
+def test_the_lock_is_asked_once_a_revision_when_revisions_follow_quickly(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before marking each revision done it asks the server; before the next one starts
+    it reuses that answer when it is younger than the statements' interval."""
+    from flask_remodel.deploy import locks
+
+    asked: list[float] = []
+    check = locks.HeldLock.check
+
+    def counted(self: locks.HeldLock) -> None:
+        asked.append(time.monotonic())
+        check(self)
+
+    monkeypatch.setattr(locks.HeldLock, "check", counted)
+    project.add_tables(6, sleep=0)
+    began = time.monotonic()
+    project.made.ok("upgrade")
+    # One each before marking it done; the statements' own checks come every half second.
+    assert len(asked) <= 6 + int((time.monotonic() - began) / locks._STATEMENT_CHECK_EVERY) + 1

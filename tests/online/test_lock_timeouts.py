@@ -202,3 +202,45 @@ def test_policy_schedule_doubles_and_is_capped() -> None:
         LockPolicy.from_config({"REMODEL_LOCK_TIMEOUT": -5})
     with pytest.raises(LockPolicyError):
         LockPolicy.from_config({"REMODEL_STATEMENT_TIMEOUT": True})
+
+
+@pytest.mark.backends("postgresql")
+def test_each_statement_costs_one_savepoint_round_trip(locked_project: OnlineProject) -> None:
+    """The savepoint of a statement that succeeded stays open until the next statement,
+    which ends it and takes its own in one query; the commit ends the last one."""
+    project = locked_project
+    ok(project.upgrade())
+    savepoints = [s for s in project.sent if "remodel_statement" in s]
+    assert savepoints[0] == "SAVEPOINT remodel_statement"
+    combined = "RELEASE SAVEPOINT remodel_statement; SAVEPOINT remodel_statement"
+    assert set(savepoints[1:]) == {combined}
+    assert project.sent_matching("ROLLBACK TO") == []
+    assert "extra" in sa.inspect(project.engine).get_table_names()
+
+
+@pytest.mark.backends("postgresql")
+def test_a_revision_with_savepoints_of_its_own_keeps_them_whole(
+    make_app: AppFactory,
+) -> None:
+    """A savepoint the revision takes itself is never released with the statements' own."""
+    made = make_app(config={"REMODEL_LOCK_TIMEOUT": 100})
+    made.ok("init")
+    project = OnlineProject(made)
+    project.revision("r0", BASE)
+    project.revision(
+        "r1",
+        "op.create_table('extra', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "nested = op.get_bind().begin_nested()\n"
+        "op.add_column('item', sa.Column('note', sa.String(20), nullable=True))\n"
+        "op.execute('SELECT 1')\n"
+        "nested.rollback()\n"
+        "nested = op.get_bind().begin_nested()\n"
+        "op.add_column('item', sa.Column('kept', sa.String(20), nullable=True))\n"
+        "nested.commit()\n"
+        "op.add_column('item', sa.Column('last', sa.String(20), nullable=True))",
+    )
+    ok(project.upgrade())
+    columns = {c["name"] for c in sa.inspect(project.engine).get_columns("item")}
+    assert {"kept", "last"} <= columns
+    assert "note" not in columns  # undone by the revision's own rollback
+    assert "extra" in sa.inspect(project.engine).get_table_names()

@@ -6,7 +6,9 @@ process being killed. The one exception is the runner's, where DDL is
 transactional: it closes a revision's row and opens the next one's on the
 migration connection, inside the revision's transaction, so they commit (or
 roll back) with the revision itself instead of costing two more commits per
-revision (see :mod:`flask_remodel.deploy.runner`).
+revision (see :mod:`flask_remodel.deploy.runner`). Where DDL commits by
+itself, the runner closes one revision's row and opens the next one's in one
+short transaction (:meth:`Ledger.finish_and_start`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import functools
 import getpass
 import os
 import socket
+from collections.abc import Collection
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -179,24 +182,50 @@ class Ledger:
             values["executed"] = as_record(executed)
         self._write(self._update, values, connection)
 
+    def finish_and_start(
+        self, entry_id: int, outcome: str, seconds: float, revision: str, direction: str,
+        checksum: str | None,
+    ) -> int:
+        """Close row *entry_id* and open the next revision's row, in one short transaction.
+
+        For the runner between two revisions where DDL commits by itself: the
+        first revision is committed, the next has not begun, so both facts are
+        true at once and one commit can carry them (a process killed before
+        it leaves the first row ``running`` with its revision in the version
+        table, which :mod:`.died` concludes as applied, as before).
+        """
+        with self.engine.begin() as connection:
+            self.finish(entry_id, outcome, seconds=seconds, connection=connection)
+            return self.start(revision, direction, checksum, connection=connection)
+
     def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:
         """A row that starts and ends at once (stamp, resolve, adoption)."""
         entry_id = self.start(revision, direction, checksum, outcome)
         self.finish(entry_id, outcome, seconds=0.0)
 
-    def entries(self) -> list[Entry]:
-        """Every row, oldest first (none when the table does not exist yet)."""
+    def _rows(self, query: Any) -> list[Entry]:
+        """The rows *query* selects, oldest first (none when the table does not exist yet)."""
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(
-                    sa.select(self.table).order_by(self.table.c.id)
-                ).mappings().all()
+                rows = connection.execute(query.order_by(self.table.c.id)).mappings().all()
         except DBAPIError:
             if self.exists():
                 raise
             return []
         return [Entry.from_row(row) for row in rows]
 
-    def latest(self) -> dict[str, Entry]:
-        """The last row of each revision."""
-        return {entry.revision: entry for entry in self.entries()}
+    def entries(self) -> list[Entry]:
+        """Every row, oldest first (none when the table does not exist yet)."""
+        return self._rows(sa.select(self.table))
+
+    def latest(self, outcomes: Collection[str] | None = None) -> dict[str, Entry]:
+        """The last row of each revision; with *outcomes*, only those whose last row has one.
+
+        Chosen by the database: the ledger keeps every run of every revision, so
+        reading it all before each deploy would grow with every deploy.
+        """
+        newest = sa.select(sa.func.max(self.table.c.id)).group_by(self.table.c.revision)
+        query = sa.select(self.table).where(self.table.c.id.in_(newest.scalar_subquery()))
+        if outcomes is not None:
+            query = query.where(self.table.c.outcome.in_(sorted(outcomes)))
+        return {entry.revision: entry for entry in self._rows(query)}

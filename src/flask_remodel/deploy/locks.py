@@ -190,7 +190,8 @@ class HeldLock:
     A session lock dies with its session, and anything that ends an idle
     session (an administrator, an idle timeout, a pooler) ends the lock's own
     connection while the migration goes on in another. So the holder asks
-    :meth:`check` before each revision, and a ``before_cursor_execute``
+    :meth:`check` before marking a revision done (and before each revision
+    when the last check is older than half a second), and a ``before_cursor_execute``
     listener asks at most every half second before a statement of the
     engine (a round trip on the lock's connection, cheap next to DDL). Once
     lost, every later statement is refused, except the ledger's and lock
@@ -229,6 +230,16 @@ class HeldLock:
         if self.lost or not on_bridge_loop(self._lock.still_held):
             self.lost = True
             raise DeployLockLostError()
+
+    def check_if_stale(self) -> None:
+        """:meth:`check`, unless the last check is more recent than the statements' interval.
+
+        Before a revision starts: the previous revision's last check (just
+        before its commit) is usually milliseconds old, and the statements
+        that follow are checked at that same interval anyway.
+        """
+        if self.lost or time.monotonic() - self._checked >= _STATEMENT_CHECK_EVERY:
+            self.check()
 
     def before_statement(
         self, conn: Connection, cursor: Any, statement: str, *args: Any

@@ -142,7 +142,7 @@ def resumptions(
 
     :raises UnresolvedRevisionError: one does not (exit 9: ``resolve`` is needed).
     """
-    latest = ledger.latest()
+    latest = ledger.latest(outcomes.NEEDS_RESOLVE)  # not every row of the ledger
     found = {}
     for step in steps:
         entry = latest.get(step.revision)

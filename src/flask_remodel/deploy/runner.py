@@ -20,9 +20,11 @@ Alembic run (one connection, one ``env.py`` run), still one transaction per
 revision. Where DDL is transactional, the ledger row of a revision is then
 closed, and the next revision's row opened, inside the revision's own
 transaction: one commit per revision, as ``psql`` running the ``--sql``
-script does, and the row still exists before its revision starts. Elsewhere,
-and when ``env.py`` would not commit each revision on its own, every ledger
-write keeps a connection of its own.
+script does, and the row still exists before its revision starts. Elsewhere
+every ledger write keeps a connection of its own; once a revision has
+committed, its row is closed and the next revision's opened in one short
+transaction. When ``env.py`` would not commit each revision on its own,
+each revision runs in an Alembic run of its own.
 """
 
 from __future__ import annotations
@@ -259,9 +261,7 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
     waits for those, see :func:`flask_remodel.deploy.locks.deploy_lock`), so it did.
     """
     applied = {s.revision for s in scripts}
-    for entry in ledger.latest().values():
-        if entry.outcome != outcomes.RUNNING:
-            continue
+    for entry in ledger.latest({outcomes.RUNNING}).values():
         found = conclude(
             entry, applied, target.transactional, target.engine, target.script_of(entry.revision)
         )
@@ -589,7 +589,8 @@ class _OneRun:
     SQLite a second connection could not write while the run holds the
     database). Then, where DDL is transactional, each step's row is closed
     and the next step's opened inside the step's transaction; elsewhere each
-    write has a connection of its own, between the steps' transactions.
+    write has a connection of its own, between the steps' transactions (closing
+    one step's row and opening the next one's together).
     """
 
     def __init__(
@@ -656,7 +657,9 @@ class _OneRun:
         return self.results, None
 
     def before(self, step: Script) -> None:
-        self.held.check()  # raised here, the failure is that of the step's row written already
+        # Raised here, the failure is that of the step's row written already. The
+        # previous step checked just before its commit, milliseconds ago as a rule.
+        self.held.check_if_stale()
         self.index = len(self.results) + 1
         assert self.steps[self.index - 1] is step, "steps run out of order"
         if self.next_entry is None:
@@ -689,7 +692,14 @@ class _OneRun:
         assert self.entry_id is not None
         if not self.closed:
             self.seconds = time.monotonic() - self.began
-            self.ledger.finish(self.entry_id, self.outcome, seconds=self.seconds)
+            if self.index < len(self.steps):  # one commit for this row and the next one's
+                following = self.steps[self.index]
+                self.next_entry = self.ledger.finish_and_start(
+                    self.entry_id, self.outcome, self.seconds, following.revision,
+                    self.direction, _checksum(following),
+                )
+            else:
+                self.ledger.finish(self.entry_id, self.outcome, seconds=self.seconds)
         message = step.doc or ""
         self.options.emit(
             Event(self.outcome, step.revision, message, self.index, len(self.steps), self.seconds)

@@ -6,7 +6,8 @@ executes through :class:`StatementRetrier`, and puts the session back at the
 end. A statement that times out waiting for a lock is tried again after a
 pause that doubles each time. On PostgreSQL, inside the revision's
 transaction, each statement runs under its own SAVEPOINT, so a timed-out one is
-undone alone and the transaction goes on; outside a transaction (an
+undone alone and the transaction goes on (:mod:`.savepoints`: one round trip
+a statement); outside a transaction (an
 ``autocommit_block``) and on MariaDB/MySQL, whose DDL commits by itself, the
 statement is simply sent again. When the retries run out the statement fails
 with :class:`~.errors.LockTimeoutError`, naming the session it waited for.
@@ -39,13 +40,13 @@ from ..dialects.base import Shot
 from .errors import Blocker
 from .errors import LockTimeoutError
 from .policy import LockPolicy
+from .savepoints import StatementSavepoints
 
 T = TypeVar("T")
 
 # The settings each run applies: a detail, shown by ``flask db upgrade -v``.
 log = logging.getLogger("flask_remodel.online")
 
-_SAVEPOINT = "remodel_statement"
 _retrier: ContextVar[StatementRetrier | None] = ContextVar("remodel_retrier", default=None)
 _exempt: ContextVar[bool] = ContextVar("remodel_lock_exempt", default=False)
 
@@ -146,8 +147,11 @@ class StatementRetrier:
         self._depth = 0
         self._watchdog: LockWaitWatchdog | None = None
         self._backend_id: int | None = None
+        self._savepoints: StatementSavepoints | None = None
 
     def close(self) -> None:
+        if self._savepoints is not None:
+            self._savepoints.close()
         if self._watchdog is not None:
             self._watchdog.close()
 
@@ -233,17 +237,15 @@ class StatementRetrier:
         # cost twice the round trips' time, on every statement of every
         # revision. SQLAlchemy 2 leaves the transaction open after a failed
         # statement, so rolling back to the savepoint is all it takes.
-        self.connection.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
+        if self._savepoints is None:
+            self._savepoints = StatementSavepoints(self.connection)
+        self._savepoints.take()
         try:
             result = execute()
         except BaseException:
-            try:
-                self.connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                self.connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except Exception:
-                pass  # the connection or the transaction is lost: the statement's error says why
+            self._savepoints.failed()
             raise
-        self.connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        self._savepoints.succeeded()
         return result
 
 
