@@ -229,12 +229,12 @@ def _users_with_username_index(db: Any) -> None:
     })
 
 
-@pytest.mark.backends("postgresql", "mariadb")
+@pytest.mark.backends("mariadb")
 def test_going_back_to_flask_migrate_needs_the_plain_forms(
     project_factory: ProjectFactory, tmp_path: Path
 ) -> None:
-    # On PostgreSQL and MariaDB migrate writes Flask-Remodel's online operations
-    # by default; Flask-Migrate has none of them. --no-online (or
+    # On MariaDB migrate writes Flask-Remodel's online index operation by
+    # default; Flask-Migrate has none of them. --no-online (or
     # REMODEL_ONLINE = False) writes scripts it can still run.
     folder = _users_made_by_flask_migrate(project_factory, tmp_path / "migrations")
 
@@ -256,4 +256,47 @@ def test_going_back_to_flask_migrate_needs_the_plain_forms(
     assert done.returncode == 0, done.stderr
     engine = project_factory.engine()
     assert "ix_user_username" in {ix["name"] for ix in sa.inspect(engine).get_indexes("user")}
+    engine.dispose()
+
+
+def _index_validity(engine: sa.Engine, name: str) -> list[bool]:
+    with engine.connect() as connection:
+        return list(connection.execute(
+            sa.text(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE c.relname = :name"
+            ),
+            {"name": name},
+        ).scalars())
+
+
+@pytest.mark.backends("postgresql")
+def test_flask_migrate_runs_the_default_online_index_forms_and_rebuilds_an_invalid_index(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    # On PostgreSQL the default (online) index forms are Alembic's own
+    # operations: the stock Flask-Migrate env.py runs them, without
+    # flask_remodel imported.
+    folder = _users_made_by_flask_migrate(project_factory, tmp_path / "migrations")
+    project = project_factory(_users_with_username_index)
+    assert "Wrote the online forms" in project.ok("migrate", "-m", "Index usernames").output
+    (online,) = [p for p in project.scripts() if "index_usernames" in p.name]
+    assert "postgresql_concurrently=True" in online.read_text()
+    assert "_online(" not in online.read_text()
+    project_factory.dispose()
+    # A concurrent build that was interrupted leaves an INVALID index of that
+    # name behind: the rerun must build it again, not keep it (IF NOT EXISTS).
+    engine = project_factory.engine()
+    with engine.begin() as connection:
+        connection.exec_driver_sql('CREATE INDEX ix_user_username ON "user" (username)')
+        connection.exec_driver_sql(
+            "UPDATE pg_index SET indisvalid = false"
+            " WHERE indexrelid = 'ix_user_username'::regclass"
+        )
+    assert _index_validity(engine, "ix_user_username") == [False]
+    engine.dispose()
+    done = _upgrade_with_flask_migrate(project_factory.url, folder)
+    assert done.returncode == 0, done.stderr
+    engine = project_factory.engine()
+    assert _index_validity(engine, "ix_user_username") == [True]
     engine.dispose()

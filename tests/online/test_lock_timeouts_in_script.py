@@ -150,6 +150,35 @@ def test_exempt_statements_wait_as_with_the_runner(make_app: AppFactory) -> None
     assert down[drop + 1] == "SET lock_timeout = 2000;"
 
 
+# What migrate writes on PostgreSQL for an index: Alembic's own operations.
+PLAIN_INDEXED = (
+    "with op.get_context().autocommit_block():\n"
+    "    op.drop_index('ix_item_email', table_name='item', postgresql_concurrently=True,"
+    " if_exists=True)\n"
+    "    op.create_index('ix_item_email', 'item', ['email'], postgresql_concurrently=True,"
+    " if_not_exists=True)"
+)
+
+
+@pytest.mark.backends("postgresql")
+def test_alembics_own_concurrent_index_forms_wait_as_the_online_operation(
+    make_app: AppFactory,
+) -> None:
+    """No without_lock_timeout() around them: the concurrent statements are recognised."""
+    made = make_app(config={"REMODEL_LINT": "off", **CONFIGURED})
+    made.ok("init")
+    project = OnlineProject(made)
+    project.revision("r0", BASE)
+    project.revision("r1", PLAIN_INDEXED)
+    lines = _statements(_script(project, "upgrade", "--sql"))
+    for sent in (
+        "DROP INDEX CONCURRENTLY IF EXISTS ix_item_email;",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_item_email ON item (email);",
+    ):
+        at = lines.index(sent)
+        assert lines[at - 1 : at + 2] == ["SET lock_timeout = 0;", sent, "SET lock_timeout = 2000;"]
+
+
 @pytest.mark.backends("postgresql", "mariadb")
 def test_the_script_sets_what_the_runner_applies(
     make_app: AppFactory, caplog: pytest.LogCaptureFixture

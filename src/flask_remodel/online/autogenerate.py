@@ -7,8 +7,10 @@ by its online form, when the database is PostgreSQL or MariaDB/MySQL:
 ==========================================  =====================================
 autogenerate found                          written as
 ==========================================  =====================================
-``create_index`` (plain columns)            ``create_index_online``
-``drop_index``                              ``drop_index_online``
+``create_index`` (plain columns)            ``create_index_online``; on PostgreSQL
+                                            Alembic's ``create_index`` (concurrent)
+``drop_index``                              ``drop_index_online``; on PostgreSQL
+                                            Alembic's ``drop_index`` (concurrent)
 ``create_foreign_key``                      ``create_foreign_key_online``
 ``create_check_constraint`` (PostgreSQL)    ``create_check_constraint_online``
 ``create_unique_constraint``                ``create_unique_constraint_online``
@@ -30,6 +32,11 @@ its NOT NULL ``set_not_null_online``. The backfill commits the revision's
 transaction before its first batch, so the ADD COLUMN (and its lock) is
 committed by then; the column is added ``if_not_exists=True`` so that running
 the revision again after a stopped backfill carries on.
+
+On PostgreSQL the index forms are Alembic's own operations in an
+``autocommit_block()`` (see :mod:`.plain_forms`), so a project can still go
+back to Flask-Migrate; elsewhere, and for what Alembic has no form of, the
+operations are Flask-Remodel's.
 
 Tables created by the same script are left alone: nobody writes to them yet.
 """
@@ -55,6 +62,8 @@ from .operations import CreateIndexOnlineOp
 from .operations import CreateUniqueConstraintOnlineOp
 from .operations import DropIndexOnlineOp
 from .operations import SetNotNullOnlineOp
+from .plain_forms import concurrent_index_build
+from .plain_forms import concurrent_index_drop
 
 Converted: TypeAlias = "ops.MigrateOperation | list[ops.MigrateOperation] | None"
 Converter = Callable[[Any, Any], Converted]
@@ -72,7 +81,7 @@ def _plain_columns(columns: list[Any]) -> list[str] | None:
     return names
 
 
-def _index(op: ops.CreateIndexOp, dialect: Any) -> ops.MigrateOperation | None:
+def _online_index(op: ops.CreateIndexOp, dialect: Any) -> CreateIndexOnlineOp | None:
     index = op.to_index()
     columns = _plain_columns(list(index.expressions))
     if columns is None or index.dialect_kwargs or op.index_name is None:
@@ -82,17 +91,29 @@ def _index(op: ops.CreateIndexOp, dialect: Any) -> ops.MigrateOperation | None:
     )
 
 
+def _alembic_has_the_form(dialect: Any) -> bool:
+    """Whether Alembic's own operations can write the index forms (issue 17)."""
+    return dialect_for(dialect).family == "postgresql"
+
+
+def _index(op: ops.CreateIndexOp, dialect: Any) -> ops.MigrateOperation | None:
+    online = _online_index(op, dialect)
+    if online is not None and _alembic_has_the_form(dialect):
+        return concurrent_index_build(online)
+    return online
+
+
 def _drop_index(op: ops.DropIndexOp, dialect: Any) -> ops.MigrateOperation | None:
     if op.table_name is None:
         return None
     try:
-        created = _index(op.reverse(), dialect)
+        created = _online_index(op.reverse(), dialect)
     except ValueError:  # Alembic kept no definition of the index
         created = None
-    return DropIndexOnlineOp(
-        str(op.index_name), op.table_name, schema=op.schema,
-        _reverse=created if isinstance(created, CreateIndexOnlineOp) else None,
+    dropped = DropIndexOnlineOp(
+        str(op.index_name), op.table_name, schema=op.schema, _reverse=created
     )
+    return concurrent_index_drop(dropped) if _alembic_has_the_form(dialect) else dropped
 
 
 def _foreign_key(op: ops.CreateForeignKeyOp, dialect: Any) -> ops.MigrateOperation | None:

@@ -30,6 +30,8 @@ from typing import Any
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex
+from sqlalchemy.schema import DropIndex
 
 from .._alembic import wrap_statement_execution
 from ..dialects import DialectSupport
@@ -66,6 +68,25 @@ def without_lock_timeout() -> Iterator[None]:
         yield
     finally:
         _exempt.reset(token)
+
+
+def _concurrent(statement: Any) -> bool:
+    """Whether *statement* is an index built or dropped with ``postgresql_concurrently``.
+
+    A script written with Alembic's own operations (see :mod:`.plain_forms`)
+    has no :func:`without_lock_timeout` around its concurrent index builds:
+    the runner recognises them so they wait for their lock as the online
+    operation's would, instead of timing out half-built.
+    """
+    index = getattr(statement, "element", None)
+    options = getattr(index, "dialect_options", None)
+    if not isinstance(statement, (CreateIndex, DropIndex)) or options is None:
+        return False
+    return bool(options["postgresql"].get("concurrently"))
+
+
+def _lock_wait_exempt(statement: Any) -> bool:
+    return _exempt.get() or _concurrent(statement)
 
 
 def under_lock_policy(execute: Callable[[], T], statement: Any) -> T:
@@ -172,7 +193,7 @@ class StatementRetrier:
             return execute()  # nested: the outer statement's attempt covers it
         self._depth += 1
         try:
-            if _exempt.get() and self.support.transactional_ddl:
+            if _lock_wait_exempt(statement) and self.support.transactional_ddl:
                 return self._exempted(execute)
             return self._with_retries(execute, statement)
         finally:
@@ -306,16 +327,20 @@ class _ScriptExemptions:
         self._writing = False  # our own SET goes through the same hook: let it pass
 
     def __call__(self, execute: Callable[[], T], statement: Any) -> T:
-        if self._writing or not self._lifts_timeout():
+        if self._writing or not self._lifts_timeout(statement):
             return execute()
         self._write(self.support.lock_timeout_setting(0))
         result = execute()
         self._write(self.support.lock_timeout_setting(self.policy.lock_timeout_ms))
         return result
 
-    def _lifts_timeout(self) -> bool:
+    def _lifts_timeout(self, statement: Any) -> bool:
         # As StatementRetrier: exemptions exist only where DDL is transactional.
-        return _exempt.get() and self.support.transactional_ddl and self.policy.lock_timeout_ms > 0
+        return (
+            _lock_wait_exempt(statement)
+            and self.support.transactional_ddl
+            and self.policy.lock_timeout_ms > 0
+        )
 
     def _write(self, statement: str) -> None:
         self._writing = True
