@@ -34,6 +34,10 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "comparators.py": (2, "Alembic's compare_server_default: identity on PostgreSQL only"),
     # The SQL each online operation sends, per family (as the lint rules do).
     "online/expand.py": (6, "expand/contract triggers and ALTERs written per family"),
+    # Rendering: Alembic's own operations write CONCURRENTLY only for PostgreSQL, under
+    # SQLAlchemy's "postgresql" dialect-options key.
+    "online/autogenerate.py": (1, "Alembic's index forms with postgresql_concurrently"),
+    "online/statements.py": (1, "SQLAlchemy's postgresql dialect_options key of an index"),
     # --verify: which observer reads the server (pg_locks or ALGORITHM probing), lint logic.
     "lint/verify.py": (2, "the --verify observer of each family"),
     # The fix code the rules suggest, written for the family they judge (as the rules are).

@@ -33,13 +33,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from alembic.script import Script
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 
+from ..dialects import dialect_for
 from ..dialects.base import driver_connection
 from .committed import one_line
 from .died import Conclusion
@@ -179,22 +179,6 @@ class Watch:
             event.remove(engine, "before_cursor_execute", self._before)
 
 
-# Whether a session still runs something: a statement, or (PostgreSQL) a transaction
-# whose locks it holds. A session gone from the list has ended.
-_BUSY = {
-    "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE pid = :id AND state <> 'idle'",
-    "mysql": "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
-    " AND COMMAND <> 'Sleep'",
-}
-
-
-def _family(engine: Engine) -> str | None:
-    name = engine.dialect.name
-    if name in ("mysql", "mariadb"):
-        return "mysql"
-    return "postgresql" if name == "postgresql" else None
-
-
 def wait_until_over(
     engine: Engine, session: int | None, *, cancel_after: float = WAIT_BEFORE_CANCEL,
     give_up_after: float = GIVE_UP_AFTER, sleep: Callable[[float], None] = time.sleep,
@@ -206,23 +190,20 @@ def wait_until_over(
     Asked from a fresh connection of its own: the one that sent the statement
     is dead or in an unknown state. SQLite runs in this process: nothing to wait for.
     """
-    family = _family(engine)
-    if family is None or session is None:
-        return family is None
+    dialect = dialect_for(engine)
+    if not dialect.runs_in_a_server_session or session is None:
+        return not dialect.runs_in_a_server_session
     deadline = time.monotonic() + cancel_after
     cancelled = False
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as own:
         while True:
-            if not own.execute(sa.text(_BUSY[family]), {"id": session}).scalar():
+            if not dialect.session_busy(own, session):
                 return True
             if time.monotonic() >= deadline:
                 if cancelled:
                     return False
                 try:
-                    if family == "mysql":  # KILL takes no bound parameter
-                        own.exec_driver_sql(f"KILL QUERY {int(session)}")
-                    else:
-                        own.execute(sa.text("SELECT pg_cancel_backend(:id)"), {"id": session})
+                    dialect.cancel_statement(own, session)
                 except DBAPIError:
                     pass  # ended meanwhile ("Unknown thread id"): the next look says so
                 # Only the statement, not the session: it ends by itself, its client gone.

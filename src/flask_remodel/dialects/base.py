@@ -517,6 +517,17 @@ class DialectSupport:
         """A watchdog cancelling a statement of *connection* that waits longer than *ms*."""
         raise NotImplementedError(f"no lock-wait watchdog on {self.name}")
 
+    runs_in_a_server_session: bool = False
+    """Statements run in a server session that can outlive its client (not SQLite's)."""
+
+    def session_busy(self, connection: Connection, session: int) -> bool:
+        """Whether server session *session* still runs something (asked on *connection*)."""
+        raise NotImplementedError(f"{self.label} runs no server session")
+
+    def cancel_statement(self, connection: Connection, session: int) -> None:
+        """Cancel the statement session *session* runs (only it: the session stays)."""
+        raise NotImplementedError(f"{self.label} runs no server session")
+
     def backend_id(self, connection: Connection) -> int:
         """The server's id of *connection*'s session (to find who blocks it)."""
         raise NotImplementedError(f"no session ids on {self.name}")

@@ -206,6 +206,18 @@ class MySQLSupport(DialectSupport):
     def lock_wait_watchdog(self, connection: Connection, ms: int) -> LockWaitWatchdog:
         return LockWaitWatchdog(connection, ms)
 
+    runs_in_a_server_session = True
+
+    def session_busy(self, connection: Connection, session: int) -> bool:
+        busy = connection.execute(sa.text(
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
+            " AND COMMAND <> 'Sleep'"
+        ), {"id": session}).scalar()
+        return bool(busy)
+
+    def cancel_statement(self, connection: Connection, session: int) -> None:
+        connection.exec_driver_sql(f"KILL QUERY {int(session)}")  # KILL takes no bound value
+
     def backend_id(self, connection: Connection) -> int:
         return int(run_on_driver(driver_connection(connection), "SELECT CONNECTION_ID()")[0][0])
 

@@ -129,6 +129,18 @@ class PostgreSQLSupport(DialectSupport):
         )
         return int(rows[0][0])  # pg_settings gives lock_timeout in ms
 
+    runs_in_a_server_session = True
+
+    def session_busy(self, connection: Connection, session: int) -> bool:
+        # Not idle: a statement, or a transaction whose locks it still holds.
+        busy = connection.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = :id AND state <> 'idle'"
+        ), {"id": session}).scalar()
+        return bool(busy)
+
+    def cancel_statement(self, connection: Connection, session: int) -> None:
+        connection.execute(sa.text("SELECT pg_cancel_backend(:id)"), {"id": session})
+
     def backend_id(self, connection: Connection) -> int:
         return int(run_on_driver(driver_connection(connection), "SELECT pg_backend_pid()")[0][0])
 
