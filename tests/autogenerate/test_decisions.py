@@ -16,6 +16,7 @@ from flask_remodel.autogenerate import FillValue
 from flask_remodel.autogenerate import TableRename
 from flask_remodel.errors import AutogenerateError
 from flask_remodel.errors import FillValueNeededError
+from flask_remodel.errors import RenameUndecidedError
 from support import AppFactory
 from support import MadeApp
 from support import insert_rows
@@ -210,3 +211,29 @@ def test_a_required_renamed_column_error_suggests_the_rename(
     result = new.cli("migrate", "-m", "change", input="")
     assert "--rename user.username=fullname" in result.output
     assert "--default" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ('"unknown"', "unknown"),  # quoted on the command line: the text inside
+        ("'unknown'", "unknown"),
+        ('""', ""),  # an empty value, quoted so the shell passes it
+        ('"', '"'),  # one quote alone is the value
+        ("'x", "'x"),  # quotes that do not match are kept
+        ("XnoneX", "XnoneX"),  # a value whose ends match but are no quotes
+    ],
+)
+def test_a_default_given_quoted_keeps_the_text_inside(given: str, kept: str) -> None:
+    made = Decisions.build(defaults=[f"user.email={given}"])
+    assert made.fill_values == {("user", "email"): kept}
+
+
+def test_a_rename_nobody_answered_is_no_rename_and_is_named_later() -> None:
+    question = ColumnRename("user", "username", "fullname")
+    unanswered = Decisions(decide=lambda asked: None)
+    assert unanswered.is_renamed_column(question) is False
+    assert unanswered.undecided == [question]
+    with pytest.raises(RenameUndecidedError):
+        unanswered.require_answers()
+    assert Decisions().is_renamed_column(question) is False  # nobody to ask

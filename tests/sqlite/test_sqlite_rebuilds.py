@@ -161,6 +161,10 @@ UNNAMED_CREATES: dict[str, tuple[Callable[[Operations], None], str]] = {
         lambda op: op.create_unique_constraint(None, "item", ["qty"]),
         'op.create_unique_constraint("uq_item_qty", "item", ["qty"])',
     ),
+    "unique on two columns": (
+        lambda op: op.create_unique_constraint(None, "item", ["name", "qty"]),
+        'op.create_unique_constraint("uq_item_name_qty", "item", ["name", "qty"])',
+    ),
 }
 
 
