@@ -146,3 +146,51 @@ def test_an_undecided_table_rename_is_asked_about() -> None:
     assert decisions.is_renamed_table(TableRename("users", "members")) is True
     assert asked == [TableRename("users", "members")]
     assert Decisions().is_renamed_table(TableRename("users", "members")) is False
+
+
+class _StoredPerDatabase(sa.types.TypeDecorator[str]):
+    """A type stored as INTEGER on SQLite and as VARCHAR elsewhere (as Uuid is CHAR(32))."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[object]:
+        chosen = sa.Integer() if dialect.name == "sqlite" else sa.String(self.impl.length)
+        return dialect.type_descriptor(chosen)
+
+
+def test_a_rename_compares_types_as_the_database_writes_them() -> None:
+    sqlite_dialect = sa.create_engine("sqlite://").dialect
+    upgrade = _change(
+        sa.Column("code", _StoredPerDatabase(20)), sa.Column("number", _StoredPerDatabase(40))
+    )
+    apply_renames(upgrade, sqlite_dialect, _say_yes([]))
+    (rename,) = _renames(upgrade)
+    assert rename.modify_type is None  # INTEGER on SQLite, both
+
+
+def test_a_type_the_database_cannot_write_is_carried_by_the_rename() -> None:
+    sqlite_dialect = sa.create_engine("sqlite://").dialect
+    upgrade = _change(
+        sa.Column("tags", sa.ARRAY(sa.Integer())), sa.Column("labels", sa.ARRAY(sa.Integer()))
+    )
+    apply_renames(upgrade, sqlite_dialect, _say_yes([]))
+    (rename,) = _renames(upgrade)
+    assert isinstance(rename.modify_type, sa.ARRAY)
+
+
+def test_a_rename_op_keeps_the_table_schema_and_the_old_columns_properties() -> None:
+    old = sa.Column("name", sa.String(80), server_default="x", comment="the name")
+    modify = ops.ModifyTableOps(
+        "account",
+        [
+            ops.DropColumnOp.from_column_and_tablename("crm", "account", old),
+            ops.AddColumnOp("account", sa.Column("full_name", sa.String(80)), schema="crm"),
+        ],
+        schema="crm",
+    )
+    apply_renames(ops.UpgradeOps([modify]), postgresql.dialect(), _say_yes([]))
+    (rename,) = [op for op in modify.ops if isinstance(op, RenameColumnOp)]
+    assert (rename.table_name, rename.schema) == ("account", "crm")
+    assert rename.existing_comment == "the name"
+    assert rename.existing_server_default is old.server_default
