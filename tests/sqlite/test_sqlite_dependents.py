@@ -107,8 +107,31 @@ def test_another_tables_trigger_naming_a_column_that_is_gone_stops_the_migration
         "BEGIN UPDATE note SET body = NEW.what WHERE id = 1; END"
     )
     setup(engine, [*NOTES, copy_on_audit])
-    with pytest.raises(SQLiteRebuildError, match="trigger 'copy_note'"):
+    with pytest.raises(SQLiteRebuildError, match="trigger 'copy_note' no longer fits table 'note'"):
         migrate_safely(engine, _rename_body_and_retype)
+
+
+def test_a_trigger_named_like_the_table_is_checked_too(engine: sa.engine.Engine) -> None:
+    # Triggers and tables may share a name in SQLite.
+    named_note = (
+        "CREATE TRIGGER note AFTER INSERT ON audit "
+        "BEGIN UPDATE note SET body = NEW.what WHERE id = 1; END"
+    )
+    setup(engine, [*NOTES, named_note])
+    with pytest.raises(SQLiteRebuildError, match="trigger 'note' no longer fits table 'note'"):
+        migrate_safely(engine, _rename_body_and_retype)
+
+
+def test_other_tables_triggers_that_do_not_name_the_table_are_left_alone(
+    engine: sa.engine.Engine,
+) -> None:
+    audit_only = (
+        "CREATE TRIGGER audit_twice AFTER INSERT ON audit "
+        "BEGIN INSERT INTO audit (what) SELECT 'again' WHERE NEW.what <> 'again'; END"
+    )
+    setup(engine, [*NOTES, audit_only])
+    migrate_safely(engine, _rename_body_and_retype)
+    assert _triggers(engine) == [("audit_twice", "audit")]
 
 
 def test_a_trigger_the_migration_rewrites_first_is_fine(engine: sa.engine.Engine) -> None:
