@@ -384,3 +384,13 @@ def test_a_column_made_required_with_empty_rows_and_no_value_is_refused() -> Non
         upgrade = _required_change(None, alters=("n",))
         with pytest.raises(FillValueNeededError, match="user.n is required"):
             apply_required(upgrade, connection, Decisions(), connection.dialect)
+
+
+def test_option_texts_split_at_the_first_equals_sign() -> None:
+    made = Decisions.build(defaults=["user.email=a=b", "user.note="])
+    # A value may contain '=', and may be empty (only a rename needs a new name).
+    assert made.fill_values == {("user", "email"): "a=b", ("user", "note"): ""}
+    with pytest.raises(AutogenerateError, match="--rename 'user.name=' is not of the form"):
+        Decisions.build(renames=["user.name="])
+    with pytest.raises(AutogenerateError, match="--rename-table '=members' is not of the form"):
+        Decisions.build(table_renames=["=members"])
