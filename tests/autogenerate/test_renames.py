@@ -194,3 +194,46 @@ def test_a_rename_op_keeps_the_table_schema_and_the_old_columns_properties() -> 
     assert (rename.table_name, rename.schema) == ("account", "crm")
     assert rename.existing_comment == "the name"
     assert rename.existing_server_default is old.server_default
+
+
+def _table(name: str, *columns: str, schema: str | None = None) -> sa.Table:
+    table = sa.Table(
+        name, sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+        *(sa.Column(c, sa.String(20)) for c in columns), schema=schema,
+    )
+    return table
+
+
+def test_table_renames_pair_each_create_with_a_drop_of_the_same_columns() -> None:
+    old_users = _table("users", "name", schema="crm")
+    upgrade = ops.UpgradeOps([
+        ops.DropTableOp.from_table(_table("tags", "label", schema="crm")),
+        ops.DropTableOp.from_table(old_users),
+        ops.DropTableOp.from_table(_table("notes", "body")),
+        ops.CreateTableOp.from_table(_table("members", "name", schema="crm")),
+        ops.CreateIndexOp("ix_members_name", "members", ["name"], schema="crm"),
+        ops.CreateIndexOp("ix_members_id", "members", ["id"], schema="crm"),
+        ops.CreateTableOp.from_table(_table("labels", "label", schema="crm")),
+        ops.CreateTableOp.from_table(_table("memos", "title")),  # other columns: no pair
+    ])
+    asked: list[object] = []
+    apply_renames(upgrade, postgresql.dialect(), _say_yes(asked))
+    # Only tables of the same columns in the same schema are offered; each drop pairs once.
+    assert asked == [TableRename("users", "members"), TableRename("tags", "labels")]
+    described = [
+        (type(op).__name__, getattr(op, "table_name", None), getattr(op, "schema", None))
+        for op in upgrade.ops
+    ]
+    assert [d for d in described if d[0] != "CreateIndexOp"] == [
+        ("DropTableOp", "notes", None),
+        ("RenameTableOp", "users", "crm"),
+        ("RenameTableOp", "tags", "crm"),
+        ("CreateTableOp", "memos", None),
+    ]
+
+
+def test_types_outside_the_known_families_are_told_apart_by_class() -> None:
+    from flask_remodel.autogenerate.renames import family
+
+    assert family(sa.ARRAY(sa.Integer())) == "ARRAY"
+    assert family(sa.Interval()) == "Interval"

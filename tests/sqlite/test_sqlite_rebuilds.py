@@ -188,8 +188,13 @@ def test_dropping_a_constraint_that_is_not_there_says_what_to_do(
     engine: sa.engine.Engine,
 ) -> None:
     setup(engine, ITEMS)
-    with pytest.raises(SQLiteRebuildError, match="No such constraint: 'uq_missing'"):
+    with pytest.raises(SQLiteRebuildError, match="No such constraint: 'uq_missing'") as raised:
         migrate_safely(engine, lambda op: op.drop_constraint("uq_missing", "item", type_="unique"))
+    assert str(raised.value).startswith("Cannot change table 'item': ")
+    assert str(raised.value).endswith(
+        ". On SQLite a constraint has a name only if it was created with one: look it up in "
+        "the table's CREATE TABLE statement (SELECT sql FROM sqlite_master) and use that name."
+    )
     assert rows(engine, "SELECT count(*) FROM item") == [(2,)]
 
 

@@ -299,5 +299,24 @@ def test_models_match_names_every_head_and_lists_every_difference() -> None:
     )
 
 
+class _StoredPerDatabase(sa.types.TypeDecorator[str]):
+    """INTEGER on SQLite, VARCHAR(20) elsewhere: how a difference reads depends on the database."""
+
+    impl = sa.String(20)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[object]:
+        chosen = sa.Integer() if dialect.name == "sqlite" else sa.String(20)
+        return dialect.type_descriptor(chosen)
+
+
+def test_models_match_words_types_as_the_database_writes_them() -> None:
+    column = sa.Column("code", _StoredPerDatabase())
+    runner = ScriptedRunner(
+        [Step("r1", CREATE_NOTE, DROP_NOTE)], diffs=[("add_column", None, "note", column)]
+    )
+    assert check_models_match(cast(Any, runner)).detail == "add_column note.code INTEGER"
+
+
 def test_describe_leaves_no_trailing_spaces() -> None:
     assert describe(CheckResult(UP_DOWN_UP, PASSED, "a1")) == "PASSED       up/down/up    a1"
