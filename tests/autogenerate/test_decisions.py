@@ -394,3 +394,37 @@ def test_option_texts_split_at_the_first_equals_sign() -> None:
         Decisions.build(renames=["user.name="])
     with pytest.raises(AutogenerateError, match="--rename-table '=members' is not of the form"):
         Decisions.build(table_renames=["=members"])
+
+
+class _StoredPerDatabase(sa.types.TypeDecorator[str]):
+    """INTEGER on SQLite, VARCHAR(20) elsewhere: the question names the database's type."""
+
+    impl = sa.String(20)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[object]:
+        chosen = sa.Integer() if dialect.name == "sqlite" else sa.String(20)
+        return dialect.type_descriptor(chosen)
+
+
+def test_the_question_names_the_type_as_the_database_writes_it() -> None:
+    from alembic.operations import ops
+
+    from flask_remodel.autogenerate.required import apply_required
+
+    asked: list[FillValue] = []
+
+    def decide(question: object) -> None:
+        assert isinstance(question, FillValue)
+        asked.append(question)
+
+    dialect = sa.create_engine("sqlite://").dialect
+    added = _required_change(None, sa.Column("code", _StoredPerDatabase(), nullable=False))
+    with pytest.raises(FillValueNeededError):
+        apply_required(added, None, Decisions(decide=decide), dialect)
+    altered = ops.UpgradeOps([ops.ModifyTableOps("user", [ops.AlterColumnOp(
+        "user", "code", existing_type=_StoredPerDatabase(), modify_nullable=False,
+    )])])
+    with pytest.raises(FillValueNeededError):
+        apply_required(altered, None, Decisions(decide=decide), dialect)
+    assert [q.type_name for q in asked] == ["INTEGER", "INTEGER"]

@@ -237,3 +237,30 @@ def test_types_outside_the_known_families_are_told_apart_by_class() -> None:
 
     assert family(sa.ARRAY(sa.Integer())) == "ARRAY"
     assert family(sa.Interval()) == "Interval"
+
+
+def test_each_add_looks_past_drops_of_other_families_and_declined_pairs() -> None:
+    drops = [
+        sa.Column("age", sa.Integer()), sa.Column("nick", sa.String(20)),
+        sa.Column("name", sa.String(20)), sa.Column("mail", sa.String(20)),
+    ]
+    adds = [sa.Column("full_name", sa.String(20)), sa.Column("email", sa.String(20))]
+    modify = ops.ModifyTableOps(
+        "account",
+        [
+            *(ops.DropColumnOp.from_column_and_tablename(None, "account", c) for c in drops),
+            *(ops.AddColumnOp("account", c) for c in adds),
+        ],
+    )
+    wanted = {("name", "full_name"), ("mail", "email")}
+    decisions = Decisions(decide=lambda q: isinstance(q, ColumnRename) and (q.old, q.new) in wanted)
+    apply_renames(ops.UpgradeOps([modify]), postgresql.dialect(), decisions)
+    renames = [op for op in modify.ops if isinstance(op, RenameColumnOp)]
+    assert sorted((r.column_name, r.new_name) for r in renames) == sorted(wanted)
+    assert not [op for op in modify.ops if isinstance(op, ops.AddColumnOp)]
+
+
+def test_a_column_rename_given_for_another_name_is_not_taken() -> None:
+    decisions = Decisions.build(renames=["account.name=full_name"])
+    assert decisions.is_renamed_column(ColumnRename("account", "name", "nickname")) is False
+    assert decisions.used == set()
