@@ -16,6 +16,7 @@ from flask_remodel.autogenerate import FillValue
 from flask_remodel.autogenerate import TableRename
 from flask_remodel.errors import AutogenerateError
 from flask_remodel.errors import FillValueNeededError
+from flask_remodel.errors import RenameUndecidedError
 from support import AppFactory
 from support import MadeApp
 from support import insert_rows
@@ -210,3 +211,220 @@ def test_a_required_renamed_column_error_suggests_the_rename(
     result = new.cli("migrate", "-m", "change", input="")
     assert "--rename user.username=fullname" in result.output
     assert "--default" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ('"unknown"', "unknown"),  # quoted on the command line: the text inside
+        ("'unknown'", "unknown"),
+        ('""', ""),  # an empty value, quoted so the shell passes it
+        ('"', '"'),  # one quote alone is the value
+        ("'x", "'x"),  # quotes that do not match are kept
+        ("XnoneX", "XnoneX"),  # a value whose ends match but are no quotes
+    ],
+)
+def test_a_default_given_quoted_keeps_the_text_inside(given: str, kept: str) -> None:
+    made = Decisions.build(defaults=[f"user.email={given}"])
+    assert made.fill_values == {("user", "email"): kept}
+
+
+def test_a_rename_nobody_answered_is_no_rename_and_is_named_later() -> None:
+    question = ColumnRename("user", "username", "fullname")
+    unanswered = Decisions(decide=lambda asked: None)
+    assert unanswered.is_renamed_column(question) is False
+    assert unanswered.undecided == [question]
+    with pytest.raises(RenameUndecidedError):
+        unanswered.require_answers()
+    assert Decisions().is_renamed_column(question) is False  # nobody to ask
+
+
+def _required_change(
+    schema: str | None, *columns: sa.Column[Any], alters: tuple[str, ...] = ()
+) -> Any:
+    from alembic.operations import ops
+
+    container = ops.ModifyTableOps(
+        "user",
+        [
+            *(ops.AddColumnOp("user", column, schema=schema) for column in columns),
+            *(
+                ops.AlterColumnOp(
+                    "user", name, schema=schema, existing_type=sa.Integer(),
+                    modify_nullable=False,
+                )
+                for name in alters
+            ),
+        ],
+        schema=schema,
+    )
+    return ops.UpgradeOps([container])
+
+
+@pytest.mark.parametrize("given", ["1", "true", "YES", "y", "T", " On "])
+def test_a_boolean_value_reads_the_usual_words_for_yes(given: str) -> None:
+    from flask_remodel.autogenerate.required import _ask
+
+    column = sa.Column("active", sa.Boolean, nullable=False)
+    dialect = sa.create_engine("sqlite://").dialect
+    yes = Decisions.build(defaults={"user.active": given})
+    assert _ask(yes, "user", column, 2, dialect) is True
+    no = Decisions.build(defaults={"user.active": "no"})
+    assert _ask(no, "user", column, 2, dialect) is False
+
+
+def test_a_value_given_for_an_empty_table_is_still_used() -> None:
+    from flask_remodel.autogenerate.required import _ask
+
+    column = sa.Column("age", sa.Integer, nullable=False)
+    decisions = Decisions.build(defaults={"user.age": "7"})
+    assert _ask(decisions, "user", column, 0, sa.create_engine("sqlite://").dialect) == 7
+
+
+def test_a_value_that_does_not_fit_names_the_table_and_column() -> None:
+    from flask_remodel.autogenerate.required import _ask
+
+    decisions = Decisions.build(defaults={"user.age": "old"})
+    column = sa.Column("age", sa.Integer, nullable=False)
+    with pytest.raises(FillValueNeededError) as raised:
+        _ask(decisions, "user", column, 3, sa.create_engine("sqlite://").dialect)
+    assert str(raised.value).startswith("user.age is required")
+
+
+def test_required_columns_in_a_schema_are_counted_filled_and_made_not_null_there() -> None:
+    from flask_remodel.autogenerate.operations import FillNullsOp
+    from flask_remodel.autogenerate.required import apply_required
+
+    engine = sa.create_engine("sqlite://")
+    asked: list[FillValue] = []
+
+    def decide(question: object) -> str:
+        assert isinstance(question, FillValue)
+        asked.append(question)
+        return "5"
+
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ATTACH DATABASE ':memory:' AS crm")
+        connection.exec_driver_sql("CREATE TABLE user (id INTEGER PRIMARY KEY)")  # main: empty
+        connection.exec_driver_sql("CREATE TABLE crm.user (id INTEGER PRIMARY KEY, n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO crm.user VALUES (1, NULL), (2, 4), (3, NULL)")
+        first = sa.Column("level", sa.Integer, nullable=False, comment="how far")
+        second = sa.Column("rank", sa.Integer, nullable=False)
+        upgrade = _required_change("crm", first, second, alters=("n",))
+        apply_required(upgrade, connection, Decisions(decide=decide), connection.dialect)
+    assert [(q.column, q.type_name, q.rows) for q in asked] == [
+        ("level", "INTEGER", 3), ("rank", "INTEGER", 3), ("n", "INTEGER", 2),
+    ]
+    fill_n, container, *after = upgrade.ops
+    assert isinstance(fill_n, FillNullsOp)
+    assert (fill_n.column_name, fill_n.value, fill_n.schema) == ("n", 5, "crm")
+    added = [op.column for op in container.ops if hasattr(op, "column")]
+    assert [(c.name, c.nullable) for c in added] == [("level", True), ("rank", True)]
+    fills = [op for op in after if isinstance(op, FillNullsOp)]
+    assert [(f.column_name, f.value, f.schema) for f in fills] == [
+        ("level", 5, "crm"), ("rank", 5, "crm"),
+    ]
+    not_nulls = [op for op in after if not isinstance(op, FillNullsOp)]
+    assert [op.schema for op in not_nulls] == ["crm", "crm"]
+    alter = not_nulls[0].ops[0]
+    assert (alter.table_name, alter.column_name, alter.schema) == ("user", "level", "crm")
+    assert alter.existing_nullable is True and alter.modify_nullable is False
+    assert alter.existing_comment == "how far"
+    assert isinstance(alter.existing_type, sa.Integer)
+
+
+def test_offline_every_table_is_taken_to_have_rows() -> None:
+    from flask_remodel.autogenerate.required import apply_required
+
+    asked: list[FillValue] = []
+
+    def decide(question: object) -> None:
+        assert isinstance(question, FillValue)
+        asked.append(question)
+
+    upgrade = _required_change(None, sa.Column("level", sa.Integer, nullable=False))
+    with pytest.raises(FillValueNeededError, match="1 row"):
+        apply_required(
+            upgrade, None, Decisions(decide=decide), sa.create_engine("sqlite://").dialect
+        )
+    assert [q.rows for q in asked] == [1]
+
+
+def test_without_rows_the_script_notes_that_a_value_was_not_given() -> None:
+    from flask_remodel.autogenerate.operations import FillNullsOp
+    from flask_remodel.autogenerate.operations import NoteOp
+    from flask_remodel.autogenerate.required import apply_required
+
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE user (id INTEGER PRIMARY KEY, n INTEGER, m INTEGER)"
+        )
+        upgrade = _required_change(
+            None, sa.Column("level", sa.Integer, nullable=False), alters=("n", "m")
+        )
+        decisions = Decisions.build(defaults={"user.m": "3"})  # used even with no rows now
+        apply_required(upgrade, connection, decisions, connection.dialect)
+    fills = [op for op in upgrade.ops if isinstance(op, FillNullsOp)]
+    assert [(f.column_name, f.value) for f in fills] == [("m", 3)]
+    notes = [op for op in upgrade.ops if isinstance(op, NoteOp)]
+    assert [n.text for n in notes] == [
+        "No value was given for existing rows of user.level: the next step fails if the "
+        "table has rows when this runs."
+    ]
+
+
+def test_a_column_made_required_with_empty_rows_and_no_value_is_refused() -> None:
+    from flask_remodel.autogenerate.required import apply_required
+
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE user (id INTEGER PRIMARY KEY, n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO user VALUES (1, NULL)")
+        upgrade = _required_change(None, alters=("n",))
+        with pytest.raises(FillValueNeededError, match="user.n is required"):
+            apply_required(upgrade, connection, Decisions(), connection.dialect)
+
+
+def test_option_texts_split_at_the_first_equals_sign() -> None:
+    made = Decisions.build(defaults=["user.email=a=b", "user.note="])
+    # A value may contain '=', and may be empty (only a rename needs a new name).
+    assert made.fill_values == {("user", "email"): "a=b", ("user", "note"): ""}
+    with pytest.raises(AutogenerateError, match="--rename 'user.name=' is not of the form"):
+        Decisions.build(renames=["user.name="])
+    with pytest.raises(AutogenerateError, match="--rename-table '=members' is not of the form"):
+        Decisions.build(table_renames=["=members"])
+
+
+class _StoredPerDatabase(sa.types.TypeDecorator[str]):
+    """INTEGER on SQLite, VARCHAR(20) elsewhere: the question names the database's type."""
+
+    impl = sa.String(20)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[object]:
+        chosen = sa.Integer() if dialect.name == "sqlite" else sa.String(20)
+        return dialect.type_descriptor(chosen)
+
+
+def test_the_question_names_the_type_as_the_database_writes_it() -> None:
+    from alembic.operations import ops
+
+    from flask_remodel.autogenerate.required import apply_required
+
+    asked: list[FillValue] = []
+
+    def decide(question: object) -> None:
+        assert isinstance(question, FillValue)
+        asked.append(question)
+
+    dialect = sa.create_engine("sqlite://").dialect
+    added = _required_change(None, sa.Column("code", _StoredPerDatabase(), nullable=False))
+    with pytest.raises(FillValueNeededError):
+        apply_required(added, None, Decisions(decide=decide), dialect)
+    altered = ops.UpgradeOps([ops.ModifyTableOps("user", [ops.AlterColumnOp(
+        "user", "code", existing_type=_StoredPerDatabase(), modify_nullable=False,
+    )])])
+    with pytest.raises(FillValueNeededError):
+        apply_required(altered, None, Decisions(decide=decide), dialect)
+    assert [q.type_name for q in asked] == ["INTEGER", "INTEGER"]

@@ -159,3 +159,24 @@ def test_many_revisions_get_a_bar(project: Project) -> None:
     lines = [line for line in project.made.ok("upgrade").output.splitlines() if "applied" in line]
     assert lines[0].startswith("[##------------------] 1/10 applied r1")
     assert lines[-1].startswith("[####################] 10/10 applied r10")
+
+
+def test_a_row_recorded_at_once_has_its_outcome_from_the_first_write(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A stamp killed between the row's two writes must not read as a run that died."""
+    from flask_remodel.deploy.ledger import STAMPED
+    from flask_remodel.deploy.ledger import Ledger
+
+    ledger = Ledger(sa.create_engine(f"sqlite:///{tmp_path / 'ledger.db'}"))
+    ledger.create()
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ledger, "finish", killed)
+    try:
+        ledger.record("r1", "upgrade", STAMPED, None)
+    except KeyboardInterrupt:
+        pass
+    assert [(e.revision, e.outcome) for e in ledger.entries()] == [("r1", STAMPED)]

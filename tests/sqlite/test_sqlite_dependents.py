@@ -75,8 +75,12 @@ def test_an_update_of_trigger_on_a_column_that_is_gone_stops_the_migration(
         "BEGIN INSERT INTO audit (what) VALUES ('changed'); END"
     )
     setup(engine, [*NOTES, on_update])
-    with pytest.raises(SQLiteRebuildError, match="trigger 'body_changed'"):
+    with pytest.raises(SQLiteRebuildError) as raised:
         migrate_safely(engine, _rename_body_and_retype)
+    assert str(raised.value).startswith(
+        "The trigger 'body_changed' no longer fits table 'note' after the table was "
+        "rebuilt (no such column: body). Drop"
+    )
 
 
 def test_a_view_over_the_table_survives_a_rebuild(engine: sa.engine.Engine) -> None:
@@ -103,8 +107,31 @@ def test_another_tables_trigger_naming_a_column_that_is_gone_stops_the_migration
         "BEGIN UPDATE note SET body = NEW.what WHERE id = 1; END"
     )
     setup(engine, [*NOTES, copy_on_audit])
-    with pytest.raises(SQLiteRebuildError, match="trigger 'copy_note'"):
+    with pytest.raises(SQLiteRebuildError, match="trigger 'copy_note' no longer fits table 'note'"):
         migrate_safely(engine, _rename_body_and_retype)
+
+
+def test_a_trigger_named_like_the_table_is_checked_too(engine: sa.engine.Engine) -> None:
+    # Triggers and tables may share a name in SQLite.
+    named_note = (
+        "CREATE TRIGGER note AFTER INSERT ON audit "
+        "BEGIN UPDATE note SET body = NEW.what WHERE id = 1; END"
+    )
+    setup(engine, [*NOTES, named_note])
+    with pytest.raises(SQLiteRebuildError, match="trigger 'note' no longer fits table 'note'"):
+        migrate_safely(engine, _rename_body_and_retype)
+
+
+def test_other_tables_triggers_that_do_not_name_the_table_are_left_alone(
+    engine: sa.engine.Engine,
+) -> None:
+    audit_only = (
+        "CREATE TRIGGER audit_twice AFTER INSERT ON audit "
+        "BEGIN INSERT INTO audit (what) SELECT 'again' WHERE NEW.what <> 'again'; END"
+    )
+    setup(engine, [*NOTES, audit_only])
+    migrate_safely(engine, _rename_body_and_retype)
+    assert _triggers(engine) == [("audit_twice", "audit")]
 
 
 def test_a_trigger_the_migration_rewrites_first_is_fine(engine: sa.engine.Engine) -> None:
@@ -131,7 +158,8 @@ def test_the_message_names_the_object_the_table_and_what_to_do(
     assert message.startswith(
         "The trigger 'note_logged' no longer fits table 'note' after the table was rebuilt ("
     )
-    assert "no such column" in message
+    # The driver's own words, without SQLAlchemy's wrapping or the statement.
+    assert "after the table was rebuilt (no such column: NEW.body). Drop" in message
     assert message.endswith(
         "Drop or rewrite the trigger in the migration, before the operation that changes 'note'."
     )
@@ -205,3 +233,55 @@ def test_a_dependent_naming_the_table_in_other_case_is_checked(engine: sa.engine
     setup(engine, [*NOTES, copy_on_audit])
     with pytest.raises(SQLiteRebuildError, match="trigger 'copy_note'"):
         migrate_safely(engine, _rename_body_and_retype)
+
+
+def test_an_update_of_trigger_keeps_column_names_that_start_or_end_like_quotes(
+    engine: sa.engine.Engine,
+) -> None:
+    # Only quote characters are taken off a listed name, never its own letters.
+    setup(engine, [
+        "CREATE TABLE probe (id INTEGER PRIMARY KEY, Xray VARCHAR(5), label VARCHAR(5))",
+        "CREATE TABLE audit (what VARCHAR(40))",
+        "CREATE TRIGGER xray_changed AFTER UPDATE OF Xray ON probe "
+        "BEGIN INSERT INTO audit (what) VALUES ('changed'); END",
+    ])
+    migrate_safely(
+        engine,
+        lambda op: op.alter_column("probe", "label", existing_type=sa.String(5), nullable=False),
+    )
+    assert _triggers(engine) == [("xray_changed", "probe")]
+
+
+def test_a_trigger_in_an_attached_database_is_checked_there_not_in_main(
+    tmp_path: Path,
+) -> None:
+    # main has a table of the same name: an unqualified check would compile that one.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'main.db'}")
+
+    @sa.event.listens_for(engine, "connect")
+    def attach(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute(f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS other")
+
+    setup(engine, [
+        "CREATE TABLE note (id INTEGER PRIMARY KEY, text VARCHAR(20))",
+        "CREATE TABLE other.note (id INTEGER PRIMARY KEY, body VARCHAR(20))",
+        "CREATE TABLE other.audit (what VARCHAR(40))",
+        "CREATE TRIGGER other.note_logged AFTER INSERT ON note "
+        "BEGIN INSERT INTO audit (what) VALUES ('new ' || NEW.body); END",
+        "CREATE VIEW other.bodies AS SELECT body FROM note",
+    ])
+
+    def rename_body(op: Operations) -> None:
+        op.alter_column(
+            "note", "body", new_column_name="text", existing_type=sa.String(20), type_=sa.Text,
+            schema="other",
+        )
+
+    try:
+        with pytest.raises(SQLiteRebuildError, match="'note_logged' no longer fits"):
+            migrate_safely(engine, rename_body)
+        assert rows(engine, "SELECT name FROM pragma_table_info('note', 'other')") == [
+            ("id",), ("body",)
+        ]
+    finally:
+        engine.dispose()

@@ -19,6 +19,7 @@ from flask_remodel.sqlite import install_sqlite_rebuilds
 from flask_remodel.sqlite import rebuild
 from flask_remodel.sqlite.rebuild import REBUILT_OPERATIONS
 from sqlite.helpers import StatementLog
+from sqlite.helpers import migrate
 from sqlite.helpers import migrate_logged
 from sqlite.helpers import migrate_safely
 from sqlite.helpers import rows
@@ -161,6 +162,10 @@ UNNAMED_CREATES: dict[str, tuple[Callable[[Operations], None], str]] = {
         lambda op: op.create_unique_constraint(None, "item", ["qty"]),
         'op.create_unique_constraint("uq_item_qty", "item", ["qty"])',
     ),
+    "unique on two columns": (
+        lambda op: op.create_unique_constraint(None, "item", ["name", "qty"]),
+        'op.create_unique_constraint("uq_item_name_qty", "item", ["name", "qty"])',
+    ),
 }
 
 
@@ -183,8 +188,13 @@ def test_dropping_a_constraint_that_is_not_there_says_what_to_do(
     engine: sa.engine.Engine,
 ) -> None:
     setup(engine, ITEMS)
-    with pytest.raises(SQLiteRebuildError, match="No such constraint: 'uq_missing'"):
+    with pytest.raises(SQLiteRebuildError, match="No such constraint: 'uq_missing'") as raised:
         migrate_safely(engine, lambda op: op.drop_constraint("uq_missing", "item", type_="unique"))
+    assert str(raised.value).startswith("Cannot change table 'item': ")
+    assert str(raised.value).endswith(
+        ". On SQLite a constraint has a name only if it was created with one: look it up in "
+        "the table's CREATE TABLE statement (SELECT sql FROM sqlite_master) and use that name."
+    )
     assert rows(engine, "SELECT count(*) FROM item") == [(2,)]
 
 
@@ -271,3 +281,84 @@ def test_a_rebuild_that_fails_later_in_the_migration_is_undone(
         migrate_safely(plain_engine, check_then_fail)
     checks = sa.inspect(plain_engine).get_check_constraints("item")
     assert "ck_item_qty" not in {c["name"] for c in checks}
+
+
+_NAME_IT = (
+    "Cannot add an unnamed constraint to table '{table}': SQLite adds a constraint only by "
+    "rebuilding the table, and the rebuild needs the constraint's name (so will any later "
+    "migration that drops it). Name it in the migration, for example {call}"
+)
+_AS_MIGRATE_NAMES_IT = ": the name 'flask db migrate' writes for such a constraint."
+
+REFUSALS: dict[str, tuple[Callable[[Operations], None], str]] = {
+    "check as text": (
+        lambda op: op.create_check_constraint(None, "item", "qty > 0"),
+        _NAME_IT.format(
+            table="item",
+            call='op.create_check_constraint("ck_item_128a1b93", "item", "qty > 0")',
+        ) + _AS_MIGRATE_NAMES_IT,
+    ),
+    "check as sa.text": (
+        lambda op: op.create_check_constraint(None, "item", sa.text("qty > 1")),
+        _NAME_IT.format(
+            table="item",
+            call='op.create_check_constraint("ck_item_6a546dcd", "item", "qty > 1")',
+        ) + _AS_MIGRATE_NAMES_IT,
+    ),
+    "check as an expression": (  # no text to show: the call says where it goes
+        lambda op: op.create_check_constraint(None, "item", sa.column("qty") > 2),
+        _NAME_IT.format(
+            table="item",
+            call='op.create_check_constraint("ck_item_bc236d03", "item", "...")',
+        ) + _AS_MIGRATE_NAMES_IT,
+    ),
+    "primary key": (  # its name is no convention of migrate's
+        lambda op: op.create_primary_key(None, "tag", ["code"]),  # type: ignore[arg-type]
+        _NAME_IT.format(table="tag", call='op.create_primary_key("pk_tag", "tag", ["code"]).'),
+    ),
+    "unnamed drop": (
+        lambda op: op.drop_constraint(None, "item", type_="unique"),  # type: ignore[arg-type]
+        "Cannot drop an unnamed constraint of table 'item': SQLite only finds a constraint "
+        "by name. Give it a name in the model (or a naming convention on the MetaData) and "
+        "in the migration.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_each_refusal_says_what_to_write_instead(engine: sa.engine.Engine, case: str) -> None:
+    steps, message = REFUSALS[case]
+    setup(engine, [*ITEMS, "CREATE TABLE tag (code VARCHAR(5) NOT NULL)"])
+    with pytest.raises(SQLiteRebuildError) as raised:
+        migrate_safely(engine, steps)
+    assert str(raised.value) == message
+
+
+def test_a_rebuild_with_foreign_keys_enforced_outside_the_session_is_refused(
+    engine: sa.engine.Engine,
+) -> None:
+    setup(engine, ITEMS)
+    with engine.connect() as connection, pytest.raises(SQLiteRebuildError) as raised:
+        migrate(
+            connection,
+            lambda op: op.alter_column(
+                "item", "name", existing_type=sa.String(20), nullable=False
+            ),
+        )
+    assert str(raised.value) == (
+        "Rebuilding table 'item' with foreign keys enforced would delete or empty the rows "
+        "that refer to it. Run migrations through Flask-Remodel's env.py (it switches "
+        "foreign keys off around each revision): replace migrations/env.py with the one "
+        "'flask db init' writes."
+    )
+
+
+def test_offline_the_refusal_says_how_to_write_the_batch() -> None:
+    with pytest.raises(SQLiteRebuildError) as raised:
+        _offline(lambda op: op.alter_column("item", "name", nullable=False))
+    assert str(raised.value) == (
+        "This migration changes table 'item' in a way SQLite can only do by rebuilding the "
+        "table, and with --sql there is no database to read the table's definition from. "
+        "Write the change as 'with op.batch_alter_table(\"item\", copy_from=<sa.Table as it "
+        "is at this revision>) as batch_op:' in the migration, or run it without --sql."
+    )

@@ -63,7 +63,7 @@ def find_dependents(connection: Connection, table: str, schema: str | None) -> D
         item = SchemaObject(str(kind), str(name), str(on_table), str(sql))
         if kind == "trigger" and item.table.lower() == table.lower():
             found.own_triggers.append(item)
-        elif item.name.lower() != table.lower() and _names(item.sql, table):
+        elif _names(item.sql, table):  # a trigger may even share the table's name
             found.others.append(item)
     return found
 
