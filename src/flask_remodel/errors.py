@@ -61,6 +61,7 @@ Each message ends with what to type or change instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -333,6 +334,16 @@ class MigrationFailedError(RemodelError):
         self.reason = reason
         self.operation = operation  # the revision's statement that failed, and its line
         self.hint = hint
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """*exc*, then what it was raised from or while handling, and so on (each once)."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        yield found
+        found = found.__cause__ or found.__context__
 
 
 def _what_was_kept(kept: bool, commits_midway: bool) -> str:

@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..dialects import dialect_for
 from ..dialects.base import driver_connection
+from ..errors import exception_chain
 from .committed import one_line
 from .died import Conclusion
 from .died import conclude
@@ -109,15 +110,11 @@ def cause_of(exc: BaseException) -> str | None:
     connection (a rollback on the dead connection) can raise an error of its
     own, which is then the one that reaches the runner.
     """
-    seen: set[int] = set()
-    found: BaseException | None = exc
-    while found is not None and id(found) not in seen:
-        seen.add(id(found))
+    for found in exception_chain(exc):
         if isinstance(found, KeyboardInterrupt):
             return CTRL_C
         if _disconnected(found):
             return LOST
-        found = found.__cause__ or found.__context__
     return None
 
 

@@ -49,6 +49,7 @@ from alembic.script import Script
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from ..errors import exception_chain
 from . import ledger as outcomes
 from .committed import Committed
 from .committed import Run
@@ -170,12 +171,7 @@ class Diverged(Exception):
 
 def diverged(exc: BaseException) -> Diverged | None:
     """The :class:`Diverged` *exc* is, or was raised from (a wrapper's cause)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, Diverged):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+    return next((e for e in exception_chain(exc) if isinstance(e, Diverged)), None)
 
 
 def refuse(ledger: Ledger, entry_id: int, exc: Diverged, seconds: float) -> NoReturn:

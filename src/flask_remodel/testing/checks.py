@@ -23,6 +23,7 @@ from alembic.script import Script
 from ..api._diffs import describe_diff
 from ..errors import IrreversibleMigrationError
 from ..errors import RemodelError
+from ..errors import exception_chain
 from ..urls import mask_passwords
 from .rows import Keys
 from .rows import primary_keys
@@ -104,12 +105,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def _irreversible(exc: BaseException) -> IrreversibleMigrationError | None:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, IrreversibleMigrationError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+    chain = exception_chain(exc)
+    return next((e for e in chain if isinstance(e, IrreversibleMigrationError)), None)
 
 
 def _attempt(action: Callable[[], None]) -> BaseException | None:
