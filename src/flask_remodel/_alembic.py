@@ -566,12 +566,18 @@ def commits_each_step(context: Any) -> bool:
 
 
 def hooked_step(
-    script: ScriptDirectory, revision: Script, is_upgrade: bool, after: Callable[[], None]
+    script: ScriptDirectory,
+    revision: Script,
+    is_upgrade: bool,
+    after: Callable[[], None],
+    around: Callable[[Callable[[], Any]], Any] | None = None,
 ) -> Any:
     """:func:`single_step`'s step, calling *after* once the revision's own function returned.
 
     *after* runs inside the revision's transaction, before Alembic moves the
-    version table in the same transaction. ``RevisionStep.migration_fn`` is
+    version table in the same transaction. *around*, if given, is handed the
+    revision's own function (as a callable without arguments) to call: the
+    lock policy's whole-revision retries. ``RevisionStep.migration_fn`` is
     the attribute ``MigrationContext.run_migrations`` calls (set in the
     constructor from 1.16 to 1.20); its ``__name__`` names the step in logs.
     """
@@ -580,7 +586,10 @@ def hooked_step(
 
     @functools.wraps(original)
     def run(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
+        if around is None:
+            result = original(*args, **kwargs)
+        else:
+            result = around(lambda: original(*args, **kwargs))
         after()
         return result
 
@@ -596,6 +605,7 @@ def steps_one_at_a_time(
     before: Callable[[Script], None],
     inside: Callable[[Script], None],
     committed: Callable[[Script], None],
+    around: Callable[[Callable[[], Any]], Any] | None = None,
 ) -> Iterator[Any]:
     """The steps that apply (or undo) *revisions* in order, each made when Alembic asks for it.
 
@@ -603,7 +613,8 @@ def steps_one_at_a_time(
     revision on its own (:func:`commits_each_step`). For each revision,
     *before* runs when no transaction of its step is open yet, *inside* (see
     :func:`hooked_step`) in that transaction once the revision's own function
-    returned, and *committed* once the transaction has ended.
+    returned, and *committed* once the transaction has ended; *around* is
+    passed on to :func:`hooked_step`.
 
     That timing is Alembic's loop ``for step in fn(heads, context)`` in
     ``MigrationContext.run_migrations``: it asks for a step, opens its
@@ -625,7 +636,7 @@ def steps_one_at_a_time(
             inside(revision)
             ran.append(revision)
 
-        yield hooked_step(script, revision, is_upgrade, after)
+        yield hooked_step(script, revision, is_upgrade, after, around)
         if not ran:
             raise incompatible(
                 "alembic",

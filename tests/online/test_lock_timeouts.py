@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -206,17 +207,107 @@ def test_policy_schedule_doubles_and_is_capped() -> None:
 
 
 @pytest.mark.backends("postgresql")
-def test_each_statement_costs_one_savepoint_round_trip(locked_project: OnlineProject) -> None:
-    """The savepoint of a statement that succeeded stays open until the next statement,
-    which ends it and takes its own in one query; the commit ends the last one."""
+def test_each_revision_costs_one_savepoint_round_trip(locked_project: OnlineProject) -> None:
+    """A revision the runner runs in its own transaction takes one savepoint, whatever
+    its number of statements; the version table's write takes none."""
     project = locked_project
     ok(project.upgrade())
-    savepoints = [s for s in project.sent if "remodel_statement" in s]
-    assert savepoints[0] == "SAVEPOINT remodel_statement"
-    combined = "RELEASE SAVEPOINT remodel_statement; SAVEPOINT remodel_statement"
-    assert set(savepoints[1:]) == {combined}
-    assert project.sent_matching("ROLLBACK TO") == []
+    savepoints = [s for s in project.sent if "SAVEPOINT" in s.upper()]
+    assert savepoints == ["SAVEPOINT remodel_revision"]
+    assert len(project.sent_matching("CREATE TABLE extra")) == 1
+    assert len(project.sent_matching("ADD COLUMN note")) == 1
     assert "extra" in sa.inspect(project.engine).get_table_names()
+
+
+@pytest.fixture
+def retry_project(make_app: AppFactory) -> OnlineProject:
+    made = make_app(
+        config={"REMODEL_LOCK_TIMEOUT": 100, "REMODEL_LOCK_RETRIES": 3,
+                "REMODEL_LOCK_RETRY_DELAY": 100}
+    )
+    made.ok("init")
+    project = OnlineProject(made)
+    project.revision("r0", BASE)
+    ok(project.upgrade())
+    sa.event.listen(
+        project.engine, "before_cursor_execute",
+        lambda conn, cursor, statement, *a: project.sent.append(" ".join(statement.split())),
+    )
+    return project
+
+
+@pytest.mark.backends("postgresql")
+def test_a_timed_out_revision_is_undone_and_run_again_whole(
+    retry_project: OnlineProject, database_url: str, tmp_path: Path
+) -> None:
+    """After a lock timeout the revision goes back to its savepoint and runs from the top:
+    its database work lands once, its Python code (undone nowhere) ran once per attempt."""
+    project = retry_project
+    runs = tmp_path / "runs.txt"
+    project.revision(
+        "r1",
+        f"import pathlib\n"
+        f"runs = pathlib.Path({str(runs)!r})\n"
+        f"runs.write_text((runs.read_text() if runs.exists() else '') + 'x')\n"
+        "op.execute('INSERT INTO parent (id) VALUES (10)')\n"
+        "op.add_column('item', sa.Column('note', sa.String(20), nullable=True))",
+    )
+    with held_lock(database_url, project, release_after=0.15):
+        ok(project.upgrade())
+    attempts = len(project.sent_matching("ADD COLUMN note"))
+    assert attempts >= 2
+    assert runs.read_text() == "x" * attempts
+    assert project.sent_matching("ROLLBACK TO SAVEPOINT remodel_revision")
+    assert project.scalar("SELECT count(*) FROM parent WHERE id = 10") == 1
+    assert project.column("note")["nullable"] is True
+    assert project.scalar("SELECT version_num FROM alembic_version") == "r1"
+
+
+@pytest.mark.backends("postgresql")
+def test_a_revision_that_swallows_the_timeout_is_still_run_again(
+    retry_project: OnlineProject, database_url: str
+) -> None:
+    """The timed-out statement aborted the transaction, caught or not: the rerun is
+    what the revision needs, not the "current transaction is aborted" that follows."""
+    project = retry_project
+    project.revision(
+        "r1",
+        "try:\n"
+        "    op.add_column('item', sa.Column('note', sa.String(20), nullable=True))\n"
+        "except Exception:\n"
+        "    pass\n"
+        "op.execute('UPDATE parent SET id = id')",
+    )
+    with held_lock(database_url, project, release_after=0.15):
+        ok(project.upgrade())
+    assert len(project.sent_matching("ADD COLUMN note")) >= 2
+    assert project.column("note")["nullable"] is True
+
+
+@pytest.mark.backends("postgresql")
+def test_after_an_autocommit_block_statements_are_retried_alone(
+    retry_project: OnlineProject, database_url: str
+) -> None:
+    """An autocommit_block commits the revision's transaction, and its savepoint with it:
+    from there each statement gets its own savepoint and is retried alone."""
+    project = retry_project
+    project.revision(
+        "r1",
+        "op.create_table('extra', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "with op.get_context().autocommit_block():\n"
+        "    op.execute('SELECT 1')\n"
+        "op.create_table('other', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "op.add_column('item', sa.Column('note', sa.String(20), nullable=True))",
+    )
+    with held_lock(database_url, project, release_after=0.15):
+        ok(project.upgrade())
+    assert len(project.sent_matching("CREATE TABLE extra")) == 1
+    assert len(project.sent_matching("CREATE TABLE other")) == 1  # kept across the retry
+    assert len(project.sent_matching("ADD COLUMN note")) >= 2
+    assert project.sent_matching("ROLLBACK TO SAVEPOINT remodel_statement")
+    assert not project.sent_matching("ROLLBACK TO SAVEPOINT remodel_revision")
+    assert {"extra", "other"} <= set(sa.inspect(project.engine).get_table_names())
+    assert project.column("note")["nullable"] is True
 
 
 @pytest.mark.backends("postgresql")

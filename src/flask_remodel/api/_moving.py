@@ -20,6 +20,7 @@ from .._alembic import downgrade_steps
 from .._alembic import steps_one_at_a_time
 from .._alembic import upgrade_steps
 from ..deploy.runner import StepHooks
+from ..online.statements import run_revision
 from ._session import Session
 
 
@@ -59,7 +60,9 @@ def move_each(
 
     One connection, one set of session settings and one ``env.py`` run for
     the lot, but still one transaction per revision, with *hooks* called
-    around each (see :class:`~flask_remodel.deploy.runner.StepHooks`).
+    around each (see :class:`~flask_remodel.deploy.runner.StepHooks`), and
+    each revision retried whole after a lock timeout where its transaction
+    allows (:func:`~flask_remodel.online.statements.run_revision`).
     Returns False, having run none of them, when ``env.py`` configures a
     context that would not commit each revision on its own.
     """
@@ -74,7 +77,7 @@ def move_each(
         return steps_one_at_a_time(
             script, revisions, is_upgrade, before=hooks.before,
             inside=lambda revision: hooks.inside(revision, context.connection),
-            committed=hooks.committed,
+            committed=hooks.committed, around=run_revision,
         )
 
     last = revisions[-1]

@@ -28,6 +28,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 NAME = "remodel_statement"
+REVISION_NAME = "remodel_revision"
+"""The savepoint a whole revision starts with (:meth:`.statements.StatementRetrier.run_revision`).
+
+Older than any statement's savepoint and never released before the commit,
+so releasing a statement's savepoint cannot release it: not a foreign one."""
 _SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE", "ROLLBACK")
 # Drivers that send a statement without parameters as a simple query, where
 # several statements separated by semicolons are one round trip.
@@ -51,7 +56,9 @@ class StatementSavepoints:
 
     def _seen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         head = statement.lstrip()[:16].upper()
-        if head.startswith(_SAVEPOINT_STATEMENTS) and NAME not in statement:
+        if head.startswith(_SAVEPOINT_STATEMENTS) and not any(
+            ours in statement for ours in (NAME, REVISION_NAME)
+        ):
             self._foreign = self._transaction()
             self._kept = None
 

@@ -4,13 +4,23 @@
 sets the session's lock and statement timeouts, sends every statement Alembic
 executes through :class:`StatementRetrier`, and puts the session back at the
 end. A statement that times out waiting for a lock is tried again after a
-pause that doubles each time. On PostgreSQL, inside the revision's
-transaction, each statement runs under its own SAVEPOINT, so a timed-out one is
-undone alone and the transaction goes on (:mod:`.savepoints`: one round trip
-a statement); outside a transaction (an
-``autocommit_block``) and on MariaDB/MySQL, whose DDL commits by itself, the
-statement is simply sent again. When the retries run out the statement fails
+pause that doubles each time. When the retries run out the statement fails
 with :class:`~.errors.LockTimeoutError`, naming the session it waited for.
+
+What "tried again" means depends on where the statement runs:
+
+* on PostgreSQL, in a revision the deploy runner runs in a transaction of its
+  own (:func:`run_revision`), the revision is the unit: one ``SAVEPOINT`` when
+  it starts, and after a lock timeout it is rolled back to it and run again
+  from the top. One round trip a revision instead of one a statement; the
+  price is that a retried revision's Python code runs again (its database
+  work was undone);
+* on PostgreSQL otherwise (an env.py that runs every revision in one
+  transaction, or the rest of a revision after an ``autocommit_block`` ended
+  its transaction and the savepoint with it), each statement runs under its
+  own savepoint (:mod:`.savepoints`) and is retried alone;
+* outside a transaction (an ``autocommit_block``) and on MariaDB/MySQL, whose
+  DDL commits by itself, the statement is simply sent again.
 
 :func:`lock_timeouts_in_script` is its counterpart for offline mode
 (``upgrade --sql``): the same session settings, written into the script.
@@ -26,6 +36,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from typing import TypeVar
 
@@ -42,6 +53,7 @@ from ..dialects.base import Shot
 from .errors import Blocker
 from .errors import LockTimeoutError
 from .policy import LockPolicy
+from .savepoints import REVISION_NAME
 from .savepoints import StatementSavepoints
 
 T = TypeVar("T")
@@ -99,9 +111,33 @@ def under_lock_policy(execute: Callable[[], T], statement: Any) -> T:
     return retrier(execute, statement) if retrier is not None else execute()
 
 
+def run_revision(run: Callable[[], T]) -> T:
+    """Run one revision's own function (*run*), retried whole after a lock timeout.
+
+    For the deploy runner, which runs each revision in a transaction of its
+    own: on PostgreSQL the revision then costs one savepoint, not one per
+    statement (see the module's docstring). Elsewhere, or without a lock
+    policy, *run* just runs and its statements are retried one by one.
+    """
+    retrier = _retrier.get()
+    return retrier.run_revision(run) if retrier is not None else run()
+
+
 def _in_transaction(connection: Connection) -> bool:
     raw = driver_connection(connection)
     return not getattr(raw, "autocommit", False)
+
+
+@dataclass
+class _RevisionAttempt:
+    """One run of a revision's function under :meth:`StatementRetrier.run_revision`."""
+
+    number: int
+    last: bool
+    timed_out: bool = False
+    whole: bool = True
+    """False once the revision left its transaction (``autocommit_block``): the
+    savepoint went with it, so its statements are retried one by one again."""
 
 
 class _BlockerWatch:
@@ -144,9 +180,14 @@ class _BlockerWatch:
         except Exception:  # best effort: the error message says when nobody was seen
             return
 
-    def stop(self) -> list[Blocker]:
+    def done(self) -> None:
+        """The statement went through: nobody to look for."""
         self._stop.set()
         self._thread.join(timeout=5)
+
+    def stop(self) -> list[Blocker]:
+        """The statement timed out: who it waited for, as seen (or asked for now)."""
+        self.done()
         if not self.found:
             # A wait too short for the thread to see: MariaDB still shows the
             # open transaction that held the lock (PostgreSQL shows nothing now).
@@ -161,14 +202,19 @@ class _BlockerWatch:
 class StatementRetrier:
     """Runs each statement of a migration under the lock policy, retrying lock timeouts."""
 
-    def __init__(self, impl: Any, support: DialectSupport, policy: LockPolicy) -> None:
+    def __init__(
+        self, impl: Any, support: DialectSupport, policy: LockPolicy,
+        version_table: str | None = None,
+    ) -> None:
         self.impl = impl
+        self.version_table = version_table
         self.support = support
         self.policy = policy
         self._depth = 0
         self._watchdog: LockWaitWatchdog | None = None
         self._backend_id: int | None = None
         self._savepoints: StatementSavepoints | None = None
+        self._revision: _RevisionAttempt | None = None
 
     def close(self) -> None:
         if self._savepoints is not None:
@@ -195,9 +241,96 @@ class StatementRetrier:
         try:
             if _lock_wait_exempt(statement) and self.support.transactional_ddl:
                 return self._exempted(execute)
+            revision = self._revision
+            if revision is not None and revision.whole:
+                if _in_transaction(self.connection):
+                    return self._in_revision(execute, statement, revision)
+                revision.whole = False  # an autocommit_block committed the savepoint away
+            if self._moves_version(statement):
+                return self._with_retries(execute, statement, retry=False)
             return self._with_retries(execute, statement)
         finally:
             self._depth -= 1
+
+    def _moves_version(self, statement: Any) -> bool:
+        """Whether *statement* is Alembic writing its version table after a revision.
+
+        The deploy lock keeps other migration runs off that table, so it has
+        no lock to wait for that a retry would get: no savepoint for it.
+        """
+        table = getattr(statement, "table", None)
+        return self.version_table is not None and getattr(table, "name", None) == self.version_table
+
+    def _retries_revisions(self) -> bool:
+        return (
+            not self.impl.as_sql
+            and self.support.transactional_ddl
+            and self.policy.lock_timeout_ms > 0
+            and self.connection.in_transaction()
+            and _in_transaction(self.connection)
+        )
+
+    def run_revision(self, run: Callable[[], T]) -> T:
+        """See :func:`run_revision`."""
+        if self._revision is not None or not self._retries_revisions():
+            return run()
+        pauses = list(self.policy.pauses())
+        for number in range(len(pauses) + 1):
+            attempt = _RevisionAttempt(number, last=number == len(pauses))
+            self.connection.exec_driver_sql(f"SAVEPOINT {REVISION_NAME}")
+            self._revision = attempt
+            try:
+                result = run()
+            except BaseException:
+                if not self._undone_for_retry(attempt):
+                    raise
+            else:
+                # A revision may have caught the timeout itself: its transaction
+                # is aborted all the same, and a rerun is what it needs.
+                if not self._undone_for_retry(attempt):
+                    return result
+            finally:
+                self._revision = None
+            time.sleep(pauses[number])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _undone_for_retry(self, attempt: _RevisionAttempt) -> bool:
+        """Whether *attempt* timed out waiting for a lock and was rolled back to run again."""
+        if not attempt.timed_out or attempt.last or not attempt.whole:
+            return False
+        self.connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {REVISION_NAME}")
+        return True
+
+    def _in_revision(
+        self, execute: Callable[[], T], statement: Any, revision: _RevisionAttempt
+    ) -> T:
+        """One try of *statement*: a lock timeout ends the revision's attempt, not the run,
+        until the revision's last attempt, where it is the run's error."""
+        watch = self._watch_blockers(revision.number > 0) if revision.last else None
+        shot = Shot()
+        try:
+            with self._lock_wait_limit() as shot:
+                return execute()
+        except Exception as exc:
+            blockers = watch.stop() if watch is not None else []
+            watch = None
+            if not (self.support.is_lock_timeout(exc) or shot.fired):
+                raise
+            if revision.last:
+                raise self._timed_out(statement, revision.number + 1, blockers) from exc
+            revision.timed_out = True
+            raise
+        finally:
+            if watch is not None:
+                watch.done()
+
+    def _timed_out(self, statement: Any, attempts: int, blockers: list[Blocker]) -> Exception:
+        return LockTimeoutError(
+            str(statement), attempts,
+            self.support.effective_lock_timeout_ms(self.policy.lock_timeout_ms),
+            blockers,
+            kept=not self.support.transactional_ddl,
+        )
 
     @property
     def connection(self) -> Connection:
@@ -222,16 +355,17 @@ class StatementRetrier:
             self.connection.engine, self.support, self._backend_id, delay, eager=retrying
         )
 
-    def _with_retries(self, execute: Callable[[], T], statement: Any) -> T:
-        pauses = list(self.policy.pauses())
+    def _with_retries(self, execute: Callable[[], T], statement: Any, retry: bool = True) -> T:
+        pauses = list(self.policy.pauses()) if retry else []
         limited = self.policy.lock_timeout_ms > 0
         for attempt in range(len(pauses) + 1):
             last = attempt == len(pauses)
-            watch = self._watch_blockers(attempt > 0) if last and limited else None
+            # The version table's write (no retry) is not worth a thread a revision.
+            watch = self._watch_blockers(attempt > 0) if last and limited and retry else None
             shot = Shot()
             try:
                 with self._lock_wait_limit() as shot:
-                    return self._attempt(execute)
+                    return self._attempt(execute) if retry else execute()
             except Exception as exc:
                 blockers = watch.stop() if watch is not None else []
                 watch = None
@@ -239,15 +373,10 @@ class StatementRetrier:
                 if not timed_out or not limited:
                     raise
                 if last:
-                    raise LockTimeoutError(
-                        str(statement), attempt + 1,
-                        self.support.effective_lock_timeout_ms(self.policy.lock_timeout_ms),
-                        blockers,
-                        kept=not self.support.transactional_ddl,
-                    ) from exc
+                    raise self._timed_out(statement, attempt + 1, blockers) from exc
             finally:
                 if watch is not None:
-                    watch.stop()
+                    watch.done()
             time.sleep(pauses[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -292,7 +421,9 @@ def lock_timeouts(connection: Connection, policy: LockPolicy) -> Iterator[Callab
     tokens: list[Any] = []
 
     def attach(migration_context: Any) -> None:
-        retrier = StatementRetrier(migration_context.impl, support, policy)
+        retrier = StatementRetrier(
+            migration_context.impl, support, policy, migration_context.version_table
+        )
         undo.append(wrap_statement_execution(migration_context.impl, retrier))
         undo.append(retrier.close)
         tokens.append(_retrier.set(retrier))
