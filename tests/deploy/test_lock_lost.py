@@ -16,6 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from flask_remodel.deploy.errors import DeployLockLostError
+from flask_remodel.deploy.ledger import Ledger
+from flask_remodel.deploy.locks import Holder
+from flask_remodel.deploy.locks import deploy_lock
 from flask_remodel.dialects import dialect_for
 from flask_remodel.dialects.postgresql import ADVISORY_LOCK_KEY
 from support import rows
@@ -88,6 +91,37 @@ def test_the_handle_knows_it_lost_the_lock(
             holder.forget()  # the holder stopping deletes its row, and only its own
             assert waiter.details() is None
             waiter.unlock()
+
+
+@pytest.mark.backends("postgresql")
+def test_the_write_that_marks_a_revision_done_asks_for_the_lock_itself(
+    engine: sa.engine.Engine, database_url: str, backend: str
+) -> None:
+    """On PostgreSQL the ledger row of a finished revision is closed, and the next one's
+    opened, by one statement that writes nothing once the lock's session is gone."""
+    ledger = Ledger(engine)
+    ledger.create()
+    first = ledger.start("r1", "upgrade", None)
+    with deploy_lock(engine, Holder("upgrade", "head"), wait=5) as held:
+        guard = held.guard()
+        assert guard is not None
+        with engine.begin() as migration:
+            done, second = ledger.finish_while(
+                guard, first, "applied", 0.25, migration, ("r2", "upgrade", "c2")
+            )
+        assert done and second is not None
+        held.answered(done)
+        _end_session(database_url, backend, _lock_session(database_url, backend) or 0)
+        with engine.begin() as migration:
+            assert ledger.finish_while(
+                guard, second, "applied", 0.5, migration, ("r3", "upgrade", None)
+            ) == (False, None)
+            assert ledger.finish_while(guard, second, "applied", 0.5, migration) == (False, None)
+        with pytest.raises(DeployLockLostError):
+            held.answered(False)
+        assert held.guard() is None  # lost stays lost
+    found = [(e.revision, e.outcome, e.checksum, e.duration_ms) for e in ledger.entries()]
+    assert found == [("r1", "applied", None, 250), ("r2", "running", "c2", None)]
 
 
 def _start_slow(project: Project, pause: float = 0.1) -> subprocess.Popen[str]:

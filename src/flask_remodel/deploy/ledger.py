@@ -182,6 +182,48 @@ class Ledger:
             values["executed"] = as_record(executed)
         self._write(self._update, values, connection)
 
+    def finish_while(
+        self,
+        guard: sa.TextClause,
+        entry_id: int,
+        outcome: str,
+        seconds: float,
+        connection: Connection,
+        following: tuple[str, str, str | None] | None = None,
+    ) -> tuple[bool, int | None]:
+        """Close row *entry_id*, and open the *following* (revision, direction, checksum)
+        one's, in one statement that writes nothing unless *guard* holds.
+
+        For the runner at the end of a revision, in its transaction, where
+        ``writes_in_with`` (PostgreSQL): ``WITH closed AS (UPDATE ... RETURNING)
+        INSERT ... SELECT ... FROM closed``. Returns whether the guard held, and
+        the new row's id.
+        """
+        c = self.table.c
+        closing = (
+            self.table.update()
+            .where(c.id == entry_id, guard)
+            .values(outcome=outcome, finished_at=_now(), duration_ms=round(seconds * 1000))
+            .returning(c.id)
+        )
+        if following is None:
+            return connection.execute(closing).first() is not None, None
+        revision, direction, checksum = following
+        values = {
+            "revision": revision, "direction": direction, "outcome": RUNNING,
+            "checksum": checksum, "started_at": _now(), **_origin(),
+        }
+        closed = closing.cte("closed")
+        opening = self.table.insert().from_select(
+            list(values),
+            sa.select(*(
+                sa.literal(value, type_=c[name].type).label(name)
+                for name, value in values.items()
+            )).select_from(closed),
+        ).returning(c.id)
+        row = connection.execute(opening).first()
+        return (row is not None, int(row[0]) if row is not None else None)
+
     def finish_and_start(
         self, entry_id: int, outcome: str, seconds: float, revision: str, direction: str,
         checksum: str | None,

@@ -50,6 +50,7 @@ from datetime import datetime
 from datetime import timezone
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
@@ -228,6 +229,25 @@ class HeldLock:
         # of its own, and the lock's async connection belongs to the bridge's:
         # the round trip goes through that loop, in a thread of its own.
         if self.lost or not on_bridge_loop(self._lock.still_held):
+            self.lost = True
+            raise DeployLockLostError()
+
+    def guard(self) -> sa.TextClause | None:
+        """A condition for the ledger's write that marks a revision done, in place of :meth:`check`.
+
+        Where the database lets any session see the lock (PostgreSQL), the
+        write carries the question: one round trip less a revision, and the
+        answer is the one true at the write. The writer reports the answer
+        with :meth:`answered`. None where :meth:`check` must ask.
+        """
+        # The lock's own session is asked for its id once: through the bridge's
+        # loop, which its connection belongs to (see :meth:`check`).
+        return None if self.lost else on_bridge_loop(self._lock.held_clause)
+
+    def answered(self, held: bool) -> None:
+        """What a write carrying :meth:`guard` found; :class:`DeployLockLostError` if lost."""
+        self._checked = time.monotonic()
+        if not held:
             self.lost = True
             raise DeployLockLostError()
 

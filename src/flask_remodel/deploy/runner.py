@@ -676,9 +676,25 @@ class _OneRun:
 
     def inside(self, step: Script, connection: Connection) -> None:
         # The last moment before the commit: a step that lost the lock is not marked done.
-        self.held.check()
-        if not self.target.transactional:
+        guard = self.held.guard() if self.target.transactional else None
+        if guard is None or not dialect_for(connection).writes_in_with:
+            self.held.check()
+            if self.target.transactional:
+                self._close_and_open(connection)
             return
+        assert self.entry_id is not None
+        self.seconds = time.monotonic() - self.began
+        following = None
+        if self.index < len(self.steps):
+            upcoming = self.steps[self.index]
+            following = (upcoming.revision, self.direction, _checksum(upcoming))
+        held, self.next_entry = self.ledger.finish_while(
+            guard, self.entry_id, self.outcome, self.seconds, connection, following
+        )
+        self.held.answered(held)  # one round trip: the lock's question rode the write
+        self.closed = True
+
+    def _close_and_open(self, connection: Connection) -> None:
         assert self.entry_id is not None
         self.seconds = time.monotonic() - self.began
         self.ledger.finish(

@@ -146,6 +146,10 @@ class DeployLockHandle(Protocol):
     def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
         """Which sessions a (former) holder's *details* name are still open on the server."""
         ...
+    def held_clause(self) -> sa.TextClause | None:
+        """A SQL condition, true while this handle holds the lock, that any session of the
+        database can evaluate; None where there is none (then :meth:`still_held` asks)."""
+        ...
 
 
 class NoLock:
@@ -174,6 +178,9 @@ class NoLock:
 
     def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
         return []
+
+    def held_clause(self) -> sa.TextClause | None:
+        return None
 
 
 class ServerLock:
@@ -218,6 +225,9 @@ class ServerLock:
     def session_id(self, raw: Any) -> int:
         """The server's id of the session of driver connection *raw*."""
         raise NotImplementedError
+
+    def held_clause(self) -> sa.TextClause | None:
+        return None  # a database whose locks other sessions cannot see
 
     def open_sessions(self, ids: list[int]) -> list[int]:
         """Which of the session *ids* are open on the server now."""
@@ -426,6 +436,9 @@ class DialectSupport:
     # -- capabilities ---------------------------------------------------------
 
     transactional_ddl: bool = False
+    writes_in_with: bool = False
+    """Whether a ``WITH`` clause may hold an UPDATE (so one statement can close
+    a ledger row and open the next)."""
     """Whether a failed revision's DDL rolls back (a savepoint can undo one statement).
 
     Unknown: assume not, so a failure says some of it may have been kept."""

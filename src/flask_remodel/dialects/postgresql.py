@@ -49,6 +49,8 @@ ADVISORY_LOCK_KEY = 0x52454D4F44454C  # "REMODEL"
 
 
 class AdvisoryLock(ServerLock):
+    _lock_session: int | None = None
+
     def try_acquire(self) -> bool:
         got = self.connection.execute(
             sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}
@@ -71,6 +73,18 @@ class AdvisoryLock(ServerLock):
             {"hi": ADVISORY_LOCK_KEY >> 32, "lo": ADVISORY_LOCK_KEY & 0xFFFFFFFF},
         )
         return bool(found.scalar())
+
+    def held_clause(self) -> sa.TextClause | None:
+        # The lock session's pid, read once: should that session end, a new one
+        # behind the same connection holds nothing, and the condition says so.
+        if self._lock_session is None:
+            self._lock_session = self.session_id(driver_connection(self.connection))
+        return sa.text(
+            "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            f" AND pid = {int(self._lock_session)} AND granted AND objsubid = 1"
+            f" AND classid::bigint = {ADVISORY_LOCK_KEY >> 32}"
+            f" AND objid::bigint = {ADVISORY_LOCK_KEY & 0xFFFFFFFF})"
+        )
 
     def session_id(self, raw: Any) -> int:
         # Asked of the driver, not the server: no statement inside the revision's
@@ -98,6 +112,7 @@ class PostgreSQLSupport(DialectSupport):
     linted = True
 
     transactional_ddl = True
+    writes_in_with = True
     online_operations = True
     not_valid_constraints = True
     named_enum_types = True

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
@@ -111,6 +112,9 @@ class FileLock:
 
     def live_sessions(self, details: Mapping[str, Any]) -> list[int]:
         return []
+
+    def held_clause(self) -> sa.TextClause | None:
+        return None  # a file lock the database knows nothing of
 
     def close(self) -> None:
         os.close(self.fd)
