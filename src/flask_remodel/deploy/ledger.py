@@ -118,6 +118,7 @@ class Ledger:
         self._update = self.table.update().where(
             self.table.c.id == sa.bindparam("entry_id_", type_=sa.Integer)
         )
+        self._guarded: dict[str, tuple[Any, Any]] = {}
 
     def exists(self) -> bool:
         with self.engine.connect() as connection:
@@ -199,30 +200,47 @@ class Ledger:
         INSERT ... SELECT ... FROM closed``. Returns whether the guard held, and
         the new row's id.
         """
-        c = self.table.c
-        closing = (
-            self.table.update()
-            .where(c.id == entry_id, guard)
-            .values(outcome=outcome, finished_at=_now(), duration_ms=round(seconds * 1000))
-            .returning(c.id)
-        )
+        values: dict[str, Any] = {
+            "entry_id_": entry_id, "outcome_": outcome, "finished_at_": _now(),
+            "duration_ms_": round(seconds * 1000),
+        }
+        closing, opening = self._guarded_writes(guard)
         if following is None:
-            return connection.execute(closing).first() is not None, None
+            return connection.execute(closing, values).first() is not None, None
         revision, direction, checksum = following
-        values = {
+        opened = {
             "revision": revision, "direction": direction, "outcome": RUNNING,
             "checksum": checksum, "started_at": _now(), **_origin(),
         }
-        closed = closing.cte("closed")
-        opening = self.table.insert().from_select(
-            list(values),
-            sa.select(*(
-                sa.literal(value, type_=c[name].type).label(name)
-                for name, value in values.items()
-            )).select_from(closed),
-        ).returning(c.id)
-        row = connection.execute(opening).first()
+        values.update({f"new_{name}": value for name, value in opened.items()})
+        row = connection.execute(opening, values).first()
         return (row is not None, int(row[0]) if row is not None else None)
+
+    def _guarded_writes(self, guard: sa.TextClause) -> tuple[Any, Any]:
+        """:meth:`finish_while`'s two statements, built once per guard (once a run)."""
+        key = str(guard)
+        if key not in self._guarded:
+            c = self.table.c
+            closing = (
+                self.table.update()
+                .where(c.id == sa.bindparam("entry_id_", type_=sa.Integer), guard)
+                .values(
+                    outcome=sa.bindparam("outcome_", type_=c.outcome.type),
+                    finished_at=sa.bindparam("finished_at_", type_=c.finished_at.type),
+                    duration_ms=sa.bindparam("duration_ms_", type_=c.duration_ms.type),
+                )
+                .returning(c.id)
+            )
+            names = ["revision", "direction", "outcome", "checksum", "started_at",
+                     *_origin()]
+            opening = self.table.insert().from_select(
+                names,
+                sa.select(*(
+                    sa.bindparam(f"new_{name}", type_=c[name].type) for name in names
+                )).select_from(closing.cte("closed")),
+            ).returning(c.id)
+            self._guarded[key] = (closing, opening)
+        return self._guarded[key]
 
     def finish_and_start(
         self, entry_id: int, outcome: str, seconds: float, revision: str, direction: str,
