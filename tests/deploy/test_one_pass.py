@@ -47,16 +47,17 @@ def test_each_revision_costs_one_commit_ledger_included(project: Project) -> Non
 def test_where_ddl_commits_by_itself_a_revision_costs_one_ledger_commit_besides_its_record(
     project: Project,
 ) -> None:
-    """On MariaDB each DDL statement is written down before and after it runs (two
-    commits), the revision's version row and log insert commit together, and closing
-    its ledger row shares one commit with opening the next revision's."""
+    """On MariaDB each DDL statement costs one commit (written down as in flight before
+    it runs; that it completed rides on the next write), the revision's version row and
+    log insert commit together, and closing its ledger row shares one commit with
+    opening the next revision's (and carries its last statement's end)."""
     project.add_tables(2, sleep=0)
     project.made.ok("upgrade")
     project.add_tables(3, sleep=0)
     three = _commits_during_upgrade(project)
     project.add_tables(6, sleep=0)
     six = _commits_during_upgrade(project)
-    assert six - three == 3 * (2 + 1 + 1)
+    assert six - three == 3 * (1 + 1 + 1)
     assert project.log() == {f"r{n}": 1 for n in range(1, 12)}
     assert [(e["revision"], e["outcome"]) for e in project.ledger()] == [
         (f"r{n}", "applied") for n in range(1, 12)

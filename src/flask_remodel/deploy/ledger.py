@@ -244,7 +244,7 @@ class Ledger:
 
     def finish_and_start(
         self, entry_id: int, outcome: str, seconds: float, revision: str, direction: str,
-        checksum: str | None,
+        checksum: str | None, executed: Iterable[str] | None = None,
     ) -> int:
         """Close row *entry_id* and open the next revision's row, in one short transaction.
 
@@ -252,10 +252,13 @@ class Ledger:
         first revision is committed, the next has not begun, so both facts are
         true at once and one commit can carry them (a process killed before
         it leaves the first row ``running`` with its revision in the version
-        table, which :mod:`.died` concludes as applied, as before).
+        table, which :mod:`.died` concludes as applied, as before). *executed*:
+        the first row's record, when the runner left its last change to this commit.
         """
         with self.engine.begin() as connection:
-            self.finish(entry_id, outcome, seconds=seconds, connection=connection)
+            self.finish(
+                entry_id, outcome, seconds=seconds, executed=executed, connection=connection
+            )
             return self.start(revision, direction, checksum, connection=connection)
 
     def record(self, revision: str, direction: str, outcome: str, checksum: str | None) -> None:

@@ -330,6 +330,17 @@ class _Statements:
     joins it once a DDL statement (an implicit commit) follows, else it is
     rolled back with a failure or a killed process, and listing it would
     send the user to undo what is not there.
+
+    One ledger commit per DDL statement there, not two (each costs a flush
+    to disk, and a deploy runs hundreds): a DDL statement is written down as
+    in flight before it is sent, but that it completed waits in memory for
+    the next write, which says both at once: the next statement's in-flight
+    mark, or the commit that closes the revision's row (:meth:`pending`). A
+    process killed in between leaves the statement in flight, which
+    :mod:`.died` looks up in the schema, as for one killed while the server
+    ran it. A data change that commits by itself (a
+    backfill's batch) is still written once it ran: its in-flight mark is
+    written only for the first of a run of batches.
     """
 
     def __init__(self, target: Target, ledger: Ledger, entry_id: int) -> None:
@@ -340,11 +351,26 @@ class _Statements:
         self._uncommitted = Committed()  # bounded too: a revision may insert row by row
         self._writing = False
         self._sending_alone = False  # a statement that commits by itself is on its way
+        self._unwritten = False  # the record says more than the ledger's copy (a DDL completed)
 
     def start(self, entry_id: int) -> None:
         """Record the next revision (row *entry_id*) from nothing: the last one committed."""
         self.entry_id, self.record, self._uncommitted = entry_id, Committed(), Committed()
-        self._sending_alone = False
+        self._sending_alone = self._unwritten = False
+
+    def pending(self) -> list[str] | None:
+        """The record, if the ledger's copy lags behind it, handed to the write that closes
+        the row (which then carries it); None when the copy is up to date."""
+        if not self._unwritten:
+            return None
+        self._unwritten = False
+        return self.record.entries()
+
+    def flush(self) -> None:
+        """Write the record now if the ledger's copy lags behind it."""
+        entries = self.pending()
+        if entries is not None:
+            self._write(entries)
 
     def carry(self, resumed: resume.Resumption | None) -> None:
         """A resumed revision's record starts with what its earlier run committed,
@@ -370,7 +396,8 @@ class _Statements:
         A process killed while the server runs it, or before :meth:`__call__`
         records it, leaves the mark, and :mod:`.died` checks the schema. A
         statement that repeats the last one listed (a backfill's next batch)
-        is listed already: one write per batch is enough.
+        is listed already: one write per batch is enough. Either write also
+        carries a DDL statement's completion, left to it by :meth:`__call__`.
         """
         if self._writing:
             return
@@ -381,6 +408,7 @@ class _Statements:
         sql = statement.strip()
         latest = self.record.runs()[-1:]
         if not self._uncommitted and latest and latest[0].sql == sql:
+            self.flush()  # the same DDL statement twice: the first one's end, as before
             return
         flying = Committed()
         flying.extend(self._uncommitted)  # its implicit commit commits them too
@@ -409,7 +437,11 @@ class _Statements:
         self.record.extend(self._uncommitted)
         self._uncommitted = Committed()
         self.record.add(*ran)
-        # Committed already: write it down now, in case the process dies next.
+        if head not in _DATA_CHANGES:
+            # Its in-flight mark is written: the next write says it completed.
+            self._unwritten = True
+            return
+        # A batch of a backfill: its in-flight mark was written for the first one only.
         self._write(self.record.entries())
 
     def unsettled(self) -> list[str]:
@@ -427,6 +459,7 @@ class _Statements:
             self.ledger.record_executed(self.entry_id, entries)
         finally:
             self._writing = False
+        self._unwritten = False
 
     @contextmanager
     def listening(self) -> Iterator[None]:
@@ -462,8 +495,8 @@ def _run_step(
             target.apply(command, revision_arg)
         held.check()  # before the row says it is done: it may have run without the lock
     except BaseException as exc:
-        _if_cut_off(target, ledger, held, watch, step, entry_id, exc, began, index, total,
-                    options)
+        _if_cut_off(target, ledger, held, watch, statements, step, entry_id, exc, began, index,
+                    total, options)
         if not isinstance(exc, Exception):
             raise
         _failed(
@@ -472,7 +505,7 @@ def _run_step(
         )
     seconds = time.monotonic() - began
     outcome = outcomes.APPLIED if direction == "upgrade" else outcomes.ROLLED_BACK
-    ledger.finish(entry_id, outcome, seconds=seconds)
+    ledger.finish(entry_id, outcome, seconds=seconds, executed=statements.pending())
     options.emit(Event(outcome, step.revision, message, index, total, seconds))
     return StepResult(step.revision, direction, seconds, message)
 
@@ -514,8 +547,9 @@ def _failed(
 
 
 def _if_cut_off(
-    target: Target, ledger: Ledger, held: HeldLock, watch: Watch, step: Script, entry_id: int,
-    exc: BaseException, began: float, index: int, total: int, options: DeployOptions,
+    target: Target, ledger: Ledger, held: HeldLock, watch: Watch, statements: _Statements,
+    step: Script, entry_id: int, exc: BaseException, began: float, index: int, total: int,
+    options: DeployOptions,
 ) -> None:
     """Return unless *exc* (Ctrl-C, a dropped connection) cut off a statement in the server.
 
@@ -530,6 +564,9 @@ def _if_cut_off(
     options.emit(Event("stopping", step.revision, step.doc or "", index, total,
                        detail=cut.describe()))
     try:
+        # The row is read back to conclude: it must say that the last DDL statement
+        # completed, if only the runner's memory does (the statement cut off is not one).
+        statements.flush()
         found = settle(
             cut, ledger, entry_id, engine=target.engine, transactional=target.transactional,
             applied=lambda: {s.revision for s in target.applied(target.heads())},
@@ -642,8 +679,8 @@ class _OneRun:
             assert entry_id is not None
             step = self.steps[position - 1]
             _if_cut_off(
-                self.target, self.ledger, self.held, self.watch, step, entry_id, exc,
-                self.began, position, len(self.steps), self.options,
+                self.target, self.ledger, self.held, self.watch, self.statements, step,
+                entry_id, exc, self.began, position, len(self.steps), self.options,
             )
             if not isinstance(exc, Exception):
                 raise
@@ -712,10 +749,13 @@ class _OneRun:
                 following = self.steps[self.index]
                 self.next_entry = self.ledger.finish_and_start(
                     self.entry_id, self.outcome, self.seconds, following.revision,
-                    self.direction, _checksum(following),
+                    self.direction, _checksum(following), executed=self.statements.pending(),
                 )
             else:
-                self.ledger.finish(self.entry_id, self.outcome, seconds=self.seconds)
+                self.ledger.finish(
+                    self.entry_id, self.outcome, seconds=self.seconds,
+                    executed=self.statements.pending(),
+                )
         message = step.doc or ""
         self.options.emit(
             Event(self.outcome, step.revision, message, self.index, len(self.steps), self.seconds)
