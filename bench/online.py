@@ -1,4 +1,4 @@
-"""How long writes wait while `flask db upgrade` runs: Flask-Migrate vs Flask-Remodel, both as they come.
+"""How long writes wait while `flask db upgrade` runs: Flask-Migrate vs Flask-Remodel, as they come.
 
 For each database and each change below, on a fresh database:
 
