@@ -713,8 +713,10 @@ class _OneRun:
 
     def inside(self, step: Script, connection: Connection) -> None:
         # The last moment before the commit: a step that lost the lock is not marked done.
-        guard = self.held.guard() if self.target.transactional else None
-        if guard is None or not dialect_for(connection).writes_in_with:
+        # Asked only where the write can carry it: the guard may cost a hop to the bridge loop.
+        carries = self.target.transactional and dialect_for(connection).writes_in_with
+        guard = self.held.guard() if carries else None
+        if guard is None:
             self.held.check()
             if self.target.transactional:
                 self._close_and_open(connection)
