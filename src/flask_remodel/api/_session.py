@@ -41,7 +41,7 @@ from ..logging_guard import preserved_logging
 from ..revisions import failed_import
 from ..revisions import load_script_directory
 from ..revisions import translated_errors
-from ..squash import squashed_into
+from ..squash.markers import squashed_into
 from ..urls import mask_passwords
 from ..urls import shown_url
 

@@ -20,6 +20,7 @@ RM503 asks for them to be checked by a person), ``ALTER TABLE`` actions as
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -167,22 +168,20 @@ _SIMPLE_TYPES: list[tuple[str, Any]] = [
     (r"double precision|float8|real|float4|float|double", sa.Float),
 ]
 
-_TYPES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Any]]] = [
-    (re.compile(pattern), build)
-    for pattern, build in [
-        (
-            r"(?:character varying|varchar|nvarchar)\s*\(\s*(\d+)\s*\)",
-            lambda m: sa.String(int(m[1])),
-        ),
-        (r"(?:character|char|nchar)\s*\(\s*(\d+)\s*\)", lambda m: sa.CHAR(int(m[1]))),
-        (r"(?:numeric|decimal)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?", _numeric),
-        (r"timestamptz|timestamp(\s*\(\d+\))?\s+with time zone", lambda m: sa.DateTime(True)),
-        (r"timestamp|datetime", lambda m: sa.DateTime()),
-        (r"varchar\b|character varying\b", lambda m: sa.String()),
-        *[(rf"(?:{spelled})\b", lambda m, t=type_: t()) for spelled, type_ in _SIMPLE_TYPES],
-    ]
+_TYPES: list[tuple[str, Callable[[re.Match[str]], Any]]] = [
+    (
+        r"(?:character varying|varchar|nvarchar)\s*\(\s*(\d+)\s*\)",
+        lambda m: sa.String(int(m[1])),
+    ),
+    (r"(?:character|char|nchar)\s*\(\s*(\d+)\s*\)", lambda m: sa.CHAR(int(m[1]))),
+    (r"(?:numeric|decimal)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?", _numeric),
+    (r"timestamptz|timestamp(\s*\(\d+\))?\s+with time zone", lambda m: sa.DateTime(True)),
+    (r"timestamp|datetime", lambda m: sa.DateTime()),
+    (r"varchar\b|character varying\b", lambda m: sa.String()),
+    *[(rf"(?:{spelled})\b", lambda m, t=type_: t()) for spelled, type_ in _SIMPLE_TYPES],
 ]
-"""SQL type spellings, first match wins: the sized ones, then plain names."""
+"""SQL type spellings, first match wins: the sized ones, then plain names (compiled by
+:mod:`re`'s own cache on first use, not at import)."""
 
 
 class NamedSqlType(sa.types.NullType):
@@ -207,7 +206,7 @@ def sql_type(text: str) -> Any:
     """A SQLAlchemy type for the SQL type spelled at the start of *text* (NullType if unknown)."""
     lowered = text.strip().lower()
     for pattern, build in _TYPES:
-        m = pattern.match(lowered)
+        m = re.match(pattern, lowered)
         if m is not None:
             return build(m)
     named = _TYPE_NAME.match(text)
@@ -282,14 +281,24 @@ class Shape:
     """One statement kind: a pattern matched at the start of the text, and its builder.
 
     The builder returns the operations, or ``None`` to pass the text on to the
-    next shape of the table.
+    next shape of the table. Patterns compile on first use: most processes that
+    import the linter (an upgrade whose revisions hold no SQL text) never read
+    SQL, and compiling the tables cost a fifth of the linter's import time.
     """
 
     kind: str
-    pattern: re.Pattern[str]
+    source: str
     build: Builder
-    unless: re.Pattern[str] | None = None
+    unless_source: str | None = None
     """A look-alike this shape leaves to the shapes after it."""
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.source, _SHAPE_FLAGS)
+
+    @functools.cached_property
+    def unless(self) -> re.Pattern[str] | None:
+        return None if self.unless_source is None else re.compile(self.unless_source, _SHAPE_FLAGS)
 
     def read(self, text: str, scope: Scope) -> Built | None:
         m = self.pattern.match(text)
@@ -298,15 +307,12 @@ class Shape:
         return self.build(m, scope)
 
 
+_SHAPE_FLAGS = re.I | re.S
+
+
 def shape(kind: str, pattern: str, build: Builder, unless: str | None = None) -> Shape:
     """A :class:`Shape`; patterns are case-insensitive, ``{I}`` stands for an identifier."""
-    flags = re.I | re.S
-    return Shape(
-        kind,
-        re.compile(pattern.replace("{I}", _IDENT), flags),
-        build,
-        re.compile(unless, flags) if unless else None,
-    )
+    return Shape(kind, pattern.replace("{I}", _IDENT), build, unless)
 
 
 def read_first(shapes: Sequence[Shape], text: str, scope: Scope) -> Built | None:
