@@ -1,9 +1,11 @@
-"""One ledger commit per DDL statement where DDL commits by itself (MariaDB/MySQL).
+"""One ledger write per DDL statement where DDL commits by itself (MariaDB/MySQL).
 
-Each DDL statement is written down as in flight before it is sent; that it
-completed rides on the next write (the next statement's mark, or the commit
-that closes the revision's row). A process killed in between leaves the
-statement in flight, and the schema tells what it did.
+Each DDL statement is written down as in flight before it is sent, on the
+migration connection, so the statement's own implicit commit carries the mark;
+that it completed rides on the next write (the next statement's mark, or the
+write that closes the revision's row in the version table's transaction). A
+process killed in between leaves the statement in flight, and the schema tells
+what it did.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pymysql
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from flask_remodel.api import deploying
 from flask_remodel.deploy.committed import from_record
@@ -38,21 +39,19 @@ def _adds(prefix: str) -> str:
 
 @contextmanager
 def ledger_writes() -> Iterator[list[str]]:
-    """The statements writing to the ledger meanwhile (each its own commit, or one of two
-    in the commit that closes a revision's row and opens the next one's)."""
+    """The statements writing to the ledger meanwhile, as the driver sends them: the
+    runner sends some past SQLAlchemy's events, on the migration connection."""
     found: list[str] = []
+    sent = pymysql.cursors.Cursor.execute
 
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "remodel_ledger" in statement and statement.lstrip()[:6].upper() in (
-            "INSERT", "UPDATE"
-        ):
-            found.append(statement)
+    def execute(cursor: Any, query: str, args: Any = None) -> Any:
+        if "remodel_ledger" in query and query.lstrip()[:6].upper() in ("INSERT", "UPDATE"):
+            found.append(query)
+        return sent(cursor, query, args)
 
-    event.listen(Engine, "before_cursor_execute", before)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pymysql.cursors.Cursor, "execute", execute)
         yield found
-    finally:
-        event.remove(Engine, "before_cursor_execute", before)
 
 
 @pytest.mark.parametrize("one_run", [True, False], ids=["one-run", "run-per-revision"])

@@ -11,6 +11,9 @@ the runner sends (the migration's, the ledger's and the lock's alike) and
   ``REMODEL_FAULT_AT=checkin:<statement prefix>``: once the connection that ran the
   first statement starting with the prefix is back in its pool (committed: a
   ledger write that must be in the database before the kill);
+  ``REMODEL_FAULT_AT=driver:<statement prefix>``: just before PyMySQL sends the
+  first statement starting with the prefix, after everything SQLAlchemy's hooks
+  (the runner's among them) sent first on that connection;
 * ``REMODEL_FAULT_SERVER_KILL=<statement prefix>``: before a statement starting
   with it is sent, another connection locks ``item`` (so the statement waits in
   the server), and a thread waits until the server shows the statement waiting
@@ -255,6 +258,24 @@ def _write_count() -> None:
             file.write(str(_count))
 
 
+def _driver_sends() -> None:
+    """``REMODEL_FAULT_AT=driver:<prefix>``: the signal, as PyMySQL is about to send it."""
+    if not _fault_at.startswith("driver:"):
+        return
+    import pymysql.cursors
+
+    prefix = _fault_at[len("driver:"):]
+    sent = pymysql.cursors.Cursor.execute
+
+    def execute(cursor, query, args=None):
+        if query.lstrip().startswith(prefix):
+            os.kill(os.getpid(), _signal)
+        return sent(cursor, query, args)
+
+    pymysql.cursors.Cursor.execute = execute
+
+
+_driver_sends()
 sa.event.listen(sa.engine.Engine, "before_cursor_execute", _before)
 sa.event.listen(sa.engine.Engine, "after_cursor_execute", _after)
 sa.event.listen(sa.pool.Pool, "checkin", _checkin)

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from ..dialects.base import driver_connection
+from ..dialects.base import run_on_driver
 from .committed import as_record
 from .committed import from_record
 from .tables import LEDGER_TABLE
@@ -119,6 +121,7 @@ class Ledger:
             self.table.c.id == sa.bindparam("entry_id_", type_=sa.Integer)
         )
         self._guarded: dict[str, tuple[Any, Any]] = {}
+        self._on_driver: Any = None  # _update compiled for record_executed_on
 
     def exists(self) -> bool:
         with self.engine.connect() as connection:
@@ -160,6 +163,33 @@ class Ledger:
     def record_executed(self, entry_id: int, statements: Iterable[str]) -> None:
         """Replace the row's record of committed statements (bounded: see :mod:`.committed`)."""
         self._write(self._update, {"entry_id_": entry_id, "executed": as_record(statements)})
+
+    def record_executed_on(
+        self, connection: Connection, entry_id: int, statements: Iterable[str]
+    ) -> None:
+        """:meth:`record_executed` on *connection*'s driver connection, past SQLAlchemy.
+
+        For the runner where DDL commits by itself (MariaDB/MySQL): written on
+        the migration connection just before a statement that commits, the
+        record is committed by that statement's own implicit commit (or at
+        once, in autocommit), so it is on disk before the statement runs and
+        costs one round trip instead of a transaction on another connection.
+        Past SQLAlchemy, because it is sent from inside the cursor events of
+        the statement about to run.
+        """
+        if self._on_driver is None:
+            self._on_driver = self._update.compile(
+                dialect=connection.dialect, column_keys=["executed"]
+            )
+        compiled = self._on_driver
+        values = compiled.construct_params(
+            {"entry_id_": entry_id, "executed": as_record(statements)}
+        )
+        params: Any = (
+            tuple(values[name] for name in compiled.positiontup)
+            if compiled.positional else values
+        )
+        run_on_driver(driver_connection(connection), str(compiled), params)
 
     def finish(
         self,
@@ -215,6 +245,34 @@ class Ledger:
         values.update({f"new_{name}": value for name, value in opened.items()})
         row = connection.execute(opening, values).first()
         return (row is not None, int(row[0]) if row is not None else None)
+
+    def finish_guarded(
+        self,
+        guard: sa.TextClause,
+        entry_id: int,
+        outcome: str,
+        seconds: float,
+        connection: Connection,
+        following: tuple[str, str, str | None] | None = None,
+        executed: Iterable[str] | None = None,
+    ) -> tuple[bool, int | None]:
+        """:meth:`finish_while` in two statements, where a write cannot carry ``RETURNING``
+        inside ``WITH`` (MariaDB/MySQL): the UPDATE's matched-row count answers *guard*
+        (SQLAlchemy's MySQL drivers count matched rows, not changed ones), and the
+        next row is written only if it held. *executed*: the closed row's record."""
+        c = self.table.c
+        changes: dict[str, Any] = {
+            "outcome": outcome, "finished_at": _now(), "duration_ms": round(seconds * 1000),
+        }
+        if executed is not None:
+            changes["executed"] = as_record(executed)
+        closing = self.table.update().where(c.id == entry_id, guard).values(**changes)
+        if connection.execute(closing).rowcount != 1:
+            return False, None
+        if following is None:
+            return True, None
+        revision, direction, checksum = following
+        return True, self.start(revision, direction, checksum, connection=connection)
 
     def _guarded_writes(self, guard: sa.TextClause) -> tuple[Any, Any]:
         """:meth:`finish_while`'s two statements, built once per guard (once a run)."""

@@ -366,11 +366,12 @@ class _Statements:
         self._unwritten = False
         return self.record.entries()
 
-    def flush(self) -> None:
-        """Write the record now if the ledger's copy lags behind it."""
+    def flush(self, riding: Any = None) -> None:
+        """Write the record now if the ledger's copy lags behind it (*riding*: as for
+        :meth:`_write`)."""
         entries = self.pending()
         if entries is not None:
-            self._write(entries)
+            self._write(entries, riding)
 
     def carry(self, resumed: resume.Resumption | None) -> None:
         """A resumed revision's record starts with what its earlier run committed,
@@ -408,12 +409,12 @@ class _Statements:
         sql = statement.strip()
         latest = self.record.runs()[-1:]
         if not self._uncommitted and latest and latest[0].sql == sql:
-            self.flush()  # the same DDL statement twice: the first one's end, as before
+            self.flush(conn)  # the same DDL statement twice: the first one's end, as before
             return
         flying = Committed()
         flying.extend(self._uncommitted)  # its implicit commit commits them too
         flying.add(sql)
-        self._write([*self.record.entries(), *(in_flight(e) for e in flying.entries())])
+        self._write([*self.record.entries(), *(in_flight(e) for e in flying.entries())], conn)
 
     def __call__(
         self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -442,7 +443,8 @@ class _Statements:
             self._unwritten = True
             return
         # A batch of a backfill: its in-flight mark was written for the first one only.
-        self._write(self.record.entries())
+        # In autocommit (see _commits_alone): the write commits by itself.
+        self._write(self.record.entries(), conn)
 
     def unsettled(self) -> list[str]:
         """The data changes a failed statement's implicit commit may have committed, as
@@ -453,10 +455,15 @@ class _Statements:
             return []
         return [in_flight(entry) for entry in self._uncommitted.entries()]
 
-    def _write(self, entries: list[str]) -> None:
+    def _write(self, entries: list[str], riding: Any = None) -> None:
+        """Write the record; *riding*: on that (migration) connection, where the statement
+        about to run, or autocommit, commits it (:meth:`Ledger.record_executed_on`)."""
         self._writing = True  # the ledger's own statements are not the revision's
         try:
-            self.ledger.record_executed(self.entry_id, entries)
+            if riding is not None:
+                self.ledger.record_executed_on(riding, self.entry_id, entries)
+            else:
+                self.ledger.record_executed(self.entry_id, entries)
         finally:
             self._writing = False
         self._unwritten = False
@@ -714,8 +721,7 @@ class _OneRun:
     def inside(self, step: Script, connection: Connection) -> None:
         # The last moment before the commit: a step that lost the lock is not marked done.
         # Asked only where the write can carry it: the guard may cost a hop to the bridge loop.
-        carries = self.target.transactional and dialect_for(connection).writes_in_with
-        guard = self.held.guard() if carries else None
+        guard = self.held.guard() if self._closes_inside(connection) else None
         if guard is None:
             self.held.check()
             if self.target.transactional:
@@ -727,11 +733,33 @@ class _OneRun:
         if self.index < len(self.steps):
             upcoming = self.steps[self.index]
             following = (upcoming.revision, self.direction, _checksum(upcoming))
-        held, self.next_entry = self.ledger.finish_while(
-            guard, self.entry_id, self.outcome, self.seconds, connection, following
-        )
-        self.held.answered(held)  # one round trip: the lock's question rode the write
+        if self.target.transactional:
+            held, self.next_entry = self.ledger.finish_while(
+                guard, self.entry_id, self.outcome, self.seconds, connection, following
+            )
+        else:
+            held, self.next_entry = self.ledger.finish_guarded(
+                guard, self.entry_id, self.outcome, self.seconds, connection, following,
+                executed=self.statements.pending(),
+            )
+        self.held.answered(held)  # the lock's question rode the write
         self.closed = True
+
+    def _closes_inside(self, connection: Connection) -> bool:
+        """Whether the step's row is closed, and the next one opened, in the step's own
+        transaction, guarded by the deploy lock (:meth:`HeldLock.guard`).
+
+        Where DDL is transactional, the database must let one statement write
+        twice (``writes_in_with``). Where DDL commits by itself (MariaDB/MySQL)
+        the step's last transaction is the version table's write: the close
+        commits with it, so the ledger and the version table cannot disagree
+        about the step, and the commit that used to follow costs nothing
+        more. Not in autocommit, where the close would be on disk before the
+        version table moved.
+        """
+        if self.target.transactional:
+            return dialect_for(connection).writes_in_with
+        return not _autocommit(connection)
 
     def _close_and_open(self, connection: Connection) -> None:
         assert self.entry_id is not None
