@@ -46,7 +46,8 @@ from .deploy_settings import lock_wait_setting
 from .linting import findings_by_revision
 
 
-def _target(session: Session, tag: str | None = None) -> Target:
+def deploy_target(session: Session, tag: str | None = None) -> Target:
+    """The deploy runner's view of the app's default database and migrations folder."""
     args = session.state.user_configure_args
     engine = session.state.model_source().engine(None)
 
@@ -69,7 +70,8 @@ def _target(session: Session, tag: str | None = None) -> Target:
     )
 
 
-def _several_binds(session: Session) -> bool:
+def several_binds(session: Session) -> bool:
+    """Whether the app migrates several databases (binds), each with its version table."""
     return len(session.state.model_source().bind_keys()) > 1
 
 
@@ -78,9 +80,9 @@ def run_locked(
 ) -> tuple[list[AppliedStep], DeployReport]:
     """``upgrade`` or ``downgrade`` through the deploy runner."""
     options = settings.options()
-    target = _target(session, tag)
+    target = deploy_target(session, tag)
     with recording() as steps, guarded(session, target.script, [revision]):
-        if _several_binds(session):
+        if several_binds(session):
             # Each bind has its own version table: the lock covers the run,
             # Alembic's own single run does the rest.
             with runner.locked(target, Holder(name, revision), options):
@@ -94,7 +96,7 @@ def stamp_locked(
     session: Session, revisions: list[str], tag: str | None, purge: bool, lock_wait: float | None
 ) -> list[AppliedStep]:
     options = DeployOptions(lock_wait_setting(lock_wait))
-    target = _target(session, tag)
+    target = deploy_target(session, tag)
     with recording() as steps, guarded(session, target.script, revisions):
         with runner.locked(target, Holder("stamp", " ".join(revisions)), options) as (
             ledger, _, _held
@@ -124,7 +126,7 @@ def plan(
 ) -> list[PlannedRevision]:
     """The revisions ``upgrade`` (or ``downgrade``) *revision* would run; changes nothing."""
     session = open_session(directory, x_arg)
-    target = _target(session)
+    target = deploy_target(session)
     with guarded(session, target.script, [revision]):
         heads = target.heads()
         if downgrade:
@@ -166,7 +168,7 @@ def plan(
 def status(directory: PathArg = None) -> DeployStatus:
     """Applied, pending and failed revisions, from the version table and the ledger."""
     session = open_session(directory)
-    target = _target(session)
+    target = deploy_target(session)
     with guarded(session, target.script):
         return read_status(target)
 
@@ -175,7 +177,7 @@ def status(directory: PathArg = None) -> DeployStatus:
 def validate(directory: PathArg = None) -> list[str]:
     """Problems with applied revisions' files (edited or missing); empty when none."""
     session = open_session(directory)
-    target = _target(session)
+    target = deploy_target(session)
     with guarded(session, target.script):
         return read_validate(target)
 
@@ -186,7 +188,7 @@ def resolve(
 ) -> str:
     """Record a manual recovery of *revision*; returns the outcome written."""
     session = open_session(directory)
-    target = _target(session)
+    target = deploy_target(session)
     options = DeployOptions(lock_wait_setting(lock_wait))
     with guarded(session, target.script, [revision]):
         script = target.script.get_revision(revision)
@@ -221,7 +223,7 @@ def retire(revision: str, directory: PathArg = None, lock_wait: float | None = N
     :raises CannotRetireError: its file is still there, or the database is at it.
     """
     session = open_session(directory)
-    target = _target(session)
+    target = deploy_target(session)
     options = DeployOptions(lock_wait_setting(lock_wait))
     # No names for guarded(): the revision is expected to be missing from the folder.
     with guarded(session, target.script):

@@ -42,7 +42,10 @@ from ..lint.recorder import RevisionSource
 from ._session import PathArg
 from ._session import Session
 from ._session import XArg
+from ._session import guarded
 from ._session import open_session
+from .deploying import deploy_target
+from .deploying import several_binds
 from .linting import _pending
 from .linting import _target
 from .linting import lint_mode
@@ -154,7 +157,7 @@ def lint_before_upgrade(
         return None
     session = open_session(directory, x_arg)
     script = session.script_directory()
-    heads = session.database_heads(script)
+    heads = _database_heads(session, script)
     if _is_fresh(session, heads):
         return None
     pending = _pending(session, script, revision, heads)
@@ -186,6 +189,19 @@ def lint_before_upgrade(
         return None
     sources = [s for found in unrecorded for s in sources_for(found) if s.upgrade is not None]
     return UpgradeGate(target, chosen, sources, show, blocking)
+
+
+def _database_heads(session: Session, script: ScriptDirectory) -> tuple[str, ...]:
+    """The revisions the database is at, read as the deploy runner reads them.
+
+    One database: straight from its version table (where the app's
+    configuration puts it), as the runner does a moment later, instead of a
+    run of env.py just to ask. Several: each bind's, through env.py.
+    """
+    if several_binds(session):
+        return session.database_heads(script)
+    with guarded(session, script):  # a database out of reach: the same error as the run's
+        return deploy_target(session).heads()
 
 
 def _script(script: ScriptDirectory, revision: str) -> Script:
