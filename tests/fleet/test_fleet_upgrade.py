@@ -1,0 +1,85 @@
+"""``flask db upgrade --fleet`` on every backend: all targets, some, status and current."""
+
+from __future__ import annotations
+
+from support import table_names
+
+from .conftest import Fleet
+
+
+def test_every_target_reaches_head(fleet_factory, backend: str) -> None:
+    fleet: Fleet = fleet_factory()
+    fleet.add_tables(3)
+
+    code, report = fleet.json("upgrade", "--fleet", "--parallel", "2")
+
+    assert code == 0, report
+    assert report["ok"] is True and report["stopped"] is None
+    assert report["parallel"] == 2
+    assert [t["name"] for t in report["targets"]] == list(fleet.places)
+    for target in report["targets"]:
+        assert target["state"] == "done", target
+        assert target["from"] == [] and target["to"] == ["r3"]
+        assert target["applied"] == 3 and target["seconds"] >= 0
+    for place in fleet.places.values():
+        assert place.version() == ["r3"]
+        assert place.log() == {"r1": 1, "r2": 1, "r3": 1}
+        assert place.ledger() == [("r1", "applied"), ("r2", "applied"), ("r3", "applied")]
+        assert {"t_2", "t_3", "remodel_ledger"} <= place.tables()
+    # The app's own default database is not a target: nothing ran there.
+    if backend != "postgresql":
+        assert "alembic_version" not in table_names(fleet.url)
+
+    # Again: every target is at head already, and says so without running anything.
+    code, again = fleet.json("upgrade", "--fleet")
+    assert code == 0
+    assert [(t["state"], t["applied"], t["from"]) for t in again["targets"]] == [
+        ("done", 0, ["r3"])
+    ] * len(fleet.places)
+    for place in fleet.places.values():
+        assert place.log() == {"r1": 1, "r2": 1, "r3": 1}
+
+
+def test_chosen_targets_and_status(fleet_factory) -> None:
+    fleet: Fleet = fleet_factory()
+    fleet.add_tables(2)
+
+    code, report = fleet.json("upgrade", "--fleet", "--targets", "beta,delta")
+    assert code == 0
+    assert [t["name"] for t in report["targets"]] == ["beta", "delta"]
+
+    code, status = fleet.json("status", "--fleet")
+    assert code == 0
+    states = {r["name"]: (r["state"], r["heads"], r["pending"]) for r in status["targets"]}
+    assert states == {
+        "alpha": ("pending", [], 2), "beta": ("up to date", ["r2"], 0),
+        "gamma": ("pending", [], 2), "delta": ("up to date", ["r2"], 0),
+    }
+    code, current = fleet.json("current", "--fleet")
+    assert code == 0
+    assert {row["name"]: row["heads"] for row in current["targets"]} == {
+        "alpha": [], "beta": ["r2"], "gamma": [], "delta": ["r2"],
+    }
+    text = fleet.run("status", "--fleet")
+    assert text.returncode == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == ["target", "revision", "state", "pending", "problem"]
+    assert any(line.split()[:3] == ["beta", "r2", "up"] for line in lines)
+    assert any(line.split()[:3] == ["alpha", "base", "pending"] for line in lines)
+
+    unknown = fleet.run("upgrade", "--fleet", "--targets", "beta,nosuch")
+    assert unknown.returncode == 2
+    assert "nosuch" in unknown.stderr and "REMODEL_FLEET does not declare" in unknown.stderr
+    assert fleet.places["alpha"].tables() == set()  # nothing ran anywhere
+
+
+def test_text_summary_table(fleet_factory) -> None:
+    fleet: Fleet = fleet_factory(("alpha", "beta"))
+    fleet.add_tables(1)
+    done = fleet.run("upgrade", "--fleet")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["target", "outcome", "revisions", "seconds", "error"]
+    assert lines[1].split()[:5] == ["alpha", "done", "base", "->", "r1"]
+    assert lines[2].split()[:5] == ["beta", "done", "base", "->", "r1"]
+    assert lines[-1].startswith("Fleet upgrade to head: 2 done")
