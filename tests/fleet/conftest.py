@@ -160,10 +160,11 @@ class Fleet:
         return env
 
     def spawn(self, *args: str, **extra: str) -> subprocess.Popen[str]:
-        """``flask db <args>`` in a new process."""
+        """``flask db <args>`` in a new process, in a process group of its own (its
+        workers with it), as a shell runs a command."""
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "db", *args], cwd=self.root, env=self.env(**extra),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )
 
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:

@@ -50,6 +50,7 @@ def test_urls_schemas_and_a_function(make_app, tmp_path) -> None:
     ({"a": 42}, "target 'a' is a int"),
     ({"a": "not a url"}, "is not a database URL"),
     ({"a": {"url": "postgresql://h/db", "schema": "drop table"}}, "not a usable schema name"),
+    ({"a": "postgresql+asyncpg://h/db"}, "uses the async driver asyncpg"),
 ])
 def test_bad_declarations(make_app, fleet: Any, says: str) -> None:
     with pytest.raises(FleetDeclarationError) as caught:

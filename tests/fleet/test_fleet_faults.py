@@ -133,3 +133,35 @@ def test_killed_run_is_resumed(fleet_factory, backend: str) -> None:
             ], name
         else:
             assert place.ledger() == ALL_APPLIED, name
+
+
+def test_ctrl_c_stops_the_run_and_resume_finishes(fleet_factory, backend: str) -> None:
+    fleet: Fleet = fleet_factory()
+    fleet.add_tables(3)
+    process = fleet.spawn(
+        "upgrade", "--fleet", "--parallel", "2", "--canary", "0", "--keep-going",
+        "--format", "json", REMODEL_TEST_HANG="r2",
+    )
+    fleet.wait_for_markers("r2", 2, process)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the command and its workers
+    out, err = process.communicate(timeout=120)
+
+    assert process.returncode == 1, err
+    import json
+
+    report = json.loads(out)
+    assert report["stopped"] == "interrupted"
+    assert _states(report) == {
+        "alpha": "failed", "beta": "failed", "gamma": "not started", "delta": "not started",
+    }
+    assert report["targets"][0]["error"] == "interrupted (Ctrl-C)"
+    for name in ("alpha", "beta"):
+        assert fleet.places[name].version() == ["r1"]
+    for name in ("gamma", "delta"):
+        assert "applied_log" not in fleet.places[name].tables()
+
+    code, resumed = fleet.json("upgrade", "--fleet", "--resume", "--lock-wait", "30")
+    assert code == 0, resumed
+    for name, place in fleet.places.items():
+        assert place.version() == ["r3"], name
+        assert place.log() == {"r1": 1, "r2": 1, "r3": 1}, name

@@ -106,10 +106,8 @@ def upgrade_target(target: FleetTarget, job: FleetJob) -> TargetOutcome:
                 outcome.state = states.DONE
             except (Exception, KeyboardInterrupt) as exc:
                 outcome.state = states.FAILED
-                outcome.error = (
-                    "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
-                    else first_line(exc)
-                )
+                outcome.interrupted = isinstance(exc, KeyboardInterrupt)
+                outcome.error = "interrupted (Ctrl-C)" if outcome.interrupted else first_line(exc)
             try:
                 outcome.to_revisions = version_rows(engine)
             except (sa.exc.SQLAlchemyError, RemodelError):

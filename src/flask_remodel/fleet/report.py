@@ -29,6 +29,8 @@ class TargetOutcome:
     seconds: float | None = None
     error: str | None = None
     """The failure's first line (passwords masked)."""
+    interrupted: bool = False
+    """Stopped by Ctrl-C: the run starts no other target."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,7 +38,7 @@ class TargetOutcome:
             "from": list(self.from_revisions), "to": list(self.to_revisions),
             "applied": self.applied,
             "seconds": round(self.seconds, 3) if self.seconds is not None else None,
-            "error": self.error,
+            "error": self.error, "interrupted": self.interrupted,
         }
 
 

@@ -72,7 +72,9 @@ def run_schedule(
             by_name[outcome.name].__dict__.update(outcome.__dict__)
             worked = outcome.state == states.FAILED or outcome.applied > 0
             if outcome.state == states.FAILED and report.stopped is None:
-                if canaries_left > 0:
+                if outcome.interrupted:
+                    report.stopped = "interrupted"
+                elif canaries_left > 0:
                     report.stopped = "canary failed"
                 elif not keep_going:
                     report.stopped = "first failure"

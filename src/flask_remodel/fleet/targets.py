@@ -149,6 +149,15 @@ def _check(target: FleetTarget, default_url: URL) -> None:
             raise FleetDeclarationError(
                 f"target {target.name!r}: {mask_passwords(target.url)!r} is not a database URL"
             ) from exc
+    try:
+        is_async = bool(url.get_dialect().is_async)
+    except Exception:  # no such dialect or driver installed: said when the target runs
+        is_async = False
+    if is_async:
+        raise FleetDeclarationError(
+            f"target {target.name!r} uses the async driver {url.get_driver_name()}: fleet "
+            "runs use a synchronous driver; name one in the URL (e.g. postgresql+psycopg)"
+        )
     if target.schema is not None:
         if url.get_backend_name() != "postgresql":
             raise FleetDeclarationError(
