@@ -83,3 +83,29 @@ def test_text_summary_table(fleet_factory) -> None:
     assert lines[1].split()[:5] == ["alpha", "done", "base", "->", "r1"]
     assert lines[2].split()[:5] == ["beta", "done", "base", "->", "r1"]
     assert lines[-1].startswith("Fleet upgrade to head: 2 done")
+
+
+def test_an_unreachable_target_fails_alone_with_its_password_masked(fleet_factory) -> None:
+    import sqlalchemy as sa
+
+    fleet: Fleet = fleet_factory(("alpha", "beta"))
+    fleet.add_tables(1)
+    url = sa.make_url(fleet.url)
+    missing = url.set(database="/no/such/folder/x.db") if url.get_backend_name() == "sqlite" \
+        else url.set(database="remodel_no_such_database", password="s3cret-pw")
+    fleet.declared["gone"] = missing.render_as_string(hide_password=False)
+
+    done = fleet.run("upgrade", "--fleet", "--keep-going", "--canary", "0")
+    assert done.returncode == 1
+    assert "s3cret-pw" not in done.stdout + done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()[1:-1]}
+    assert rows["alpha"].split()[1] == "done" and rows["beta"].split()[1] == "done"
+    assert rows["gone"].split()[1] == "failed"
+    assert "connect" in rows["gone"].lower() or "database" in rows["gone"].lower()
+
+    code, status = fleet.json("status", "--fleet")
+    assert code == 0
+    by_name = {row["name"]: row for row in status["targets"]}
+    assert by_name["gone"]["state"] == "error" and by_name["gone"]["problem"]
+    assert "s3cret-pw" not in str(status)
+    assert by_name["alpha"]["state"] == "up to date"

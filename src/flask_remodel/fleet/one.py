@@ -61,12 +61,14 @@ def version_rows(engine: Engine) -> tuple[str, ...]:
     """
     from alembic.runtime.migration import MigrationContext
 
+    from ..environment import connected  # a clear error for a server that cannot be reached
+
     args = current_state().user_configure_args
     opts = {
         "version_table": args.get("version_table") or "alembic_version",
         "version_table_schema": args.get("version_table_schema"),
     }
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         return tuple(MigrationContext.configure(connection, opts=opts).get_current_heads())
 
 
