@@ -95,3 +95,22 @@ def test_fleet_only_options_need_fleet(make_app) -> None:
     assert result.exit_code == 2 and "only go with --fleet" in result.output
     result = made.cli("upgrade", "--fleet", "--sql")
     assert result.exit_code == 2 and "--fleet does not take --sql" in result.output
+
+
+def test_requests_a_fleet_cannot_run(make_app, tmp_path) -> None:
+    made = make_app(None, config={"REMODEL_FLEET": {"a": f"sqlite:///{tmp_path}/a.db"}})
+    made.ok("init")
+    made.ok("revision", "-m", "first")
+
+    result = made.cli("upgrade", "--fleet", "+1")
+    assert result.exit_code == 2, result.output
+    assert "--fleet needs a revision every target ends at, not '+1'" in result.output
+    result = made.cli("upgrade", "--fleet", "--targets", ",")
+    assert result.exit_code == 2 and "--targets names no target" in result.output
+
+    # An env.py that connects by itself would ignore the target: refused before anything runs.
+    (made.migrations_dir / "env.py").write_text("raise SystemExit('env.py must not run')\n")
+    result = made.cli("upgrade", "--fleet")
+    assert result.exit_code == 2, result.output
+    assert "does not call flask_remodel.environment.run_migrations()" in result.output
+    assert not (tmp_path / "a.db").exists()

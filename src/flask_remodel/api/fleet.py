@@ -38,6 +38,7 @@ from ..state import current_state
 from ._runner import runs_remodel_environment
 from ._session import PathArg
 from ._session import XArg
+from ._session import guarded
 from ._session import open_session
 
 
@@ -50,8 +51,8 @@ def _default_url() -> URL:
     return current_state().model_source().engine(None).url
 
 
-def _check_app(directory: PathArg) -> str:
-    """The folder; refuses apps and folders a fleet cannot retarget."""
+def _check_app(directory: PathArg) -> None:
+    """Refuses apps and folders a fleet cannot retarget."""
     state = current_state()
     if len(state.model_source().bind_keys()) > 1:
         raise FleetUsageError(
@@ -65,7 +66,6 @@ def _check_app(directory: PathArg) -> str:
             "it may connect to the app's database whatever the fleet asks: let it delegate "
             "(as 'flask db init' writes it) to use --fleet."
         )
-    return folder
 
 
 def _wanted(directory: PathArg, revision: str) -> frozenset[str]:
@@ -75,10 +75,9 @@ def _wanted(directory: PathArg, revision: str) -> frozenset[str]:
             f"--fleet needs a revision every target ends at, not {revision!r}: give a "
             "revision id or head."
         )
-    script = open_session(directory).script_directory()
-    from ._session import guarded
-
-    with guarded(open_session(directory), script, [revision]):
+    session = open_session(directory)
+    script = session.script_directory()
+    with guarded(session, script, [revision]):
         if revision in ("head", "heads"):
             return frozenset(script.get_heads())
         found = script.get_revisions(revision)

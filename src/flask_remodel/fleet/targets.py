@@ -184,12 +184,14 @@ def pick(targets: list[FleetTarget], names: Iterable[str] | None) -> list[FleetT
     """The targets named in *names* (all when ``None``), in declaration order."""
     if names is None:
         return targets
+    from .errors import FleetUsageError
+
     wanted = [name for name in names if name]
+    if not wanted:
+        raise FleetUsageError("--targets names no target: give names separated by commas.")
     known = {target.name for target in targets}
     unknown = [name for name in wanted if name not in known]
     if unknown:
-        from .errors import FleetUsageError
-
         raise FleetUsageError(
             f"--targets names {', '.join(unknown)}, which REMODEL_FLEET does not declare "
             f"(it has: {', '.join(sorted(known))})."
