@@ -41,7 +41,7 @@ def run_schedule(
     keep_going: bool, progress: Callable[[FleetReport], None] | None = None,
 ) -> FleetReport:
     """Run *targets* on *pool*, filling in *report* (one outcome per target already)."""
-    by_name = {outcome.name: outcome for outcome in report.targets}
+    position = {outcome.name: at for at, outcome in enumerate(report.targets)}
     waiting = deque(targets)
     canaries_left = canary
     started = time.monotonic()
@@ -58,7 +58,7 @@ def run_schedule(
                 if pool.busy() >= min(limit, pool.capacity):
                     break
                 target = waiting.popleft()
-                by_name[target.name].state = states.RUNNING
+                report.targets[position[target.name]].state = states.RUNNING
                 pool.start(target)
             show()
             if not pool.busy():
@@ -68,8 +68,9 @@ def run_schedule(
             except KeyboardInterrupt:
                 report.stopped = "interrupted"
                 continue
-            outcome.where = by_name[outcome.name].where
-            by_name[outcome.name].__dict__.update(outcome.__dict__)
+            at = position[outcome.name]
+            outcome.where = report.targets[at].where
+            report.targets[at] = outcome
             worked = outcome.state == states.FAILED or outcome.applied > 0
             if outcome.state == states.FAILED and report.stopped is None:
                 if outcome.interrupted:
