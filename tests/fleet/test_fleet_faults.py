@@ -110,7 +110,8 @@ def test_killed_run_is_resumed(fleet_factory, backend: str) -> None:
         from support import rows
 
         keys = rows(fleet.url, "SELECT classid, objid FROM pg_locks WHERE locktype = "
-                    "'advisory' AND granted")
+                    "'advisory' AND granted AND database = (SELECT oid FROM pg_database "
+                    "WHERE datname = current_database())")
         assert len(set(keys)) == 2
         for name in ("alpha", "beta"):
             place = fleet.places[name]

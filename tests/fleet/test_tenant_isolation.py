@@ -45,7 +45,9 @@ def test_nothing_leaks_between_tenants(fleet_factory) -> None:
         assert [r for r, _ in place.ledger()] == ["r1", "r2", "r3"]
         # The lock's row was removed when the run let go, in the tenant's own table.
         assert place.rows(f"SELECT * FROM {place.table('remodel_lock')}") == []
-    assert rows(fleet.url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
+    assert rows(fleet.url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ) == [(0,)]
 
     # A tenant with one more revision run on it alone changes nothing of the others.
     fleet.add_tables(1)
