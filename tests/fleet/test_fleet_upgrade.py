@@ -109,3 +109,57 @@ def test_an_unreachable_target_fails_alone_with_its_password_masked(fleet_factor
     assert by_name["gone"]["state"] == "error" and by_name["gone"]["problem"]
     assert "s3cret-pw" not in str(status)
     assert by_name["alpha"]["state"] == "up to date"
+
+
+def test_python_api_reports_progress(fleet_factory) -> None:
+    import flask_remodel
+
+    fleet: Fleet = fleet_factory(("alpha", "beta"))
+    fleet.add_tables(2)
+    fleet.made.app.config["REMODEL_FLEET"] = fleet.declared
+    seen: list[dict[str, int]] = []
+    with fleet.made.app.app_context():
+        report = flask_remodel.fleet_upgrade(
+            str(fleet.root / "migrations"), parallel=1,
+            progress=lambda r: seen.append(r.counts()),
+        )
+    assert isinstance(report, flask_remodel.FleetReport) and report.ok
+    assert [(t.name, t.state, t.to_revisions, t.applied) for t in report.targets] == [
+        ("alpha", "done", ("r2",), 2), ("beta", "done", ("r2",), 2),
+    ]
+    # A line for each start and end: one running, then one done and one running, then two done.
+    assert seen[0]["running"] == 1 and seen[0]["done"] == 0
+    assert {"running": 1, "done": 1} == {k: seen[1][k] for k in ("running", "done")}
+    assert seen[-1]["done"] == 2 and seen[-1]["running"] == 0
+
+
+def test_live_line_on_a_terminal(fleet_factory) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fleet: Fleet = fleet_factory(("alpha", "beta"))
+    fleet.add_tables(1)
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "db", "upgrade", "--fleet"], cwd=fleet.root,
+            env=fleet.env(), stdout=subprocess.PIPE, stderr=follower, text=True, timeout=300,
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0
+    text = shown.decode()
+    assert "\rfleet: 0/2 finished, 0 done, 1 running, 0 failed" in text
+    assert "\rfleet: 2/2 finished, 2 done, 0 running, 0 failed" in text
+    assert "fleet:" not in done.stdout  # the table alone on stdout
