@@ -114,3 +114,15 @@ def test_requests_a_fleet_cannot_run(make_app, tmp_path) -> None:
     assert result.exit_code == 2, result.output
     assert "does not call flask_remodel.environment.run_migrations()" in result.output
     assert not (tmp_path / "a.db").exists()
+
+
+def test_an_app_with_several_binds_is_refused(make_app, make_database, tmp_path) -> None:
+    made = make_app(
+        None, binds={"other": make_database("other")},
+        config={"REMODEL_FLEET": {"a": f"sqlite:///{tmp_path}/a.db"}},
+    )
+    made.ok("init", "--multidb")
+    result = made.cli("upgrade", "--fleet")
+    assert result.exit_code == 2, result.output
+    assert "this app has several binds" in result.output
+    assert not (tmp_path / "a.db").exists()
