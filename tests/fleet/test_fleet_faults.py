@@ -38,7 +38,7 @@ def test_failure_stops_the_rest_and_resume_finishes(fleet_factory) -> None:
     assert report["stopped"] == "first failure" and report["ok"] is False
     gamma = report["targets"][2]
     assert "t_2" in gamma["error"] and "\n" not in gamma["error"]
-    assert gamma["from"] == [] and gamma["to"] == ["r1"]
+    assert gamma["from"] == [] and gamma["to"] == ["r1"] and gamma["applied"] == 1
     # Each target's own records say exactly what happened to it.
     for name in ("alpha", "beta"):
         assert fleet.places[name].version() == ["r3"]

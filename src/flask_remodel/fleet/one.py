@@ -81,6 +81,25 @@ def first_line(exc: BaseException) -> str:
     return mask_passwords(line)
 
 
+def _applied_between(directory: str | None, before: tuple[str, ...], after: tuple[str, ...]) -> int:
+    """How many revisions are below *after* and not below *before* (0 when unknown)."""
+    if set(before) == set(after) or not after:
+        return 0
+    from ..api._session import open_session
+
+    try:
+        script = open_session(directory).script_directory()
+
+        def below(heads: tuple[str, ...]) -> set[str]:
+            if not heads:
+                return set()
+            return {s.revision for s in script.iterate_revisions(heads, "base") if s}
+
+        return len(below(after) - below(before))
+    except Exception:  # a folder that cannot be read now: the revisions still say where it is
+        return 0
+
+
 def upgrade_target(target: FleetTarget, job: FleetJob) -> TargetOutcome:
     """Upgrade *target* as ``flask db upgrade`` would; never raises an Exception.
 
@@ -114,6 +133,11 @@ def upgrade_target(target: FleetTarget, job: FleetJob) -> TargetOutcome:
                 outcome.to_revisions = version_rows(engine)
             except (sa.exc.SQLAlchemyError, RemodelError):
                 outcome.to_revisions = outcome.from_revisions
+            if outcome.state == states.FAILED:
+                # What ran before the failure stays applied: counted from the version table.
+                outcome.applied = _applied_between(
+                    job.directory, outcome.from_revisions, outcome.to_revisions
+                )
     except Exception as exc:  # the engine could not even be made
         outcome.state, outcome.error = states.FAILED, first_line(exc)
     finally:
