@@ -139,6 +139,16 @@ def _names(value: object) -> tuple[str, ...]:
     raise _Rejected()
 
 
+def _fleet(value: object) -> Mapping[str, Any] | Callable[[], Any]:
+    # The shape only: each target is checked when a fleet command reads them
+    # (flask_remodel.fleet.targets), against the app's default database.
+    if callable(value):
+        return value
+    if isinstance(value, Mapping) and value:
+        return dict(value)
+    raise _Rejected()
+
+
 def _folder(value: object) -> Path:
     if not isinstance(value, (str, os.PathLike)):
         raise _Rejected()
@@ -215,6 +225,15 @@ class RemodelSettings:
         environment="REMODEL_BACKUP_DIR", accepts="a folder (a string or a path)",
         example="'/var/backups/app'",
         doc="where `upgrade --backup` writes (`--backup-dir` overrides it)",
+    )
+
+    fleet: Mapping[str, Any] | Callable[[], Any] | None = _setting(
+        "REMODEL_FLEET", None, _fleet, shown="none",
+        accepts="a non-empty dict of target name to URL, or to {'url': ..., 'schema': ...}, "
+        "or a function returning one",
+        example="{'acme': 'postgresql://db/acme'}",
+        doc="the databases (or PostgreSQL schemas) `upgrade --fleet`, `status --fleet` and "
+        "`current --fleet` run on ([many databases](many-databases.md))",
     )
 
     @classmethod

@@ -15,6 +15,8 @@ from flask import current_app
 
 from .errors import DatabaseNotConfiguredError
 from .errors import ExtensionNotFoundError
+from .retarget import RetargetedSource
+from .retarget import current_retarget
 from .settings import RemodelSettings
 from .settings import snapshot
 from .sources import AlchemicalSource
@@ -93,11 +95,12 @@ class MigrateState:
         shared dict would carry the first run's hook into later runs
         (Flask-Migrate bug B1).
         """
-        return {
+        args = {
             name: value
             for name, value in self._configure_args.items()
             if _CONSTRUCTOR_DEFAULTS.get(name, _NO_DEFAULT) != value
         }
+        return _with_retarget_schema(args)
 
     def runs_sqlite_transactions(self) -> bool:
         """Whether an old env.py's SQLite connections run real transactions.
@@ -115,7 +118,7 @@ class MigrateState:
     @property
     def user_configure_args(self) -> dict[str, Any]:
         """The arguments as the user gave them, before defaults are resolved."""
-        return dict(self._configure_args)
+        return _with_retarget_schema(dict(self._configure_args))
 
     @property
     def metadata(self) -> Any:
@@ -123,15 +126,29 @@ class MigrateState:
         return self.model_source().metadata(None)
 
     def model_source(self) -> ModelSource:
+        """The app's binds, engines and models; inside :func:`~flask_remodel.retarget.retargeted`
+        the default bind's engine is the override's."""
         if self.raw_db is None:
             raise DatabaseNotConfiguredError()
-        return self._model_source()
+        override = current_retarget()
+        if override is None:
+            return self._model_source()
+        return RetargetedSource(self._model_source(), override.engine)
 
     def _model_source(self) -> ModelSource:
         if self._source is None:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
             self._source = model_source(self.raw_db, app, self.target_metadata)
         return self._source
+
+
+def _with_retarget_schema(args: dict[str, Any]) -> dict[str, Any]:
+    """*args* with a retargeted run's schema as ``version_table_schema``: a tenant's
+    version table, ledger and lock row live in its own schema."""
+    override = current_retarget()
+    if override is not None and override.schema is not None:
+        args["version_table_schema"] = override.schema
+    return args
 
 
 def current_state() -> MigrateState:

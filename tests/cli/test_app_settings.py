@@ -37,6 +37,7 @@ BAD: dict[str, object] = {
     "REMODEL_ONLINE": "yes",
     "REMODEL_LOCK_WAIT": "soon",
     "REMODEL_BACKUP_DIR": 3,
+    "REMODEL_FLEET": ["sqlite:///tenant.db"],
 }
 
 #: Arguments for the commands that require some (never used: the check comes first).

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from .deploying import retire as retire
     from .deploying import status as status
     from .deploying import validate as validate
+    from .fleet import FleetTargetStatus as FleetTargetStatus
+    from .fleet import fleet_status as fleet_status
+    from .fleet import fleet_targets as fleet_targets
+    from .fleet import fleet_upgrade as fleet_upgrade
     from .graphing import Graph as Graph
     from .graphing import graph as graph
     from .graphing import revision_graph as revision_graph

@@ -112,3 +112,24 @@ def plan_option(f: F) -> F:
         "--plan", is_flag=True,
         help="Show the revisions, operations and SQL that would run; change nothing.",
     )(f)
+
+
+def fleet_option(f: F) -> F:
+    return click.option(
+        "--fleet", is_flag=True,
+        help="Every database of REMODEL_FLEET, one row each (docs/many-databases.md).",
+    )(f)
+
+
+def targets_option(f: F) -> F:
+    return click.option(
+        "--targets", default=None, metavar="NAMES",
+        help="With --fleet: only these targets (names separated by commas).",
+    )(f)
+
+
+def target_names(targets: str | None) -> list[str] | None:
+    """``--targets a,b`` as a list of names (None: every target)."""
+    if targets is None:
+        return None
+    return [name.strip() for name in targets.split(",") if name.strip()]

@@ -8,18 +8,32 @@ from .. import api
 from ..deploy.errors import LedgerMismatchError
 from ._boundary import options
 from ._deploy_output import print_status
+from ._fleet_output import print_fleet_status
 from ._options import directory_option
+from ._options import fleet_option
 from ._options import format_option
 from ._options import lock_wait_option
+from ._options import target_names
+from ._options import targets_option
 from .group import command
 
 
 @command()
 @directory_option
 @format_option
-def status(directory: str | None, output_format: str) -> None:
+@fleet_option
+@targets_option
+def status(
+    directory: str | None, output_format: str, fleet: bool, targets: str | None
+) -> None:
     """Show applied, pending and failed revisions (version table and ledger)."""
-    print_status(api.status(options().directory_for(directory)), output_format)
+    folder = options().directory_for(directory)
+    if fleet:
+        print_fleet_status(api.fleet_status(folder, target_names(targets)), output_format)
+        return
+    if targets is not None:
+        raise click.UsageError("--targets only goes with --fleet.")
+    print_status(api.status(folder), output_format)
 
 
 @command()

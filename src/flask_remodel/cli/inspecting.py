@@ -14,6 +14,9 @@ from .. import api
 from ..api.fast_path import open_fast_path
 from ._boundary import options
 from ._options import directory_option
+from ._options import fleet_option
+from ._options import target_names
+from ._options import targets_option
 from ._options import verbose_option
 from .group import command
 
@@ -81,9 +84,23 @@ def branches(directory: str | None, verbose: bool) -> None:
 @directory_option
 @verbose_option
 @click.option("--check-heads", is_flag=True, help="Fail unless the database is at every head.")
-def current(directory: str | None, verbose: bool, check_heads: bool) -> None:
+@fleet_option
+@targets_option
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="With --fleet: json prints one JSON object.",
+)
+def current(
+    directory: str | None, verbose: bool, check_heads: bool, fleet: bool, targets: str | None,
+    output_format: str,
+) -> None:
     """Show the revision the database is at."""
     folder = options().directory_for(directory)
+    if fleet:
+        from ._fleet_output import print_fleet_current
+
+        print_fleet_current(api.fleet_status(folder, target_names(targets)), output_format)
+        return
     fast = open_fast_path(folder)
     found = fast.current(check_heads) if fast is not None else None
     for revision in found if found is not None else api.current(folder, check_heads=check_heads):

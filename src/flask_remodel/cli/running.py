@@ -11,13 +11,18 @@ from ._boundary import options
 from ._deploy_output import print_plan
 from ._deploy_output import print_summary
 from ._deploy_output import progress_printer
+from ._fleet_output import fleet_progress
+from ._fleet_output import print_fleet_report
 from ._options import details_option
 from ._options import directory_option
+from ._options import fleet_option
 from ._options import format_option
 from ._options import lock_wait_option
 from ._options import plan_option
 from ._options import sql_option
 from ._options import tag_option
+from ._options import target_names
+from ._options import targets_option
 from ._options import x_arg_option
 from .group import command
 from .linting import show_findings
@@ -47,15 +52,45 @@ def _print_sql(run: api.MigrationRun) -> None:
     "each Alembic context line, the lint findings migrate/lint printed already "
     "and the lock-timeout settings"
 )
+@fleet_option
+@click.option("--parallel", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --fleet: at most N targets at once (default: min(4, 2 x CPUs)).")
+@click.option("--canary", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+              help="With --fleet: the first N targets run alone first; a failure stops all.")
+@click.option("--keep-going", is_flag=True,
+              help="With --fleet: start the other targets after a failure.")
+@click.option("--resume", is_flag=True,
+              help="With --fleet: skip targets already at the revision, run the rest.")
+@targets_option
 @click.argument("revision", default="head")
 def upgrade(
     directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
     lock_wait: float | None, plan: bool, backup: bool, backup_dir: str | None,
-    phase: str | None, output_format: str, strict: bool, verbose: bool, revision: str,
+    phase: str | None, output_format: str, strict: bool, verbose: bool, fleet: bool,
+    parallel: int | None, canary: int, keep_going: bool, resume: bool, targets: str | None,
+    revision: str,
 ) -> None:
     """Upgrade the database to a revision (default: head)."""
     opts = be_verbose() if verbose else options()
     folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
+    if fleet:
+        refused = [name for name, given in (
+            ("--sql", sql), ("--plan", plan), ("--backup", backup), ("--phase", phase),
+            ("--tag", tag), ("--strict", strict),
+        ) if given]
+        if refused:
+            raise click.UsageError(f"--fleet does not take {', '.join(refused)}.")
+        _upgrade_fleet(
+            folder, revision, x_args, lock_wait, output_format, parallel, canary, keep_going,
+            resume, targets,
+        )
+        return
+    fleet_only = [name for name, given in (
+        ("--parallel", parallel is not None), ("--keep-going", keep_going),
+        ("--resume", resume), ("--targets", targets is not None),
+    ) if given]
+    if fleet_only:
+        raise click.UsageError(f"{', '.join(fleet_only)} only go with --fleet.")
     if plan:
         print_plan(api.plan(folder, revision, False, x_args, phase), output_format)
         return
@@ -66,6 +101,26 @@ def upgrade(
     )
     _print_sql(run)
     print_summary(run, output_format)
+
+
+def _upgrade_fleet(
+    folder: str | None, revision: str, x_args: list[str], lock_wait: float | None,
+    output_format: str, parallel: int | None, canary: int, keep_going: bool, resume: bool,
+    targets: str | None,
+) -> None:
+    progress = fleet_progress(output_format)
+    report = api.fleet_upgrade(
+        folder, revision, targets=target_names(targets), parallel=parallel, canary=canary,
+        keep_going=keep_going, resume=resume, x_arg=x_args, lock_wait=lock_wait,
+        progress=progress,
+    )
+    print_fleet_report(report, output_format, live=progress is not None)
+    if not report.ok:
+        from ..fleet.errors import FleetFailedError
+
+        raise FleetFailedError(
+            [t.name for t in report.failed], len(report.in_state("not started"))
+        )
 
 
 @command()

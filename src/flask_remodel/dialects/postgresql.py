@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
+from ..retarget import current_retarget
 from .base import Backup
 from .base import DeployLockHandle
 from .base import DialectSupport
@@ -48,18 +50,39 @@ if TYPE_CHECKING:
 ADVISORY_LOCK_KEY = 0x52454D4F44454C  # "REMODEL"
 
 
+def advisory_lock_key(schema: str | None) -> int:
+    """The deploy lock's key: :data:`ADVISORY_LOCK_KEY`, or one per fleet schema.
+
+    Tenants kept as schemas of one database (``REMODEL_FLEET``) each have their
+    own version table and ledger, so each gets its own lock: one constant key
+    would let only one tenant upgrade at a time. Only for a fleet's schema
+    target (:mod:`flask_remodel.retarget`): an app that sets
+    ``version_table_schema`` itself keeps the key every release used. Two
+    schema names whose CRC matches share a key, which only makes them wait for
+    each other.
+    """
+    override = current_retarget()
+    if schema is None or override is None or override.schema != schema:
+        return ADVISORY_LOCK_KEY
+    return (0x5245 << 48) | (zlib.crc32(schema.encode("utf-8")) << 8) | 0x53
+
+
 class AdvisoryLock(ServerLock):
     _lock_session: int | None = None
 
+    @property
+    def key(self) -> int:
+        return advisory_lock_key(self.table.schema)
+
     def try_acquire(self) -> bool:
         got = self.connection.execute(
-            sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}
+            sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}
         )
         return bool(got.scalar())
 
     def unlock(self) -> None:
         self.connection.execute(
-            sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY}
+            sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.key}
         )
 
     def held_here(self) -> bool:
@@ -70,7 +93,7 @@ class AdvisoryLock(ServerLock):
                 " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
                 " AND classid::bigint = :hi AND objid::bigint = :lo"
             ),
-            {"hi": ADVISORY_LOCK_KEY >> 32, "lo": ADVISORY_LOCK_KEY & 0xFFFFFFFF},
+            {"hi": self.key >> 32, "lo": self.key & 0xFFFFFFFF},
         )
         return bool(found.scalar())
 
@@ -82,8 +105,8 @@ class AdvisoryLock(ServerLock):
         return sa.text(
             "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
             f" AND pid = {int(self._lock_session)} AND granted AND objsubid = 1"
-            f" AND classid::bigint = {ADVISORY_LOCK_KEY >> 32}"
-            f" AND objid::bigint = {ADVISORY_LOCK_KEY & 0xFFFFFFFF})"
+            f" AND classid::bigint = {self.key >> 32}"
+            f" AND objid::bigint = {self.key & 0xFFFFFFFF})"
         )
 
     def session_id(self, raw: Any) -> int:

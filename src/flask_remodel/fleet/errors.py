@@ -1,0 +1,37 @@
+"""The fleet's errors: a bad ``REMODEL_FLEET``, a bad choice of targets, a failed run."""
+
+from __future__ import annotations
+
+from ..errors import ConfigurationError
+from ..errors import RemodelError
+
+
+class FleetDeclarationError(ConfigurationError):
+    """``REMODEL_FLEET`` does not declare a usable list of targets (exit 3)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"REMODEL_FLEET: {problem}. Declare the targets as a dict of name to URL, or to "
+            "{'url': ..., 'schema': ...} (see docs/many-databases.md)."
+        )
+        self.problem = problem
+
+
+class FleetUsageError(RemodelError):
+    """A fleet command was asked for something it cannot do (exit 2)."""
+
+    exit_code = 2
+
+
+class FleetFailedError(RemodelError):
+    """At least one target of a fleet run failed (exit 1); the report says which."""
+
+    def __init__(self, failed: list[str], not_run: int) -> None:
+        names = ", ".join(failed)
+        rest = f"; {not_run} not run" if not_run else ""
+        super().__init__(
+            f"The fleet upgrade failed on {len(failed)} target(s): {names}{rest}. "
+            "Fix the cause, then run 'flask db upgrade --fleet --resume'."
+        )
+        self.failed = failed
+        self.not_run = not_run
