@@ -100,24 +100,23 @@ def test_the_write_that_marks_a_revision_done_asks_for_the_lock_itself(
     revision's transaction, by writes that write nothing once the lock's session is gone:
     one statement on PostgreSQL, an UPDATE whose matched rows answer on MariaDB."""
     ledger = Ledger(engine)
-    close = ledger.finish_while if backend == "postgresql" else ledger.finish_guarded
     ledger.create()
     first = ledger.start("r1", "upgrade", None)
     with deploy_lock(engine, Holder("upgrade", "head"), wait=5) as held:
         guard = held.guard()
         assert guard is not None
         with engine.begin() as migration:
-            done, second = close(
+            done, second = ledger.finish_while(
                 guard, first, "applied", 0.25, migration, ("r2", "upgrade", "c2")
             )
         assert done and second is not None
         held.answered(done)
         _end_session(database_url, backend, _lock_session(database_url, backend) or 0)
         with engine.begin() as migration:
-            assert close(
+            assert ledger.finish_while(
                 guard, second, "applied", 0.5, migration, ("r3", "upgrade", None)
             ) == (False, None)
-            assert close(guard, second, "applied", 0.5, migration) == (False, None)
+            assert ledger.finish_while(guard, second, "applied", 0.5, migration) == (False, None)
         with pytest.raises(DeployLockLostError):
             held.answered(False)
         assert held.guard() is None  # lost stays lost

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from ..dialects import dialect_for
 from ..dialects.base import driver_connection
 from ..dialects.base import run_on_driver
 from .committed import as_record
@@ -221,15 +222,41 @@ class Ledger:
         seconds: float,
         connection: Connection,
         following: tuple[str, str, str | None] | None = None,
+        executed: Iterable[str] | None = None,
     ) -> tuple[bool, int | None]:
         """Close row *entry_id*, and open the *following* (revision, direction, checksum)
-        one's, in one statement that writes nothing unless *guard* holds.
+        one's, on *connection* (in its transaction), writing nothing unless *guard* holds.
 
-        For the runner at the end of a revision, in its transaction, where
-        ``writes_in_with`` (PostgreSQL): ``WITH closed AS (UPDATE ... RETURNING)
-        INSERT ... SELECT ... FROM closed``. Returns whether the guard held, and
-        the new row's id.
+        For the runner at the end of a revision. Where ``writes_in_with``
+        (PostgreSQL), one statement: ``WITH closed AS (UPDATE ... RETURNING)
+        INSERT ... SELECT ... FROM closed``. Elsewhere (MariaDB/MySQL) two: the
+        UPDATE's matched-row count answers *guard* (SQLAlchemy's MySQL drivers
+        count matched rows, not changed ones), and the next row is written only
+        if it held. *executed*: the closed row's record. Returns whether the
+        guard held, and the new row's id.
         """
+        if executed is None and dialect_for(connection).writes_in_with:
+            return self._finish_in_one_statement(
+                guard, entry_id, outcome, seconds, connection, following
+            )
+        c = self.table.c
+        changes: dict[str, Any] = {
+            "outcome": outcome, "finished_at": _now(), "duration_ms": round(seconds * 1000),
+        }
+        if executed is not None:
+            changes["executed"] = as_record(executed)
+        closing = self.table.update().where(c.id == entry_id, guard).values(**changes)
+        if connection.execute(closing).rowcount != 1:
+            return False, None
+        if following is None:
+            return True, None
+        revision, direction, checksum = following
+        return True, self.start(revision, direction, checksum, connection=connection)
+
+    def _finish_in_one_statement(
+        self, guard: sa.TextClause, entry_id: int, outcome: str, seconds: float,
+        connection: Connection, following: tuple[str, str, str | None] | None,
+    ) -> tuple[bool, int | None]:
         values: dict[str, Any] = {
             "entry_id_": entry_id, "outcome_": outcome, "finished_at_": _now(),
             "duration_ms_": round(seconds * 1000),
@@ -245,34 +272,6 @@ class Ledger:
         values.update({f"new_{name}": value for name, value in opened.items()})
         row = connection.execute(opening, values).first()
         return (row is not None, int(row[0]) if row is not None else None)
-
-    def finish_guarded(
-        self,
-        guard: sa.TextClause,
-        entry_id: int,
-        outcome: str,
-        seconds: float,
-        connection: Connection,
-        following: tuple[str, str, str | None] | None = None,
-        executed: Iterable[str] | None = None,
-    ) -> tuple[bool, int | None]:
-        """:meth:`finish_while` in two statements, where a write cannot carry ``RETURNING``
-        inside ``WITH`` (MariaDB/MySQL): the UPDATE's matched-row count answers *guard*
-        (SQLAlchemy's MySQL drivers count matched rows, not changed ones), and the
-        next row is written only if it held. *executed*: the closed row's record."""
-        c = self.table.c
-        changes: dict[str, Any] = {
-            "outcome": outcome, "finished_at": _now(), "duration_ms": round(seconds * 1000),
-        }
-        if executed is not None:
-            changes["executed"] = as_record(executed)
-        closing = self.table.update().where(c.id == entry_id, guard).values(**changes)
-        if connection.execute(closing).rowcount != 1:
-            return False, None
-        if following is None:
-            return True, None
-        revision, direction, checksum = following
-        return True, self.start(revision, direction, checksum, connection=connection)
 
     def _guarded_writes(self, guard: sa.TextClause) -> tuple[Any, Any]:
         """:meth:`finish_while`'s two statements, built once per guard (once a run)."""

@@ -733,15 +733,10 @@ class _OneRun:
         if self.index < len(self.steps):
             upcoming = self.steps[self.index]
             following = (upcoming.revision, self.direction, _checksum(upcoming))
-        if self.target.transactional:
-            held, self.next_entry = self.ledger.finish_while(
-                guard, self.entry_id, self.outcome, self.seconds, connection, following
-            )
-        else:
-            held, self.next_entry = self.ledger.finish_guarded(
-                guard, self.entry_id, self.outcome, self.seconds, connection, following,
-                executed=self.statements.pending(),
-            )
+        held, self.next_entry = self.ledger.finish_while(
+            guard, self.entry_id, self.outcome, self.seconds, connection, following,
+            executed=None if self.target.transactional else self.statements.pending(),
+        )
         self.held.answered(held)  # the lock's question rode the write
         self.closed = True
 
