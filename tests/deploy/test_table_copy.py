@@ -1,0 +1,232 @@
+"""A column type change MariaDB can only do by copying the table, through pt-online-schema-change.
+
+``op.alter_column_type_online`` asks for the change in place; MariaDB refuses
+INT to BIGINT and a VARCHAR crossing 255 bytes, and the ALTER then runs
+through the real ``pt-online-schema-change`` (Debian's percona-toolkit,
+installed by ``make test``): rows kept, type changed, no triggers or shadow
+table left, whether it succeeds, fails, or its ``flask db upgrade`` is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from support import rows
+from support.databases import in_ci
+
+from .conftest import Project
+
+ROWS = 3000
+
+
+def _needs_ptosc() -> None:
+    if shutil.which("pt-online-schema-change") is None:
+        if in_ci():
+            pytest.fail("pt-online-schema-change is not installed (make percona-toolkit)")
+        pytest.skip("pt-online-schema-change is not installed (make percona-toolkit)")
+
+
+def _big_table(project: Project, count: int) -> None:
+    """``big``: an INT, a VARCHAR(100) (utf8mb4) and a filler, *count* rows (doubling)."""
+    doublings = max(0, (count - 1).bit_length())
+    text = "CONCAT('v', {})" if "mysql" in project.url or "mariadb" in project.url else "'v' || {}"
+    body = (
+        "op.create_table('big', sa.Column('id', sa.Integer, primary_key=True),"
+        " sa.Column('n', sa.Integer, nullable=False), sa.Column('s', sa.String(50)),"
+        " sa.Column('filler', sa.String(200)), mysql_charset='utf8mb4')\n"
+        f"op.execute(\"INSERT INTO big (n, s, filler) VALUES (1, 'v1', '{'x' * 200}')\")\n"
+    )
+    for _ in range(doublings):
+        more = "n + (SELECT MAX(n) FROM big b)"
+        body += (
+            f"op.execute(\"INSERT INTO big (n, s, filler) SELECT {more},"
+            f" {text.format(more)}, filler FROM big\")\n"
+        )
+    body += f"op.execute('DELETE FROM big WHERE n > {count}')\n"
+    project.add(body, sleep=0)
+
+
+def _widen(project: Project) -> str:
+    return project.add(
+        "op.alter_column_type_online('big', 'n', sa.BigInteger(), existing_type=sa.Integer())\n"
+        "op.alter_column_type_online('big', 's', sa.String(100), existing_type=sa.String(50))",
+        sleep=0,
+    )
+
+
+def _types(project: Project) -> dict[str, str]:
+    found = rows(
+        project.url,
+        "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'big'",
+    )
+    return {str(name): str(kind).lower() for name, kind in found}
+
+
+def _fingerprint(project: Project) -> tuple[Any, ...]:
+    return rows(
+        project.url,
+        "SELECT COUNT(*), SUM(n), SUM(CRC32(CONCAT(id, ':', n, ':', s))) FROM big",
+    )[0]
+
+
+def _leftovers(project: Project) -> list[str]:
+    triggers = rows(
+        project.url,
+        "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS"
+        " WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'pt\\_osc\\_%'",
+    )
+    tables = rows(
+        project.url,
+        "SELECT TABLE_NAME FROM information_schema.TABLES"
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_%big\\_%'",
+    )
+    return [str(name) for (name,) in [*triggers, *tables]]
+
+
+@pytest.mark.backends("mariadb")
+def test_int_to_bigint_and_varchar_widening_copy_through_ptosc(project: Project) -> None:
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    assert _types(project)["n"].startswith("int") and _types(project)["s"] == "varchar(50)"
+    widen = _widen(project)
+
+    result = project.made.ok("upgrade")
+
+    assert "Copying `" in result.output and "with pt-online-schema-change" in result.output
+    assert _types(project)["n"].startswith("bigint") and _types(project)["s"] == "varchar(100)"
+    assert _fingerprint(project) == before == (ROWS, ROWS * (ROWS + 1) // 2, before[2])
+    assert _leftovers(project) == []
+    # Each copy is in the ledger as a statement that committed, not in flight.
+    (entry,) = [e for e in project.ledger() if e["revision"] == widen]
+    assert entry["outcome"] == "applied"
+    assert entry["executed"].count("through pt-online-schema-change") == 2
+    assert "in flight" not in entry["executed"]
+
+
+@pytest.mark.backends("mariadb")
+def test_a_failed_copy_leaves_no_triggers_or_shadow_table(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    _widen(project)
+    # A critical load of one running thread is always reached: pt-osc gives up at its
+    # first check, once its triggers and shadow table exist and the copy has begun.
+    monkeypatch.setenv("REMODEL_PT_OSC_ARGS", "--critical-load Threads_running=1")
+
+    result = project.made.cli("upgrade")
+
+    assert result.exit_code == 1, result.output
+    assert "pt-online-schema-change stopped altering 'big'" in result.output
+    assert "Threads_running" in result.output  # its reason, not just a status
+    assert "The table and its rows are as they were" in result.output
+    assert _leftovers(project) == []
+    assert _types(project)["n"].startswith("int") and _types(project)["s"] == "varchar(50)"
+    assert _fingerprint(project) == before
+
+
+@pytest.mark.backends("mariadb")
+def test_without_ptosc_the_refusal_says_how_to_get_it(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    _big_table(project, 10)
+    project.made.ok("upgrade")
+    _widen(project)
+    monkeypatch.setenv("REMODEL_PT_OSC", str(tmp_path / "no-such-pt-osc"))
+
+    result = project.made.cli("upgrade")
+
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "cannot run in place on this server" in output
+    assert "REMODEL_PT_OSC names" in output and "apt-get install percona-toolkit" in output
+    assert _types(project)["n"].startswith("int")
+    assert rows(project.url, "SELECT COUNT(*) FROM big") == [(10,)]
+
+
+def _wait_for_copy(project: Project, process: subprocess.Popen[str]) -> None:
+    """Until pt-osc's triggers exist and its shadow table has rows (the copy is under way)."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, f"process ended first:\n{process.communicate()}"
+        assert time.monotonic() < deadline, "the copy never started"
+        if len(_leftovers(project)) >= 4:  # three triggers and the shadow table
+            copied = rows(project.url, "SELECT COUNT(*) FROM `_big_new`")[0][0]
+            if copied > 0:
+                return
+        time.sleep(0.05)
+
+
+def _ptosc_processes(database: str) -> list[str]:
+    found = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return [line for line in found.splitlines()
+            if "pt-online-schema-change" in line and f"D={database}," in line]
+
+
+@pytest.mark.backends("mariadb")
+def test_a_killed_copy_is_cleaned_up_by_the_next_run(project: Project) -> None:
+    _needs_ptosc()
+    total = 200_000
+    _big_table(project, total)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    widen = _widen(project)
+    database = sa.engine.make_url(project.url).database
+    assert database
+
+    process = project.spawn("upgrade")
+    _wait_for_copy(project, process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while _ptosc_processes(database):  # it dies with the process that started it
+        assert time.monotonic() < deadline, _ptosc_processes(database)
+        time.sleep(0.1)
+    left = _leftovers(project)
+    assert "_big_new" in left and len(left) == 4, left
+    assert _fingerprint(project) == before  # the original has every row
+
+    status = project.made.ok("status").output
+    assert "through pt-online-schema-change" in status, status
+
+    result = project.made.ok("upgrade")
+
+    assert "removed its" in result.output and "_big_new" in result.output, result.output
+    assert _leftovers(project) == []
+    assert _types(project)["n"].startswith("bigint") and _types(project)["s"] == "varchar(100)"
+    assert _fingerprint(project) == before
+    outcomes = [e["outcome"] for e in project.ledger() if e["revision"] == widen]
+    assert outcomes == ["interrupted", "applied"], outcomes
+
+
+def test_the_type_change_runs_on_every_backend(project: Project) -> None:
+    """PostgreSQL and SQLite run Alembic's alter_column (SQLite in batch mode)."""
+    if project.url.startswith("mariadb") or project.url.startswith("mysql"):
+        _needs_ptosc()
+    _big_table(project, 20)
+    project.made.ok("upgrade")
+    project.add(
+        "op.alter_column_type_online('big', 's', sa.String(100), existing_type=sa.String(50))",
+        sleep=0,
+    )
+    project.made.ok("upgrade")
+    engine = sa.create_engine(project.url)
+    try:
+        (column,) = [c for c in sa.inspect(engine).get_columns("big") if c["name"] == "s"]
+        assert column["type"].length == 100
+    finally:
+        engine.dispose()
+    assert rows(project.url, "SELECT COUNT(*) FROM big") == [(20,)]
