@@ -9,16 +9,19 @@ table left, whether it succeeds, fails, or its ``flask db upgrade`` is killed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
 import subprocess
 import time
+import uuid
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from support import execute
 from support import rows
 from support.databases import in_ci
 
@@ -131,7 +134,7 @@ def test_a_failed_copy_leaves_no_triggers_or_shadow_table(
 
     assert result.exit_code == 1, result.output
     assert "pt-online-schema-change stopped altering 'big'" in result.output
-    assert "Threads_running" in result.output  # its reason, not just a status
+    assert "Threads_running" in result.output, result.output  # its reason
     assert "The table and its rows are as they were" in result.output
     assert _leftovers(project) == []
     assert _types(project)["n"].startswith("int") and _types(project)["s"] == "varchar(50)"
@@ -200,7 +203,8 @@ def test_a_killed_copy_is_cleaned_up_by_the_next_run(project: Project) -> None:
     assert _fingerprint(project) == before  # the original has every row
 
     status = project.made.ok("status").output
-    assert "through pt-online-schema-change" in status, status
+    # The copy's ALTER was in flight; the schema shows it did not take effect.
+    assert f"{widen}  interrupted" in status and "did not take effect" in status, status
 
     result = project.made.ok("upgrade")
 
@@ -230,3 +234,39 @@ def test_the_type_change_runs_on_every_backend(project: Project) -> None:
     finally:
         engine.dispose()
     assert rows(project.url, "SELECT COUNT(*) FROM big") == [(20,)]
+
+
+@pytest.mark.backends("mariadb")
+def test_the_password_reaches_ptosc_through_a_file_only(project: Project) -> None:
+    """A user with a password: pt-osc connects, and no command line or output shows it."""
+    _needs_ptosc()
+    _big_table(project, 50_000)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    _widen(project)
+    root = sa.engine.make_url(project.url)
+    user, secret = f"rm_{uuid.uuid4().hex[:10]}", 'S3cr"et\\pw#1'
+    quoted = secret.replace("\\", "\\\\")
+    execute(project.url, f"CREATE USER '{user}'@'%' IDENTIFIED BY '{quoted}'")
+    try:
+        execute(project.url, f"GRANT ALL ON `{root.database}`.* TO '{user}'@'%'")
+        # What pt-osc asks of the server: the processlist, and its replicas (SHOW SLAVE HOSTS).
+        execute(
+            project.url,
+            f"GRANT PROCESS, REPLICATION CLIENT, REPLICATION MASTER ADMIN ON *.* TO '{user}'@'%'",
+        )
+        url = root.set(username=user, password=secret).render_as_string(hide_password=False)
+        process = dataclasses.replace(project, url=url).spawn("upgrade")
+        seen: list[str] = []
+        while process.poll() is None:
+            ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True)
+            seen += ps.stdout.splitlines()
+            time.sleep(0.05)
+        out, err = process.communicate()
+    finally:
+        execute(project.url, f"DROP USER IF EXISTS '{user}'@'%'")
+    assert process.returncode == 0, out + err
+    assert any("pt-online-schema-change" in line for line in seen)  # it was looked at running
+    assert not any(secret in line for line in seen)
+    assert secret not in out + err
+    assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before

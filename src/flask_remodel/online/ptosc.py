@@ -95,11 +95,13 @@ _RETRIED = (
     "create_triggers", "drop_triggers", "copy_rows", "swap_tables", "update_foreign_keys",
     "analyze_table",
 )
-_PROGRESS = re.compile(r"^Copying\s+(\S+):\s+(\d+)%\s+(\S+)\s+remain")
+_PROGRESS = re.compile(r"^\s*Copying\s+(.+?):\s+(\d+)%\s+(\S+)\s+remain")
+_STAMP = re.compile(r"^\s*(?:\(in cleanup\)\s*)?(?:\d{4}-\d\d-\d\dT[\d:]+\s+)?")
 _CHATTER = re.compile(
     r"^(Copying|Creating|Created|Altering|Altered|Dropping|Dropped|Not dropping|Swapping|"
     r"Swapped|Analyzing|Successfully|Will |No slaves|No foreign|Operation, tries|Child tables|"
-    r"Rebuilding|Rebuilt|Updating|Updated|Copied|Inserted|Skipping|Using original|\s|\d{4}-\d\d-)"
+    r"Rebuilding|Rebuilt|Updating|Updated|Copied|Inserted|Skipping|Using original|"
+    r"Not checking|[a-z_]+, \d+, [\d.]+$)"
 )
 _KEPT_LINES = 40
 
@@ -209,9 +211,15 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before 
 
 
 def _message(lines: deque[str]) -> str:
-    said = [line.strip() for line in lines if line.strip() and not _CHATTER.match(line)]
-    text = " ".join(said[-3:]) or (lines[-1].strip() if lines else "")
-    return mask_passwords(text)[:600]
+    """What pt-osc said went wrong: its error lines (once each), else its last words."""
+    said: list[str] = []
+    for line in lines:
+        text = _STAMP.sub("", line).strip()
+        if text and not _CHATTER.match(text) and text not in said:
+            said.append(text)
+    errors = [text for text in said if "rror" in text or "exceeds" in text]
+    chosen = " ".join((errors or said)[-3:]) or (lines[-1].strip() if lines else "")
+    return mask_passwords(chosen)[:600]
 
 
 def copy_alter(
