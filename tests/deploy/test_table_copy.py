@@ -270,3 +270,34 @@ def test_the_password_reaches_ptosc_through_a_file_only(project: Project) -> Non
     assert not any(secret in line for line in seen)
     assert secret not in out + err
     assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before
+
+
+@pytest.mark.backends("mariadb")
+def test_a_check_constraint_goes_through_the_copy_and_broken_rows_stop_it(
+    project: Project,
+) -> None:
+    """MariaDB adds a CHECK only by copying; pt-osc stops at rows that break it."""
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    broken = project.add(
+        f"op.create_check_constraint_online('ck_big_n', 'big', 'n < {ROWS // 2}')", sleep=0
+    )
+
+    result = project.made.cli("upgrade")
+
+    assert result.exit_code == 1, result.output
+    assert "pt-online-schema-change stopped altering 'big'" in result.output
+    assert "ck_big_n" in result.output  # the server's complaint, passed on
+    assert _leftovers(project) == [] and _fingerprint(project) == before
+    checks = "SELECT COUNT(*) FROM information_schema.CHECK_CONSTRAINTS" \
+        " WHERE CONSTRAINT_SCHEMA = DATABASE()"
+    assert rows(project.url, checks) == [(0,)]
+
+    path = next(project.versions.glob(f"{broken}_*.py"))
+    path.write_text(path.read_text().replace(f"n < {ROWS // 2}", "n > 0"))
+    project.made.ok("resolve", broken, "--rolled-back")
+    project.made.ok("upgrade")
+    assert rows(project.url, checks) == [(1,)]
+    assert _leftovers(project) == [] and _fingerprint(project) == before
