@@ -301,3 +301,32 @@ def test_a_check_constraint_goes_through_the_copy_and_broken_rows_stop_it(
     project.made.ok("upgrade")
     assert rows(project.url, checks) == [(1,)]
     assert _leftovers(project) == [] and _fingerprint(project) == before
+
+
+@pytest.mark.backends("mariadb")
+def test_a_revision_that_failed_after_its_copy_resumes_without_copying_again(
+    project: Project,
+) -> None:
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    step = project.add(
+        "op.alter_column_type_online('big', 'n', sa.BigInteger(), existing_type=sa.Integer())\n"
+        "op.add_column('later', sa.Column('x', sa.Integer))",  # no such table yet
+        sleep=0,
+    )
+    failed = project.made.cli("upgrade")
+    assert failed.exit_code == 1, failed.output
+    assert _types(project)["n"].startswith("bigint")  # the copy was committed
+    execute(project.url, "CREATE TABLE later (id INTEGER PRIMARY KEY)")
+
+    resumed = project.made.ok("upgrade")
+
+    assert f"Resuming {step}: 1 statement(s) it committed before are skipped" in resumed.output
+    assert "with pt-online-schema-change" not in resumed.output  # not copied twice
+    assert rows(project.url, "SELECT COUNT(*) FROM later") == [(0,)]
+    assert "x" in {c for (c,) in rows(
+        project.url, "SELECT COLUMN_NAME FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'later'")}
+    assert _fingerprint(project) == before and _leftovers(project) == []

@@ -112,3 +112,22 @@ def test_a_ptosc_entry_names_its_table() -> None:
     assert table_of_entry(entry) == ("shop", "ord`ers")
     assert table_of_entry(entry + "\n-- remodel: in flight: sent") == ("shop", "ord`ers")
     assert table_of_entry("ALTER TABLE t MODIFY n BIGINT") is None
+
+
+def test_the_in_place_form_of_a_copied_alter_is_recognised() -> None:
+    from flask_remodel.deploy.copy_leftovers import is_in_place_form
+
+    entry = entry_for("ALTER TABLE `shop`.`big` MODIFY n BIGINT NOT NULL")
+    assert is_in_place_form(entry, "ALTER TABLE big MODIFY n BIGINT NOT NULL, "
+                                   "ALGORITHM=INPLACE, LOCK=NONE")
+    assert is_in_place_form(entry, "ALTER TABLE `big` MODIFY  n BIGINT NOT NULL,"
+                                   " ALGORITHM=INPLACE, LOCK=NONE")
+    # Another clause, another table, or not the in-place form: a different statement.
+    assert not is_in_place_form(entry, "ALTER TABLE big MODIFY n INT NOT NULL, "
+                                       "ALGORITHM=INPLACE, LOCK=NONE")
+    assert not is_in_place_form(entry, "ALTER TABLE other MODIFY n BIGINT NOT NULL, "
+                                       "ALGORITHM=INPLACE, LOCK=NONE")
+    assert not is_in_place_form(entry, "ALTER TABLE big MODIFY n BIGINT NOT NULL")
+    assert not is_in_place_form("ALTER TABLE big MODIFY n BIGINT NOT NULL",
+                                "ALTER TABLE big MODIFY n BIGINT NOT NULL, "
+                                "ALGORITHM=INPLACE, LOCK=NONE")

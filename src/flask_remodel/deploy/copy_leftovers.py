@@ -76,6 +76,30 @@ def table_of_entry(entry: str) -> tuple[str | None, str] | None:
     return schema, table
 
 
+_IN_PLACE = re.compile(r",\s*ALGORITHM\s*=\s*INPLACE\s*,\s*LOCK\s*=\s*NONE\s*$", re.I)
+
+
+def _table_and_clause(sql: str) -> tuple[str, str] | None:
+    found = _TABLE_OF_ENTRY.match(sql.strip())
+    if found is None:
+        return None
+    return _unquoted(found.group(2)), " ".join(sql.strip()[found.end():].split())
+
+
+def is_in_place_form(entry_sql: str, sent: str) -> bool:
+    """Whether *sent* is the in-place ALTER that pt-osc ran as *entry_sql* (its ledger entry).
+
+    A resumed revision (:mod:`.resume`) sends the in-place form first, as it
+    did before the server refused it; when the record lists the copy as
+    committed, that statement is the one to skip.
+    """
+    if MARK not in entry_sql or _IN_PLACE.search(sent) is None:
+        return False
+    done = _table_and_clause(entry_sql.replace(MARK, ""))
+    asked = _table_and_clause(_IN_PLACE.sub("", sent))
+    return done is not None and done == asked
+
+
 def _unquoted(name: str) -> str:
     if name.startswith("`") and name.endswith("`"):
         return name[1:-1].replace("``", "`")
