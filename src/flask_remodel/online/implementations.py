@@ -555,7 +555,7 @@ def _mysql_alter_column_type(operations: Operations, op: AlterColumnTypeOnlineOp
 
 
 def _plain_alter_column_type(operations: Operations, op: AlterColumnTypeOnlineOp) -> None:
-    if operations.migration_context.dialect.name == "sqlite":
+    if dialect_for(operations.migration_context).alters_by_rebuild:
         # SQLite has no ALTER COLUMN: Alembic's batch mode recreates the table.
         with operations.batch_alter_table(op.table_name, schema=op.schema) as batch:
             batch.alter_column(
