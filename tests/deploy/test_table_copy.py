@@ -160,15 +160,15 @@ def test_without_ptosc_the_refusal_says_how_to_get_it(
     assert rows(project.url, "SELECT COUNT(*) FROM big") == [(10,)]
 
 
-def _wait_for_copy(project: Project, process: subprocess.Popen[str]) -> None:
-    """Until pt-osc's triggers exist and its shadow table has rows (the copy is under way)."""
+def _wait_for_copy(project: Project, process: subprocess.Popen[str], least: int = 1) -> None:
+    """Until pt-osc's triggers exist and its shadow table has *least* rows (the copy is on)."""
     deadline = time.monotonic() + 120
     while True:
         assert process.poll() is None, f"process ended first:\n{process.communicate()}"
         assert time.monotonic() < deadline, "the copy never started"
         if len(_leftovers(project)) >= 4:  # three triggers and the shadow table
             copied = rows(project.url, "SELECT COUNT(*) FROM `_big_new`")[0][0]
-            if copied > 0:
+            if copied >= least:
                 return
         time.sleep(0.05)
 
@@ -190,10 +190,17 @@ def test_a_killed_copy_is_cleaned_up_by_the_next_run(project: Project) -> None:
     database = sa.engine.make_url(project.url).database
     assert database
 
-    process = project.spawn("upgrade")
-    _wait_for_copy(project, process)
+    # Fixed chunks of 2,000 rows, a progress line for each percent: a copy that takes
+    # long enough to be killed in its middle, and says how far it got.
+    process = project.spawn(
+        "upgrade",
+        REMODEL_PT_OSC_ARGS="--chunk-time 0 --chunk-size 2000 --progress percentage,1",
+    )
+    _wait_for_copy(project, process, least=total // 10)
+    time.sleep(0.2)  # its progress line reaches the runner's output
     os.kill(process.pid, signal.SIGKILL)
-    process.communicate(timeout=30)
+    _, said = process.communicate(timeout=30)
+    assert "% done" in said and "left" in said, said  # pt-osc's progress, as ours
     deadline = time.monotonic() + 10
     while _ptosc_processes(database):  # it dies with the process that started it
         assert time.monotonic() < deadline, _ptosc_processes(database)
