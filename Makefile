@@ -63,7 +63,7 @@ bench: $(VENV_BENCH)/.installed
 # that only runs on a server (it takes longer).
 MUTATION_MIN ?= 90
 MUTATION_BACKENDS ?= sqlite
-mutation: $(VENV)/.installed
+mutation: $(VENV)/.installed percona-toolkit
 	$(PY) -m pip install -q --group mutation
 	rm -rf mutants
 	REMODEL_TEST_BACKENDS=$(MUTATION_BACKENDS) $(VENV)/bin/mutmut run --max-children 2 > mutants.log 2>&1 \
