@@ -337,3 +337,38 @@ def test_a_revision_that_failed_after_its_copy_resumes_without_copying_again(
         project.url, "SELECT COLUMN_NAME FROM information_schema.COLUMNS"
         " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'later'")}
     assert _fingerprint(project) == before and _leftovers(project) == []
+
+
+PLUGIN = """package pt_online_schema_change_plugin;
+use strict;
+sub new { my ($class, %args) = @_; return bless {}, $class; }
+sub after_swap_tables { die "forced failure after the swap\\n"; }
+1;
+"""
+"""A pt-osc plugin (its documented hook API) that fails the run right after the swap."""
+
+
+@pytest.mark.backends("mariadb")
+def test_a_failure_after_the_swap_keeps_the_change_and_removes_the_old_table(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    project.add(
+        "op.alter_column_type_online('big', 'n', sa.BigInteger(), existing_type=sa.Integer())",
+        sleep=0,
+    )
+    plugin = tmp_path / "fail_after_swap.pl"
+    plugin.write_text(PLUGIN)
+    monkeypatch.setenv("REMODEL_PT_OSC_ARGS", f"--plugin {plugin}")
+
+    result = project.made.ok("upgrade")
+
+    # pt-osc exits non-zero leaving `_big_old` (the original, swapped out): the change is
+    # made, so the upgrade goes on once that is dropped, and says what happened.
+    assert "swapped in the altered" in result.output and "forced failure" in result.output
+    assert "_big_old" in result.output, result.output
+    assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before
+    assert _leftovers(project) == []

@@ -116,24 +116,31 @@ class TableCopyRefusedError(MigrationFailedError):
 
 
 class TableCopyFailedError(MigrationFailedError):
-    """pt-online-schema-change stopped before swapping in the altered copy.
+    """pt-online-schema-change stopped.
 
-    The original table is untouched (pt-osc only ever wrote to its copy), and
-    the copy and triggers it made are gone by the time this is raised:
-    *removed* lists those Flask-Remodel had to drop itself.
+    Before the swap (*swapped* False) the original table is untouched (pt-osc
+    only ever wrote to its copy), and the copy and triggers it made are gone
+    by the time this is raised: *removed* lists those Flask-Remodel had to
+    drop itself, or says why it could not. After the swap, the table is the
+    altered copy, with every row, and what is left could not be removed.
     """
 
     def __init__(
-        self, table: str, status: int, output: str, removed: str = "",
+        self, table: str, status: int, output: str, removed: str = "", swapped: bool = False,
     ) -> None:
         self.table = table
         self.status = status
         self.output = output
+        self.swapped = swapped
         cleaned = f"; removed what it left ({removed})" if removed else ""
+        state = (
+            f"It had swapped in the altered table, which has every row{cleaned}"
+            if swapped else f"The table and its rows are as they were{cleaned}"
+        )
         super().__init__(
             None,
             f"pt-online-schema-change stopped altering '{table}' (exit status {status}): "
-            f"{output or 'no message'}. The table and its rows are as they were{cleaned}",
+            f"{output or 'no message'}. {state}",
             kept=True,
         )
 

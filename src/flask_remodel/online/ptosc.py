@@ -104,6 +104,7 @@ _CHATTER = re.compile(
     r"Not checking|[a-z_]+, \d+, [\d.]+$)"
 )
 _KEPT_LINES = 40
+_SWAPPED = "Swapped original and new tables OK"
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,15 @@ def copy_alter(
                 raise
         if status != 0:
             removed = remove_leftovers_quietly(url, database, table)
-            raise TableCopyFailedError(table, status, _message(kept), removed)
+            swapped = any(_SWAPPED in line for line in kept)
+            if not swapped or "could not remove" in removed:
+                raise TableCopyFailedError(table, status, _message(kept), removed, swapped)
+            # A step after the swap failed (dropping the old table or the triggers):
+            # the change is made and what was left is gone, so the copy is done.
+            log.warning(
+                "pt-online-schema-change swapped in the altered `%s`.`%s`, then stopped (%s);"
+                " removed %s", database, table, _message(kept), removed or "nothing",
+            )
     return CopyResult(table, alter, time.monotonic() - began, tuple(kept))
 
 
