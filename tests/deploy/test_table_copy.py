@@ -372,3 +372,40 @@ def test_a_failure_after_the_swap_keeps_the_change_and_removes_the_old_table(
     assert "_big_old" in result.output, result.output
     assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before
     assert _leftovers(project) == []
+
+
+def _foreign_keys_to(project: Project, table: str) -> list[tuple[Any, ...]]:
+    return rows(
+        project.url,
+        "SELECT TABLE_NAME, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS"
+        " WHERE CONSTRAINT_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME LIKE :t",
+        t=f"%{table}%",
+    )
+
+
+@pytest.mark.backends("mariadb")
+def test_a_table_other_tables_refer_to_keeps_their_foreign_keys(project: Project) -> None:
+    """rebuild_constraints: after the swap the child's key points at the new table."""
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.add(
+        "op.create_table('child', sa.Column('id', sa.Integer, primary_key=True),"
+        " sa.Column('big_id', sa.Integer, sa.ForeignKey('big.id', name='fk_child_big')))\n"
+        "op.execute('INSERT INTO child (id, big_id) SELECT id, id FROM big WHERE id <= 100')",
+        sleep=0,
+    )
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    children = rows(project.url, "SELECT COUNT(*) FROM child")
+    assert children[0][0] > 0
+    _widen(project)
+
+    project.made.ok("upgrade")
+
+    assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before
+    assert _foreign_keys_to(project, "big") == [("child", "big")]  # not `_big_old`
+    assert rows(project.url, "SELECT COUNT(*) FROM child") == children
+    # The key is enforced against the new table.
+    with pytest.raises(sa.exc.IntegrityError):
+        execute(project.url, "INSERT INTO child (id, big_id) VALUES (1000000, 999999999)")
+    assert _leftovers(project) == []
