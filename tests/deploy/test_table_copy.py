@@ -212,6 +212,8 @@ def test_a_killed_copy_is_cleaned_up_by_the_next_run(project: Project) -> None:
     status = project.made.ok("status").output
     # The copy's ALTER was in flight; the schema shows it did not take effect.
     assert f"{widen}  interrupted" in status and "did not take effect" in status, status
+    assert "the table copy it ran left 4 object(s)" in status  # status only says so
+    assert "which the next upgrade removes" in status and len(_leftovers(project)) == 4
 
     result = project.made.ok("upgrade")
 
