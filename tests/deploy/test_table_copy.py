@@ -411,3 +411,31 @@ def test_a_table_other_tables_refer_to_keeps_their_foreign_keys(project: Project
     with pytest.raises(sa.exc.IntegrityError):
         execute(project.url, "INSERT INTO child (id, big_id) VALUES (1000000, 999999999)")
     assert _leftovers(project) == []
+
+
+@pytest.mark.backends("mariadb")
+def test_an_interrupted_copy_cleans_up_at_once(project: Project) -> None:
+    """SIGINT to `flask db upgrade` alone (not its process group): pt-osc is told to stop."""
+    _needs_ptosc()
+    total = 200_000
+    _big_table(project, total)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    widen = _widen(project)
+    process = project.spawn(
+        "upgrade", REMODEL_PT_OSC_ARGS="--chunk-time 0 --chunk-size 2000",
+    )
+    _wait_for_copy(project, process, least=total // 10)
+
+    os.kill(process.pid, signal.SIGINT)
+    _, said = process.communicate(timeout=60)
+
+    assert process.returncode != 0, said
+    database = sa.engine.make_url(project.url).database
+    assert database and not _ptosc_processes(database)
+    assert _leftovers(project) == [], said
+    assert _types(project)["n"].startswith("int") and _fingerprint(project) == before
+    again = project.made.ok("upgrade")
+    assert "removed its" not in again.output  # nothing was left for it
+    assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before
+    assert [e["outcome"] for e in project.ledger() if e["revision"] == widen][-1] == "applied"

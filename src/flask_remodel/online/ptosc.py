@@ -247,7 +247,8 @@ def copy_alter(
             try:
                 status = _follow(process, database, table, kept)
             except BaseException:
-                # Ctrl-C reached pt-osc too (same process group): it cleans up; wait.
+                # Ctrl-C: pt-osc removes its triggers and copy on SIGINT. A terminal sent
+                # it one too (same process group), a `kill -INT` of ours did not.
                 _stop(process)
                 remove_leftovers_quietly(url, database, table)
                 raise
@@ -284,7 +285,10 @@ def _follow(
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
+    """Have pt-osc stop and clean up (SIGINT), given 30 s; then kill it."""
     try:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
     except (subprocess.TimeoutExpired, KeyboardInterrupt):
         process.kill()
