@@ -439,3 +439,26 @@ def test_an_interrupted_copy_cleans_up_at_once(project: Project) -> None:
     assert "removed its" not in again.output  # nothing was left for it
     assert _types(project)["n"].startswith("bigint") and _fingerprint(project) == before
     assert [e["outcome"] for e in project.ledger() if e["revision"] == widen][-1] == "applied"
+
+
+@pytest.mark.backends("mariadb")
+def test_a_narrowing_that_would_cut_values_is_refused_before_any_copy(project: Project) -> None:
+    """pt-osc only warns when a value is cut short: values too long stop it beforehand."""
+    _needs_ptosc()
+    _big_table(project, ROWS)
+    project.made.ok("upgrade")
+    before = _fingerprint(project)
+    project.add(
+        "op.alter_column_type_online('big', 's', sa.String(3), existing_type=sa.String(50))",
+        sleep=0,
+    )
+
+    result = project.made.cli("upgrade")
+
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    # 'v1'..'v99' fit in 3 characters; every longer value is counted.
+    assert f"{ROWS - 99} row(s) hold values longer than the new type allows" in said, said
+    assert "with pt-online-schema-change" not in said
+    assert _types(project)["s"] == "varchar(50)" and _fingerprint(project) == before
+    assert _leftovers(project) == []
