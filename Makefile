@@ -25,7 +25,7 @@ PYTEST_PARALLEL := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 # Alembic < 1.20 and has no psycopg 3 dialect, so this leg talks to PostgreSQL through psycopg2.
 MINIMUMS := "Flask==2.2.5" "Werkzeug==2.2.3" "SQLAlchemy==1.4.54" "Flask-SQLAlchemy==2.5.1" "alembic==1.16.5" "click==8.1.7"
 
-.PHONY: demo test test-main test-min test-pythons test-alembic-latest bench mutation lint typecheck clean chromium
+.PHONY: demo test test-main test-min test-pythons test-alembic-latest bench mutation lint typecheck clean chromium percona-toolkit
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,7 @@ bench: $(VENV_BENCH)/.installed
 # that only runs on a server (it takes longer).
 MUTATION_MIN ?= 90
 MUTATION_BACKENDS ?= sqlite
-mutation: $(VENV)/.installed
+mutation: $(VENV)/.installed percona-toolkit
 	$(PY) -m pip install -q --group mutation
 	rm -rf mutants
 	REMODEL_TEST_BACKENDS=$(MUTATION_BACKENDS) $(VENV)/bin/mutmut run --max-children 2 > mutants.log 2>&1 \
@@ -82,7 +82,14 @@ CHROMIUM ?= /usr/bin/chromium
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-test-main: $(VENV)/.installed chromium
+# The MariaDB tests of the table-copy path (tests/online/test_ptosc.py) run Percona's
+# pt-online-schema-change (Debian's percona-toolkit), installed only when missing.
+PT_OSC ?= /usr/bin/pt-online-schema-change
+
+percona-toolkit:
+	@test -x $(PT_OSC) || (apt-get update && apt-get install -y --no-install-recommends percona-toolkit)
+
+test-main: $(VENV)/.installed chromium percona-toolkit
 	$(VENV)/bin/ruff check src tests examples bench tools
 	$(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_PARALLEL)

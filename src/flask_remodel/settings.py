@@ -44,6 +44,11 @@ ENVIRONMENT_ONLY: dict[str, str] = {
     "(default: `pg_dump` on `PATH`)",
     "REMODEL_MYSQL_DUMP": "the dump program `upgrade --backup` runs on MariaDB/MySQL "
     "(default: `mariadb-dump`, else `mysqldump`, on `PATH`)",
+    "REMODEL_PT_OSC": "the `pt-online-schema-change` program an online operation runs on "
+    "MariaDB/MySQL when the server could only do its ALTER by copying the table (default: "
+    "`pt-online-schema-change` on `PATH`; see docs/big-tables-mariadb.md)",
+    "REMODEL_PT_OSC_ARGS": "more options for `pt-online-schema-change`, split as a shell "
+    "would (e.g. `--max-load Threads_running=50 --chunk-time 1`); never a password",
 }
 
 

@@ -44,7 +44,33 @@ def test_ddl_is_told_from_the_schema(database_url: str) -> None:
             assert took_effect(engine, statement) is False, statement
         for unknown in (
             "UPDATE item SET name = 'x'",
-            "ALTER TABLE item MODIFY name VARCHAR(40)",
+            "ALTER TABLE item MODIFY missing VARCHAR(40)",  # no such column to ask
             "ALTER TABLE gone ADD COLUMN x INTEGER",  # its table is not there to ask
         ):
             assert took_effect(engine, unknown) is None, unknown
+
+
+# A column's type change (op.alter_column_type_online, perhaps run by pt-online-schema-change):
+# (the ALTER, and the same ALTER said another way), each told before and after.
+MODIFIES = [
+    ("ALTER TABLE item MODIFY n BIGINT NOT NULL",
+     "ALTER TABLE `db`.`item` MODIFY `n` bigint NOT NULL /* through pt-online-schema-change */"),
+    ("ALTER TABLE item MODIFY COLUMN name VARCHAR(100) CHARACTER SET utf8mb4 NULL",
+     "ALTER TABLE `item` MODIFY `name` varchar(100) DEFAULT NULL"),
+]
+
+
+def test_a_column_type_change_is_told_from_the_schema(database_url: str) -> None:
+    database = database_url.rsplit("/", 1)[1].split("?")[0]
+    execute(database_url, "CREATE TABLE item (id INTEGER PRIMARY KEY, n INT NOT NULL,"
+            " name VARCHAR(20))")
+    with engine_for(database_url) as engine:
+        for statement, alike in MODIFIES:
+            alike = alike.replace("`db`", f"`{database}`")
+            assert took_effect(engine, statement) is False, statement
+            assert took_effect(engine, alike) is False, alike
+            execute(database_url, statement)
+            assert took_effect(engine, statement) is True, statement
+            assert took_effect(engine, alike) is True, alike
+        # The type is there but not the NOT NULL it asks for: not this statement.
+        assert took_effect(engine, "ALTER TABLE item MODIFY name VARCHAR(100) NOT NULL") is False

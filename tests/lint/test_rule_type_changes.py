@@ -22,6 +22,17 @@ def _of(report: LintReport, rule_id: str) -> list[str]:
     return [f.message for f in report.findings if f.rule_id == rule_id]
 
 
+COPY_PATH = (
+    " On MariaDB/MySQL, op.alter_column_type_online copies it through "
+    "pt-online-schema-change without blocking writes (docs/big-tables-mariadb.md)."
+)
+"""RM108's advice on MariaDB/MySQL: the table copy that does not block writes."""
+
+
+def _copy_path(target: str) -> str:
+    return COPY_PATH if target in ("mariadb", "mysql") else ""
+
+
 def _widen(old: int, new: int) -> str:
     # "legacy" is not in the revision chain: existing_type is what the linter knows.
     return (f'op.alter_column("legacy", "code", type_=sa.String({new}), '
@@ -65,7 +76,7 @@ def test_mysql_varchar_widening_past_255_bytes_copies(
     found = [f for f in report.findings if f.rule_id == "RM108"]
     assert [f.message for f in found] == [
         f"Changing legacy.code from String(length={old}) to String(length={new}) rewrites "
-        "the table while it is locked. Use a new column (expand/contract) instead."
+        "the table while it is locked. Use a new column (expand/contract) instead." + COPY_PATH
     ]
     assert found[0].lock == "ALGORITHM=COPY on legacy (writes blocked while the table is copied)"
     assert found[0].rewrites is True
@@ -105,7 +116,7 @@ def test_larger_integer_rewrites_but_does_not_narrow(
     assert _of(report, "RM305") == []
     assert _of(report, "RM108") == [
         f"Changing legacy.n from {old}() to {new}() rewrites the table while it is locked. "
-        "Use a new column (expand/contract) instead."
+        "Use a new column (expand/contract) instead." + _copy_path(target)
     ]
 
 
@@ -166,6 +177,7 @@ def test_a_char_column_of_a_new_length_is_rewritten(
     assert [f.message for f in found] == [
         f"Changing legacy.code from {old}(length={old_length}) to {new}(length={new_length}) "
         "rewrites the table while it is locked. Use a new column (expand/contract) instead."
+        + _copy_path(target)
     ]
     assert found[0].lock == lock
 

@@ -32,6 +32,8 @@ from . import ledger as outcomes
 from .committed import is_in_flight
 from .committed import landed
 from .committed import statement_of
+from .copy_leftovers import find_leftovers
+from .copy_leftovers import table_of_entry
 from .ledger import Entry
 from .schema_check import took_effect
 from .scripts import revision_facts
@@ -87,7 +89,37 @@ def resumes(script: Script | None, executed: tuple[str, ...]) -> bool:
     return updates and _backfill_only(script)
 
 
+def copy_leftovers(bind: Engine, executed: tuple[str, ...]) -> str:
+    """What the table copies the row shows in flight left behind (pt-osc's triggers and
+    shadow table), said for the row's reason; empty when nothing is left."""
+    found = []
+    for entry in executed:
+        where = table_of_entry(entry) if is_in_flight(entry) else None
+        if where is not None:
+            left = find_leftovers(bind, *where)
+            if left:
+                found.append(left.describe())
+    if not found:
+        return ""
+    return (
+        f"; the table copy it ran left {'; '.join(found)}, which the next upgrade removes"
+        " before it goes on"
+    )
+
+
 def conclude(
+    entry: Entry, applied: set[str], transactional: bool, bind: Engine,
+    script: Script | None,
+) -> Conclusion:
+    """The outcome of *entry*, a ``running`` row whose process is gone (with what its
+    table copies left, if anything: see :func:`copy_leftovers`).
+    """
+    found = _conclude(entry, applied, transactional, bind, script)
+    left = copy_leftovers(bind, entry.executed) if not transactional else ""
+    return Conclusion(found.outcome, found.reason + left, found.executed) if left else found
+
+
+def _conclude(
     entry: Entry, applied: set[str], transactional: bool, bind: Engine,
     script: Script | None,
 ) -> Conclusion:

@@ -30,6 +30,7 @@ each revision runs in an Alembic run of its own.
 from __future__ import annotations
 
 import linecache
+import logging
 import re
 import time
 import traceback
@@ -60,7 +61,10 @@ from .backup import take_backup
 from .committed import PROGRESS_OPTION
 from .committed import Committed
 from .committed import in_flight
+from .committed import is_in_flight
 from .committed import recorded_head
+from .copy_leftovers import remove_leftovers
+from .copy_leftovers import table_of_entry
 from .cut_off import LOST
 from .cut_off import Watch
 from .cut_off import settle
@@ -69,6 +73,7 @@ from .died import resumes
 from .errors import BadPhaseError
 from .errors import DeployLockLostError
 from .errors import PartiallyAppliedError
+from .external import recording
 from .ledger import Ledger
 from .locks import HeldLock
 from .locks import Holder
@@ -81,6 +86,8 @@ from .scripts import checksum
 from .scripts import revision_facts
 
 _DATA_CHANGES = ("INSERT", "UPDATE", "DELETE")
+
+log = logging.getLogger("flask_remodel.deploy")
 
 
 def _autocommit(conn: Any) -> bool:
@@ -262,6 +269,7 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
     """
     applied = {s.revision for s in scripts}
     for entry in ledger.latest({outcomes.RUNNING}).values():
+        _remove_copy_leftovers(target, entry.executed)
         found = conclude(
             entry, applied, target.transactional, target.engine, target.script_of(entry.revision)
         )
@@ -269,6 +277,24 @@ def recover(ledger: Ledger, target: Target, scripts: list[Script]) -> None:
             entry.id, found.outcome, error=f"the process died; {found.reason}",
             executed=found.executed,
         )
+
+
+def _remove_copy_leftovers(target: Target, executed: tuple[str, ...]) -> None:
+    """Take away what a pt-online-schema-change run the dead process started left behind.
+
+    Its triggers would go on copying every write of the table into a shadow
+    table nobody reads, and block the next copy of that table. The program died
+    with the process (see :mod:`flask_remodel.online.ptosc`); we hold the lock.
+    """
+    for entry in executed:
+        where = table_of_entry(entry) if is_in_flight(entry) else None
+        if where is not None:
+            removed = remove_leftovers(target.engine, *where)
+            if removed:
+                log.warning(
+                    "A table copy of the process that died was stopped half-way; removed its "
+                    "%s (the table itself is untouched)", removed.describe(),
+                )
 
 
 def _checksum(script: Script) -> str | None:
@@ -468,13 +494,26 @@ class _Statements:
             self._writing = False
         self._unwritten = False
 
+    def external_starting(self, statement: str) -> None:
+        """Work done by another program (a pt-osc table copy) is about to start: written
+        down as in flight, as a DDL statement is before it is sent (see
+        :mod:`.external`). It runs on connections of its own, so it commits nothing of
+        the revision's transaction."""
+        self._write([*self.record.entries(), in_flight(statement)])
+
+    def external_done(self, statement: str) -> None:
+        """That work completed: listed as committed, written at once (it took long)."""
+        self.record.add(statement)
+        self._write(self.record.entries())
+
     @contextmanager
     def listening(self) -> Iterator[None]:
         engine = self.target.engine
         event.listen(engine, "before_cursor_execute", self.sending)
         event.listen(engine, "after_cursor_execute", self)
         try:
-            yield
+            with recording(self):
+                yield
         finally:
             event.remove(engine, "after_cursor_execute", self)
             event.remove(engine, "before_cursor_execute", self.sending)

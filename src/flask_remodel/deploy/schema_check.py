@@ -9,8 +9,11 @@ drops is gone. Each such statement is atomic on those servers, so the first
 thing it names tells for the whole statement.
 
 Only the statements Alembic's operations send for those objects are
-recognised; anything else (a data change, ``ALTER TABLE ... MODIFY``) is
-unknown, and the ledger says so instead of guessing.
+recognised, and ``ALTER TABLE ... MODIFY column <type> [NOT NULL]`` (what
+``op.alter_column_type_online`` runs, perhaps through pt-online-schema-change),
+whose column shows the type and nullability it asks for once it took effect;
+anything else (a data change) is unknown, and the ledger says so instead of
+guessing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,45 @@ def _tables(inspector: Inspector) -> set[str]:
     return {t.lower() for t in inspector.get_table_names()}
 
 
+_INTEGER_WIDTH = re.compile(r"^((?:tiny|small|medium|big)?int)\(\d+\)")
+_TYPE_ENDS = re.compile(
+    r"\s+(?:NOT\s+NULL|NULL|DEFAULT|CHARACTER|CHARSET|COLLATE|COMMENT|AUTO_INCREMENT|ON\s|"
+    r"PRIMARY|UNIQUE|INVISIBLE|/\*)|\s*,|\s*$", re.I
+)
+
+
+def _column_type(text: str) -> str:
+    """A column type as ``information_schema.COLUMNS.COLUMN_TYPE`` would say it, compared
+    loosely: lower case, no spaces, no integer display width (MariaDB's ``bigint(20)``)."""
+    return _INTEGER_WIDTH.sub(r"\1", "".join(text.lower().split()))
+
+
+def _modified(inspector: Inspector, names: list[str]) -> bool:
+    table, column, definition = names
+    ends = _TYPE_ENDS.search(definition)
+    wanted_type = _column_type(definition[: ends.start() if ends else len(definition)])
+    query = sa.text(
+        "SELECT COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA = DATABASE() AND LOWER(TABLE_NAME) = :table"
+        " AND LOWER(COLUMN_NAME) = :column"
+    )
+    values = {"table": table, "column": column}
+    bind = inspector.bind
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            row = connection.execute(query, values).first()
+    else:
+        row = bind.execute(query, values).first()
+    if row is None:
+        raise sa.exc.NoSuchTableError(table)  # gone since: cannot tell
+    if _column_type(str(row[0])) != wanted_type:
+        return False
+    upper = " ".join(definition.upper().split())
+    if "NOT NULL" in upper:
+        return str(row[1]).upper() == "NO"
+    return True
+
+
 # (pattern, what is true of the schema once the statement took effect)
 _CHECKS: list[tuple[re.Pattern[str], Check]] = [
     (
@@ -53,6 +95,11 @@ _CHECKS: list[tuple[re.Pattern[str], Check]] = [
         re.compile(rf"ALTER\s+TABLE\s+{_QUALIFIED}\s+DROP\s+(?:COLUMN\s+)?(?!INDEX|KEY|"
                    rf"CONSTRAINT|PRIMARY|FOREIGN|CHECK)(?:IF\s+EXISTS\s+)?({_NAME})", re.I),
         lambda i, n: n[1] not in _columns(i, n[0]),
+    ),
+    (
+        re.compile(rf"ALTER\s+TABLE\s+{_QUALIFIED}\s+MODIFY\s+(?:COLUMN\s+)?({_NAME})\s+(.+)",
+                   re.I | re.S),
+        _modified,
     ),
     (
         re.compile(rf"CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+"

@@ -26,9 +26,11 @@ from .errors import Blocker
 from .errors import ConstraintValidationError
 from .errors import LockPolicyError
 from .errors import LockTimeoutError
+from .errors import TableCopyFailedError
 from .errors import TableCopyRefusedError
 from .expand import ContractColumnOp
 from .expand import ExpandColumnOp
+from .operations import AlterColumnTypeOnlineOp
 from .operations import CreateCheckConstraintOnlineOp
 from .operations import CreateForeignKeyOnlineOp
 from .operations import CreateIndexOnlineOp
@@ -41,6 +43,7 @@ from .statements import lock_timeouts_in_script
 from .statements import without_lock_timeout
 
 __all__ = [
+    "AlterColumnTypeOnlineOp",
     "BackfillError",
     "BackfillOp",
     "Blocker",
@@ -56,6 +59,7 @@ __all__ = [
     "LockPolicyError",
     "LockTimeoutError",
     "SetNotNullOnlineOp",
+    "TableCopyFailedError",
     "TableCopyRefusedError",
     "lock_timeouts",
     "lock_timeouts_in_script",

@@ -9,7 +9,9 @@
     │                              REMODEL_STATEMENT_TIMEOUT value is wrong
     └─ MigrationFailedError
        ├─ LockTimeoutError         exit 7: a statement never got its lock; names the blocker
-       ├─ TableCopyRefusedError    MariaDB/MySQL would copy the table to do this ALTER
+       ├─ TableCopyRefusedError    MariaDB/MySQL would copy the table to do this ALTER,
+       │                           and pt-online-schema-change is not there to do it
+       ├─ TableCopyFailedError     pt-online-schema-change stopped; its leftovers removed
        ├─ ConstraintValidationError  existing rows break a constraint added online
        └─ BackfillError            a batched backfill stopped; what it did is kept
 """
@@ -82,17 +84,63 @@ class LockTimeoutError(MigrationFailedError):
         super().__init__(None, reason, kept)
 
 
-class TableCopyRefusedError(MigrationFailedError):
-    """The server can only do this ALTER by copying the table, which blocks writes."""
+INSTALL_PT_OSC = (
+    "install Percona's pt-online-schema-change (Debian/Ubuntu: 'apt-get install "
+    "percona-toolkit') or name it with REMODEL_PT_OSC, and Flask-Remodel copies the table "
+    "through it without blocking writes"
+)
 
-    def __init__(self, table: str, what: str, detail: str) -> None:
+
+class TableCopyRefusedError(MigrationFailedError):
+    """The server can only do this ALTER by copying the table, which blocks writes.
+
+    Raised when pt-online-schema-change is not there to do the copy instead
+    (*missing* says why), or for an operation that is not sent through it.
+    """
+
+    def __init__(self, table: str, what: str, detail: str, missing: str = "") -> None:
         self.table = table
+        self.missing = missing
+        way = (
+            f"{missing}: {INSTALL_PT_OSC}; or use" if missing
+            else "Use"
+        )
         super().__init__(
             None,
             f"{what} on table '{table}' cannot run in place on this server ({detail}), and "
-            "copying the table would block writes for as long as the copy takes. Use an "
-            "expand/contract change (op.expand_column), an external tool such as gh-ost or "
-            "pt-online-schema-change, or the plain operation in a maintenance window",
+            "copying the table would block writes for as long as the copy takes. "
+            f"{way} an expand/contract change (op.expand_column), or the plain operation "
+            "in a maintenance window",
+            kept=True,
+        )
+
+
+class TableCopyFailedError(MigrationFailedError):
+    """pt-online-schema-change stopped.
+
+    Before the swap (*swapped* False) the original table is untouched (pt-osc
+    only ever wrote to its copy), and the copy and triggers it made are gone
+    by the time this is raised: *removed* lists those Flask-Remodel had to
+    drop itself, or says why it could not. After the swap, the table is the
+    altered copy, with every row, and what is left could not be removed.
+    """
+
+    def __init__(
+        self, table: str, status: int, output: str, removed: str = "", swapped: bool = False,
+    ) -> None:
+        self.table = table
+        self.status = status
+        self.output = output
+        self.swapped = swapped
+        cleaned = f"; removed what it left ({removed})" if removed else ""
+        state = (
+            f"It had swapped in the altered table, which has every row{cleaned}"
+            if swapped else f"The table and its rows are as they were{cleaned}"
+        )
+        super().__init__(
+            None,
+            f"pt-online-schema-change stopped altering '{table}' (exit status {status}): "
+            f"{output or 'no message'}. {state}",
             kept=True,
         )
 

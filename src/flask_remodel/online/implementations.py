@@ -5,8 +5,10 @@ form that takes only a SHARE UPDATE EXCLUSIVE lock, outside the revision's
 transaction (Alembic's ``autocommit_block``), and keeps the statements that
 need a strong lock short. MariaDB/MySQL get ``ALGORITHM=INPLACE, LOCK=NONE``
 (INPLACE also allows INSTANT), so an ALTER the server could only do by copying
-the table fails at once instead of blocking writes. Any other database
-(SQLite) runs the plain Alembic operation.
+the table fails at once instead of blocking writes; that ALTER then runs
+through pt-online-schema-change when it is installed (:mod:`.ptosc`), which
+copies the table without blocking writes, and is refused otherwise. Any
+other database (SQLite) runs the plain Alembic operation.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ from ..dialects import dialect_for
 from ..dialects import driver_error_code
 from .errors import ConstraintValidationError
 from .errors import TableCopyRefusedError
+from .operations import AlterColumnTypeOnlineOp
 from .operations import CreateCheckConstraintOnlineOp
 from .operations import CreateForeignKeyOnlineOp
 from .operations import CreateIndexOnlineOp
 from .operations import CreateUniqueConstraintOnlineOp
 from .operations import DropIndexOnlineOp
 from .operations import SetNotNullOnlineOp
+from .policy import LockPolicy
+from .ptosc import copy_alter
+from .ptosc import find_program
+from .statements import current_policy
 from .statements import without_lock_timeout
 
 _INPLACE = "ALGORITHM=INPLACE, LOCK=NONE"
@@ -97,9 +104,23 @@ def _rows_checked(name: str, table: str, codes: set[str], what: str = "") -> Ite
 def _inplace(
     operations: Operations, table: str, schema: str | None, body: str, what: str
 ) -> None:
+    """``ALTER TABLE <table> <body>`` in place; if the server would copy the table,
+    through pt-online-schema-change, or refused when that is not installed."""
     target = qualified(operations, table, schema)
-    with _refusing_copies(table, what):
-        run_sql(operations, f"ALTER TABLE {target} {body}, {_INPLACE}")
+    try:
+        with _refusing_copies(table, what):
+            run_sql(operations, f"ALTER TABLE {target} {body}, {_INPLACE}")
+    except TableCopyRefusedError as refused:
+        program = find_program()
+        if program.path is None:
+            detail = _first_line(refused.__cause__ or refused)
+            raise TableCopyRefusedError(table, what, detail, program.missing) from refused
+        bind = operations.get_bind()
+        database = schema or str(bind.execute(sa.text("SELECT DATABASE()")).scalar())
+        copy_alter(
+            bind.engine.url, database, table, body,
+            current_policy() or LockPolicy(lock_timeout_ms=0), program.path,
+        )
 
 
 def _dispatch(op_class: type[Any], **by_family: Callable[[Operations, Any], None]) -> None:
@@ -456,4 +477,99 @@ def _plain_create_unique(operations: Operations, op: CreateUniqueConstraintOnlin
 _dispatch(
     CreateUniqueConstraintOnlineOp, postgresql=_pg_create_unique, mysql=_mysql_create_unique,
     other=_plain_create_unique,
+)
+
+
+# -- column types ------------------------------------------------------------------
+
+
+def _mysql_type_definition(operations: Operations, op: AlterColumnTypeOnlineOp) -> str:
+    """The column's definition with the new type: MODIFY restates all of it.
+
+    Its character set and collation stay when the new type holds text, its
+    nullability unless ``nullable=`` says otherwise, and its default,
+    ``AUTO_INCREMENT`` and comment.
+    """
+    new_type = sa.types.to_instance(op.type_)
+    parts = [_compiled(operations, new_type)]
+    if operations.migration_context.as_sql:
+        if op.nullable is not None:
+            parts.append("NULL" if op.nullable else "NOT NULL")
+        return " ".join(parts)
+    row = operations.get_bind().execute(
+        sa.text(
+            "SELECT IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, CHARACTER_SET_NAME,"
+            " COLLATION_NAME FROM information_schema.COLUMNS"
+            " WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) AND TABLE_NAME = :table"
+            " AND COLUMN_NAME = :column"
+        ),
+        {"schema": op.schema, "table": op.table_name, "column": op.column_name},
+    ).first()
+    if row is None:
+        raise ConstraintValidationError(op.column_name, op.table_name, "no such column")
+    is_nullable, default, extra, comment, charset, collation = row
+    if charset and isinstance(new_type, sa.String) and not getattr(new_type, "collation", None):
+        parts.append(f"CHARACTER SET {charset} COLLATE {collation}")
+    nullable = op.nullable if op.nullable is not None else str(is_nullable).upper() == "YES"
+    parts.append("NULL" if nullable else "NOT NULL")
+    if default is not None and str(default).upper() != "NULL":
+        parts.append(f"DEFAULT {default}")
+    extra = str(extra or "")
+    if extra.lower().startswith(("auto_increment", "on update")):
+        parts.append(extra)
+    if comment:
+        parts.append("COMMENT '" + str(comment).replace("'", "''") + "'")
+    return " ".join(parts)
+
+
+def truncating_rows(operations: Operations, op: AlterColumnTypeOnlineOp) -> int:
+    """Rows whose value is longer than the new text type holds (0 when it is not shorter).
+
+    pt-online-schema-change copies with ``INSERT IGNORE`` and only warns
+    about a value cut short, so a narrowing must be checked before it runs.
+    """
+    length = getattr(sa.types.to_instance(op.type_), "length", None)
+    if not isinstance(length, int) or operations.migration_context.as_sql:
+        return 0
+    target = qualified(operations, op.table_name, op.schema)
+    column = quote(operations, op.column_name)
+    found = operations.get_bind().execute(
+        sa.text(f"SELECT COUNT(*) FROM {target} WHERE CHAR_LENGTH({column}) > {length}")
+    ).scalar()
+    return int(found or 0)
+
+
+def _mysql_alter_column_type(operations: Operations, op: AlterColumnTypeOnlineOp) -> None:
+    definition = _mysql_type_definition(operations, op)
+    too_long = truncating_rows(operations, op)
+    if too_long:
+        raise ConstraintValidationError(
+            f"{op.column_name} {definition}", op.table_name,
+            f"{too_long} row(s) hold values longer than the new type allows",
+        )
+    _inplace(
+        operations, op.table_name, op.schema,
+        f"MODIFY {quote(operations, op.column_name)} {definition}",
+        f"Changing the type of '{op.column_name}'",
+    )
+
+
+def _plain_alter_column_type(operations: Operations, op: AlterColumnTypeOnlineOp) -> None:
+    if dialect_for(operations.migration_context).alters_by_rebuild:
+        # SQLite has no ALTER COLUMN: Alembic's batch mode recreates the table.
+        with operations.batch_alter_table(op.table_name, schema=op.schema) as batch:
+            batch.alter_column(
+                op.column_name, type_=op.type_, existing_type=op.existing_type,
+                nullable=op.nullable,
+            )
+        return
+    operations.alter_column(
+        op.table_name, op.column_name, type_=op.type_, existing_type=op.existing_type,
+        nullable=op.nullable, schema=op.schema,
+    )
+
+
+_dispatch(
+    AlterColumnTypeOnlineOp, postgresql=_plain_alter_column_type, mysql=_mysql_alter_column_type,
+    other=_plain_alter_column_type,
 )

@@ -226,3 +226,51 @@ class CreateUniqueConstraintOnlineOp(ops.MigrateOperation):
         return ops.DropConstraintOp(
             self.constraint_name, self.table_name, type_="unique", schema=self.schema
         )
+
+
+@Operations.register_operation("alter_column_type_online")
+class AlterColumnTypeOnlineOp(ops.MigrateOperation):
+    """Change a column's type, on MariaDB/MySQL without blocking writes.
+
+    MariaDB/MySQL: ``MODIFY`` with the column's full current definition and
+    the new type, ``ALGORITHM=INPLACE, LOCK=NONE`` (INSTANT where it can: a
+    VARCHAR widened within its length byte). When the server could only copy
+    the table (INT to BIGINT, a VARCHAR crossing 255 bytes), the ALTER runs
+    through pt-online-schema-change, which copies it in chunks while writes
+    go on and swaps it in atomically; without that program it is refused
+    (:class:`~.errors.TableCopyRefusedError`). See docs/big-tables-mariadb.md.
+
+    PostgreSQL and SQLite: Alembic's ``alter_column``. On PostgreSQL a type
+    change that rewrites the table (INTEGER to BIGINT) holds an ACCESS
+    EXCLUSIVE lock while it does: use ``op.expand_column`` there.
+    """
+
+    def __init__(
+        self, table_name: str, column_name: str, type_: Any, *, existing_type: Any = None,
+        nullable: bool | None = None, schema: str | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.type_ = type_
+        self.existing_type = existing_type
+        self.nullable = nullable
+        self.schema = schema
+
+    @classmethod
+    def alter_column_type_online(
+        cls, operations: Operations, table_name: str, column_name: str, type_: Any, *,
+        existing_type: Any = None, nullable: bool | None = None, schema: str | None = None,
+    ) -> None:
+        """Change a column's type without blocking writes (see :class:`AlterColumnTypeOnlineOp`)."""
+        operations.invoke(
+            cls(table_name, column_name, type_, existing_type=existing_type, nullable=nullable,
+                schema=schema)
+        )
+
+    def reverse(self) -> AlterColumnTypeOnlineOp:
+        if self.existing_type is None:
+            raise ValueError("the column's type before is unknown: pass existing_type=")
+        return AlterColumnTypeOnlineOp(
+            self.table_name, self.column_name, self.existing_type, existing_type=self.type_,
+            schema=self.schema,
+        )

@@ -65,6 +65,12 @@ _retrier: ContextVar[StatementRetrier | None] = ContextVar("remodel_retrier", de
 _exempt: ContextVar[bool] = ContextVar("remodel_lock_exempt", default=False)
 
 
+def current_policy() -> LockPolicy | None:
+    """The lock policy of the migration run in progress (None: no lock timeouts apply)."""
+    retrier = _retrier.get()
+    return retrier.policy if retrier is not None else None
+
+
 @contextmanager
 def without_lock_timeout() -> Iterator[None]:
     """Statements in the block wait for their locks as long as it takes.

@@ -21,7 +21,11 @@ Types are compared as the target declares them: ``sa.String(64)`` is
 SQLite a wider VARCHAR changes no stored value (no length is enforced).
 
 Safe alternative: expand and contract - add a new column, write both from
-the code, backfill in batches, switch reads, drop the old column.
+the code, backfill in batches, switch reads, drop the old column. On
+MariaDB/MySQL, ``op.alter_column_type_online`` does the change in one step
+without blocking writes: in place when the server can, else through
+``pt-online-schema-change``, which copies the table in chunks while writes
+go on and swaps it in atomically (docs/big-tables-mariadb.md).
 
 Flagged: ``op.alter_column("account", "id", type_=sa.BigInteger(), existing_type=sa.Integer())``
 Clean (PostgreSQL)::
@@ -62,9 +66,14 @@ def check(op: ops.AlterColumnOp, ctx: LintContext) -> None:
             lock=rewrite_lock(ctx, op.table_name),
         )
         return
+    copy_path = (
+        " On MariaDB/MySQL, op.alter_column_type_online copies it through "
+        "pt-online-schema-change without blocking writes (docs/big-tables-mariadb.md)."
+        if ctx.target.family == "mysql" else ""
+    )
     ctx.report(
         f"Changing {where} from {old!r} to {op.modify_type!r} rewrites the table while it "
-        "is locked. Use a new column (expand/contract) instead.",
+        f"is locked. Use a new column (expand/contract) instead.{copy_path}",
         lock=rewrite_lock(ctx, op.table_name),
         rewrites=True,
         fix=fixes.expand_contract(ctx.target.family, op.table_name, op.column_name, op.modify_type),

@@ -10,7 +10,11 @@ Safe alternative (PostgreSQL)::
     # next revision:
     op.execute('ALTER TABLE "order" VALIDATE CONSTRAINT ck_order_total')
 
-MariaDB/MySQL have no online way: schedule it, or use gh-ost/pt-osc.
+MariaDB/MySQL can only add it by copying the table:
+``op.create_check_constraint_online`` runs that copy through
+``pt-online-schema-change``, without blocking writes (it stops, leaving the
+table as it was, at the first row that breaks the check; see
+docs/big-tables-mariadb.md).
 
 Flagged: ``op.create_check_constraint("ck_order_total", "order", "total >= 0")``
 """
@@ -41,7 +45,9 @@ def check(op: ops.CreateCheckConstraintOp, ctx: LintContext) -> None:
     name, table = str(op.constraint_name), op.table_name
     if ctx.target.family == "mysql":
         ctx.report(
-            f"CHECK {name} copies {table} with writes blocked while every row is checked.",
+            f"CHECK {name} copies {table} with writes blocked while every row is checked. "
+            "op.create_check_constraint_online does the copy through "
+            "pt-online-schema-change without blocking writes (docs/big-tables-mariadb.md).",
             lock=MY_COPY.format(table=table),
             rewrites=True,
         )

@@ -6,8 +6,13 @@ the whole ALTER. (Operations that the server would silently run as COPY are
 reported by their own rules: RM108, RM110, RM111, RM106.)
 
 Safe alternative: ask for ``ALGORITHM=INSTANT`` or ``ALGORITHM=INPLACE,
-LOCK=NONE`` so the server fails fast instead of copying; for big tables use
-gh-ost or pt-online-schema-change.
+LOCK=NONE`` so the server fails fast instead of copying. A change the
+server can only do by copying is done without blocking writes by
+Flask-Remodel's online operations (``op.alter_column_type_online``,
+``op.create_check_constraint_online``...): they run it through
+``pt-online-schema-change`` (``apt-get install percona-toolkit``), which
+copies the table in chunks while writes go on and swaps it in atomically
+(docs/big-tables-mariadb.md).
 
 Flagged: ``op.execute("ALTER TABLE account ADD COLUMN x INT, ALGORITHM=COPY")``
 """
@@ -32,7 +37,9 @@ def check(op: SqlStatement, ctx: LintContext) -> None:
         ctx.report(
             f"{option}={value} blocks writes to {op.table} for the whole ALTER. Ask for "
             "ALGORITHM=INSTANT or ALGORITHM=INPLACE, LOCK=NONE so the server refuses "
-            "instead of blocking.",
+            "instead of blocking; a change it can only copy runs without blocking writes "
+            "through an online operation (op.alter_column_type_online...), which uses "
+            "pt-online-schema-change (docs/big-tables-mariadb.md).",
             lock=MY_COPY.format(table=op.table),
             rewrites=value == "COPY",
         )
