@@ -94,7 +94,11 @@ def test_a_lock_released_in_time_is_waited_out_with_retries(
     locked_project: OnlineProject, database_url: str
 ) -> None:
     project = locked_project
-    with held_lock(database_url, project, release_after=_timeout_seconds(project) * 1.5):
+    # Held past the first attempt's limit, released well inside the retries' budget
+    # (three attempts of 100 ms, 100 ms apart). On MariaDB the watchdog counts the
+    # wait from when the ALTER began waiting, which is after its implicit commit of
+    # the ledger's in-flight mark: on a busy disk, some milliseconds after it was sent.
+    with held_lock(database_url, project, release_after=_timeout_seconds(project) * 2.5):
         ok(project.upgrade())
     assert project.column("note")["nullable"] is True
     assert "extra" in sa.inspect(project.engine).get_table_names()  # kept across the retry
