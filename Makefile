@@ -82,7 +82,7 @@ CHROMIUM ?= /usr/bin/chromium
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-# The MariaDB tests of the table-copy path (tests/online/test_ptosc.py) run Percona's
+# The MariaDB tests of the table-copy path (tests/deploy/test_table_copy.py) run Percona's
 # pt-online-schema-change (Debian's percona-toolkit), installed only when missing.
 PT_OSC ?= /usr/bin/pt-online-schema-change
 
