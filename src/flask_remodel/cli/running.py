@@ -73,9 +73,16 @@ def upgrade(
     """Upgrade the database to a revision (default: head)."""
     opts = be_verbose() if verbose else options()
     folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
+    if fleet and plan:
+        _plan_fleet(
+            folder, revision, x_args, phase, output_format, targets, sql=sql, backup=backup,
+            tag=tag, strict=strict, lock_wait=lock_wait, parallel=parallel,
+            keep_going=keep_going, resume=resume,
+        )
+        return
     if fleet:
         refused = [name for name, given in (
-            ("--sql", sql), ("--plan", plan), ("--backup", backup), ("--phase", phase),
+            ("--sql", sql), ("--backup", backup), ("--phase", phase),
             ("--tag", tag), ("--strict", strict),
         ) if given]
         if refused:
@@ -101,6 +108,31 @@ def upgrade(
     )
     _print_sql(run)
     print_summary(run, output_format)
+
+
+def _plan_fleet(
+    folder: str | None, revision: str, x_args: list[str], phase: str | None,
+    output_format: str, targets: str | None, **others: object,
+) -> None:
+    """``upgrade --plan --fleet``: what each target would run; nothing runs."""
+    from ._fleet_output import print_fleet_plan
+
+    canary_given = (
+        click.get_current_context().get_parameter_source("canary")
+        is not click.core.ParameterSource.DEFAULT
+    )
+    refused = [f"--{name.replace('_', '-')}" for name, given in others.items()
+               if given not in (None, False)]
+    if canary_given:
+        refused.append("--canary")
+    if refused:
+        raise click.UsageError(
+            f"--plan --fleet changes nothing, so it does not take {', '.join(refused)}."
+        )
+    rows = api.fleet_plan(
+        folder, revision, targets=target_names(targets), x_arg=x_args, phase=phase
+    )
+    print_fleet_plan(rows, revision, output_format)
 
 
 def _upgrade_fleet(
