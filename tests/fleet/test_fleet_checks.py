@@ -233,3 +233,24 @@ def test_test_fleet_bad_input(fleet_factory) -> None:
     assert with_url.returncode == 2 and "does not take --url" in with_url.stderr
     unknown = fleet.run("test", "--fleet", "--targets", "nosuch")
     assert unknown.returncode == 2 and "REMODEL_FLEET does not declare" in unknown.stderr
+
+
+def test_python_api_returns_rows(fleet_factory) -> None:
+    import flask_remodel
+    from flask_remodel.deploy import PlannedRevision
+
+    fleet: Fleet = fleet_factory(("alpha", "beta", "gamma"))
+    _spread(fleet)
+    app = fleet.made.app
+    app.config["REMODEL_FLEET"] = fleet.declared
+    folder = str(fleet.root / "migrations")
+    with app.app_context():
+        plans = flask_remodel.fleet_plan(folder, targets=["alpha", "gamma"])
+        checked = flask_remodel.fleet_validate(folder)
+    assert [(p.name, p.heads, [r.revision for r in p.revisions]) for p in plans] == [
+        ("alpha", ("r1",), ["r2", "r3"]), ("gamma", (), ["r1", "r2", "r3"]),
+    ]
+    assert all(isinstance(r, PlannedRevision) for p in plans for r in p.revisions)
+    assert [(row.name, row.ok, row.problems) for row in checked] == [
+        ("alpha", True, []), ("beta", True, []), ("gamma", True, []),
+    ]
