@@ -141,8 +141,15 @@ def test_plan_fleet_bad_input_runs_nothing(fleet_factory) -> None:
         assert says in done.stderr, (args, done.stderr)
         errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
         assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
+    # Set in the environment (a deploy script's settings for the run), they are left alone.
+    planned = fleet.run("upgrade", "--plan", "--fleet", FLASK_DB_UPGRADE_PARALLEL="1")
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.splitlines()[-1].startswith("Fleet plan to head: 4 revision(s)")
     for place in fleet.places.values():
         assert place.tables() == set()
+    # ... and the run that follows takes it.
+    code, report = fleet.json("upgrade", "--fleet", FLASK_DB_UPGRADE_PARALLEL="1")
+    assert code == 0 and report["parallel"] == 1
 
 
 REVERSIBLE = '''"""{rev}"""

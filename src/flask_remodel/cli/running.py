@@ -75,9 +75,9 @@ def upgrade(
     folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
     if fleet and plan:
         _plan_fleet(
-            folder, revision, x_args, phase, output_format, targets, sql=sql, backup=backup,
-            tag=tag, strict=strict, lock_wait=lock_wait, parallel=parallel,
-            keep_going=keep_going, resume=resume,
+            folder, revision, x_args, phase, output_format, targets,
+            "sql", "backup", "backup_dir", "tag", "strict", "lock_wait", "parallel",
+            "keep_going", "resume",
         )
         return
     if fleet:
@@ -112,22 +112,24 @@ def upgrade(
 
 def _plan_fleet(
     folder: str | None, revision: str, x_args: list[str], phase: str | None,
-    output_format: str, targets: str | None, **others: object,
+    output_format: str, targets: str | None, *run_options: str,
 ) -> None:
-    """``upgrade --plan --fleet``: what each target would run; nothing runs."""
+    """``upgrade --plan --fleet``: what each target would run; nothing runs.
+
+    Options of a run typed on the command line are refused; set in the
+    environment (a deploy script's ``FLASK_DB_UPGRADE_PARALLEL``) they are
+    left alone, so the same environment can plan and then run.
+    """
     from ._fleet_output import print_fleet_plan
 
-    canary_given = (
-        click.get_current_context().get_parameter_source("canary")
-        is not click.core.ParameterSource.DEFAULT
-    )
-    refused = [f"--{name.replace('_', '-')}" for name, given in others.items()
-               if given not in (None, False)]
-    if canary_given:
-        refused.append("--canary")
-    if refused:
+    context = click.get_current_context()
+    typed = [
+        f"--{name.replace('_', '-')}" for name in (*run_options, "canary")
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if typed:
         raise click.UsageError(
-            f"--plan --fleet changes nothing, so it does not take {', '.join(refused)}."
+            f"--plan --fleet changes nothing, so it does not take {', '.join(typed)}."
         )
     rows = api.fleet_plan(
         folder, revision, targets=target_names(targets), x_arg=x_args, phase=phase
