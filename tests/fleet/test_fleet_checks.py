@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from .conftest import Fleet
@@ -153,6 +155,7 @@ def test_plan_fleet_bad_input_runs_nothing(fleet_factory) -> None:
 
 
 REVERSIBLE = '''"""{rev}"""
+import pytest
 import sqlalchemy as sa
 from alembic import op
 
@@ -261,3 +264,23 @@ def test_python_api_returns_rows(fleet_factory) -> None:
     assert [(row.name, row.ok, row.problems) for row in checked] == [
         ("alpha", True, []), ("beta", True, []), ("gamma", True, []),
     ]
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_test_reports_a_server_it_cannot_use_and_tests_the_others(fleet_factory) -> None:
+    fleet: Fleet = fleet_factory(("alpha",))
+    # Same server, a user that does not exist (with a password to mask): another
+    # server for the tests, whose scratch database cannot be made.
+    stranger = sa.make_url(fleet.url).set(username="remodel_nobody", password="s3cret-pw")
+    fleet.declared["stranger"] = stranger.render_as_string(hide_password=False)
+    _history(fleet, broken_downgrade=False)
+
+    code, report = fleet.json("test", "--fleet")
+    assert code == 1
+    by_targets = {tuple(s["targets"]): s for s in report["servers"]}
+    assert by_targets[("alpha",)]["ok"] is True and by_targets[("alpha",)]["passed"] > 0
+    failed = by_targets[("stranger",)]
+    assert failed["ok"] is False and failed["error"] and failed["passed"] == 0
+    assert "remodel_nobody:***@" in failed["where"]
+    assert "s3cret-pw" not in json.dumps(report)
+    assert {t["name"]: t["ok"] for t in report["targets"]} == {"alpha": True, "stranger": False}
