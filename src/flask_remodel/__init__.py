@@ -29,9 +29,12 @@ if TYPE_CHECKING:
     from .api import downgrade as downgrade
     from .api import edit as edit
     from .api import ensure_version as ensure_version
+    from .api import fleet_plan as fleet_plan
     from .api import fleet_status as fleet_status
     from .api import fleet_targets as fleet_targets
+    from .api import fleet_test as fleet_test
     from .api import fleet_upgrade as fleet_upgrade
+    from .api import fleet_validate as fleet_validate
     from .api import heads as heads
     from .api import history as history
     from .api import init as init

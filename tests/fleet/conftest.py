@@ -3,7 +3,8 @@
 
 Targets per backend: SQLite files and MariaDB databases (each made and dropped
 by the ``make_database`` fixture), and PostgreSQL schemas inside the test's
-own database (dropped with it). Every revision inserts its id into
+own database (dropped with it). ``REMODEL_TEST_ENGINE_OPTIONS`` (JSON) becomes the
+app's ``SQLALCHEMY_ENGINE_OPTIONS``. Every revision inserts its id into
 ``applied_log`` (a revision applied twice shows as two rows); with
 ``REMODEL_TEST_HANG=<rev>`` that revision writes a marker file and sleeps a
 minute after its first statement, for kill tests.
@@ -43,6 +44,8 @@ app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["REMODEL_TEST_URL"]
 app.config["REMODEL_LINT"] = "off"
 if os.environ.get("REMODEL_TEST_FLEET"):
     app.config["REMODEL_FLEET"] = json.loads(os.environ["REMODEL_TEST_FLEET"])
+if os.environ.get("REMODEL_TEST_ENGINE_OPTIONS"):
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = json.loads(os.environ["REMODEL_TEST_ENGINE_OPTIONS"])
 db = SQLAlchemy(app)
 Migrate(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
 """

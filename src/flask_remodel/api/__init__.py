@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from .fleet import fleet_status as fleet_status
     from .fleet import fleet_targets as fleet_targets
     from .fleet import fleet_upgrade as fleet_upgrade
+    from .fleet_checks import FleetServerTest as FleetServerTest
+    from .fleet_checks import FleetTargetPlan as FleetTargetPlan
+    from .fleet_checks import FleetTargetValidation as FleetTargetValidation
+    from .fleet_checks import fleet_plan as fleet_plan
+    from .fleet_checks import fleet_test as fleet_test
+    from .fleet_checks import fleet_validate as fleet_validate
     from .graphing import Graph as Graph
     from .graphing import graph as graph
     from .graphing import revision_graph as revision_graph

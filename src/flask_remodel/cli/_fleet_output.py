@@ -13,6 +13,9 @@ import click
 
 if TYPE_CHECKING:
     from ..api.fleet import FleetTargetStatus
+    from ..api.fleet_checks import FleetServerTest
+    from ..api.fleet_checks import FleetTargetPlan
+    from ..api.fleet_checks import FleetTargetValidation
     from ..fleet import FleetReport
 
 
@@ -99,3 +102,76 @@ def print_fleet_current(rows: list[FleetTargetStatus], output_format: str) -> No
     for r in rows:
         shown = f"error: {r.problem}" if r.state == "error" else _revisions(r.heads)
         click.echo(f"{r.name}  {shown}")
+
+
+def print_fleet_validation(rows: list[FleetTargetValidation], output_format: str) -> None:
+    if output_format == "json":
+        _json({"ok": all(r.ok for r in rows), "targets": [r.as_dict() for r in rows]})
+        return
+    lines = []
+    for r in rows:
+        if r.error is not None:
+            lines.append([r.name, "error", r.error])
+        elif not r.problems:
+            lines.append([r.name, "ok", ""])
+        for problem in r.problems:  # one line each: a target may have several
+            lines.append([r.name, "edited", problem])
+    _table(["target", "result", "problem"], lines)
+    edited = sum(1 for r in rows if r.problems)
+    unreadable = sum(1 for r in rows if r.error is not None)
+    click.echo(
+        f"Fleet validate: {len(rows) - edited - unreadable} ok, {edited} with edited or "
+        f"missing files, {unreadable} unreadable."
+    )
+
+
+def print_fleet_plan(rows: list[FleetTargetPlan], revision: str, output_format: str) -> None:
+    if output_format == "json":
+        _json({"revision": revision, "targets": [r.as_dict() for r in rows]})
+        return
+    _table(
+        ["target", "revision", "to run", "revisions", "error"],
+        [[r.name, _revisions(r.heads), "" if r.error else str(len(r.revisions)),
+          " ".join(p.revision for p in r.revisions), r.error or ""] for r in rows],
+    )
+    waiting = [r for r in rows if r.revisions]
+    total = sum(len(r.revisions) for r in rows)
+    errors = sum(1 for r in rows if r.error is not None)
+    at_revision = len(rows) - len(waiting) - errors
+    tail = f", {errors} unreadable" if errors else ""
+    click.echo(
+        f"Fleet plan to {revision}: {total} revision(s) to run on {len(waiting)} target(s), "
+        f"{at_revision} at {revision} already{tail}. Nothing was changed."
+    )
+
+
+def print_fleet_test(runs: list[FleetServerTest], output_format: str) -> None:
+    if output_format == "json":
+        _json({
+            "ok": all(run.ok for run in runs),
+            "servers": [run.as_dict() for run in runs],
+            "targets": [
+                {"name": name, "tested_on": run.where, "ok": run.ok}
+                for run in runs for name in run.targets
+            ],
+        })
+        return
+    _table(
+        ["server", "targets", "passed", "failed", "irreversible", "skipped", "result"],
+        [[run.where, ",".join(run.targets), str(run.passed), str(run.failed),
+          str(run.irreversible), str(run.skipped),
+          "ok" if run.ok else ("error" if run.error else "failed")] for run in runs],
+    )
+    for run in runs:
+        if run.error is not None:
+            click.echo(f"{run.where}: could not run: {run.error}")
+        for failure in run.failures:
+            click.echo(f"{run.where}: {failure}")
+        if run.not_reached:
+            click.echo(f"{run.where}: {run.not_reached} revision(s) not reached")
+    targets = sum(len(run.targets) for run in runs)
+    failed = sum(1 for run in runs if not run.ok)
+    click.echo(
+        f"Fleet test: {len(runs)} server(s) for {targets} target(s), {failed} failed. "
+        "Each ran on a scratch database; no target was touched."
+    )

@@ -38,12 +38,41 @@ def status(
 
 @command()
 @directory_option
-def validate(directory: str | None) -> None:
+@fleet_option
+@targets_option
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="With --fleet: json prints one JSON object.",
+)
+def validate(
+    directory: str | None, fleet: bool, targets: str | None, output_format: str
+) -> None:
     """Fail (exit 8) if an applied revision's file was edited or is missing."""
-    problems = api.validate(options().directory_for(directory))
+    folder = options().directory_for(directory)
+    if fleet:
+        _validate_fleet(folder, targets, output_format)
+        return
+    if targets is not None or output_format != "text":
+        raise click.UsageError("--targets and --format only go with --fleet.")
+    problems = api.validate(folder)
     if problems:
         raise LedgerMismatchError(problems)
     click.echo("Every applied revision matches its file.")
+
+
+def _validate_fleet(folder: str | None, targets: str | None, output_format: str) -> None:
+    from ..fleet.errors import FleetUnreadableError
+    from ..fleet.errors import FleetValidationError
+    from ._fleet_output import print_fleet_validation
+
+    rows = api.fleet_validate(folder, target_names(targets))
+    print_fleet_validation(rows, output_format)
+    edited = [r.name for r in rows if r.problems]
+    unreadable = [r.name for r in rows if r.error is not None]
+    if edited:
+        raise FleetValidationError(edited, unreadable)
+    if unreadable:
+        raise FleetUnreadableError(edited, unreadable)
 
 
 @command()

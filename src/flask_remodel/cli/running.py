@@ -73,9 +73,16 @@ def upgrade(
     """Upgrade the database to a revision (default: head)."""
     opts = be_verbose() if verbose else options()
     folder, x_args = opts.directory_for(directory), opts.x_args_with(x_arg)
+    if fleet and plan:
+        _plan_fleet(
+            folder, revision, x_args, phase, output_format, targets,
+            "sql", "backup", "backup_dir", "tag", "strict", "lock_wait", "parallel",
+            "keep_going", "resume",
+        )
+        return
     if fleet:
         refused = [name for name, given in (
-            ("--sql", sql), ("--plan", plan), ("--backup", backup), ("--phase", phase),
+            ("--sql", sql), ("--backup", backup), ("--phase", phase),
             ("--tag", tag), ("--strict", strict),
         ) if given]
         if refused:
@@ -101,6 +108,33 @@ def upgrade(
     )
     _print_sql(run)
     print_summary(run, output_format)
+
+
+def _plan_fleet(
+    folder: str | None, revision: str, x_args: list[str], phase: str | None,
+    output_format: str, targets: str | None, *run_options: str,
+) -> None:
+    """``upgrade --plan --fleet``: what each target would run; nothing runs.
+
+    Options of a run typed on the command line are refused; set in the
+    environment (a deploy script's ``FLASK_DB_UPGRADE_PARALLEL``) they are
+    left alone, so the same environment can plan and then run.
+    """
+    from ._fleet_output import print_fleet_plan
+
+    context = click.get_current_context()
+    typed = [
+        f"--{name.replace('_', '-')}" for name in (*run_options, "canary")
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if typed:
+        raise click.UsageError(
+            f"--plan --fleet changes nothing, so it does not take {', '.join(typed)}."
+        )
+    rows = api.fleet_plan(
+        folder, revision, targets=target_names(targets), x_arg=x_args, phase=phase
+    )
+    print_fleet_plan(rows, revision, output_format)
 
 
 def _upgrade_fleet(

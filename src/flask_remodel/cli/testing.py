@@ -9,6 +9,9 @@ import click
 from ..errors import MigrationTestFailedError
 from ._boundary import options
 from ._options import directory_option
+from ._options import fleet_option
+from ._options import target_names
+from ._options import targets_option
 from .group import command
 
 
@@ -25,8 +28,26 @@ from .group import command
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the generated rows."
 )
-def test(directory: str | None, url: str | None, expected_heads: int, seed: int) -> None:
+@fleet_option
+@targets_option
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="With --fleet: json prints one JSON object.",
+)
+def test(
+    directory: str | None, url: str | None, expected_heads: int, seed: int, fleet: bool,
+    targets: str | None, output_format: str,
+) -> None:
     """Check the migrations on a scratch database (upgrade, downgrade, data, models)."""
+    if fleet:
+        if url is not None:
+            raise click.UsageError(
+                "--fleet tests on each target's server; it does not take --url."
+            )
+        _test_fleet(directory, expected_heads, seed, targets, output_format)
+        return
+    if targets is not None or output_format != "text":
+        raise click.UsageError("--targets and --format only go with --fleet.")
     from ..testing import checks  # Alembic: not for listing the commands (--help)
     from ..testing import suite  # Alembic: not for listing the commands (--help)
 
@@ -51,3 +72,26 @@ def test(directory: str | None, url: str | None, expected_heads: int, seed: int)
     if failures:
         first = failures[0]
         raise MigrationTestFailedError(first.revision, first.operation, first.detail, len(failures))
+
+
+def _test_fleet(
+    directory: str | None, expected_heads: int, seed: int, targets: str | None,
+    output_format: str,
+) -> None:
+    from .. import api
+    from ..fleet.errors import FleetTestFailedError
+    from ._fleet_output import print_fleet_test
+
+    quiet = logging.getLogger("alembic")  # as above: the table says what ran
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        runs = api.fleet_test(
+            options().directory_for(directory), target_names(targets), expected_heads, seed
+        )
+    finally:
+        quiet.setLevel(level)
+    print_fleet_test(runs, output_format)
+    failed = [run.where for run in runs if not run.ok]
+    if failed:
+        raise FleetTestFailedError(failed)

@@ -12,7 +12,10 @@ from .. import _lazy
 if TYPE_CHECKING:
     from .errors import FleetDeclarationError as FleetDeclarationError
     from .errors import FleetFailedError as FleetFailedError
+    from .errors import FleetTestFailedError as FleetTestFailedError
+    from .errors import FleetUnreadableError as FleetUnreadableError
     from .errors import FleetUsageError as FleetUsageError
+    from .errors import FleetValidationError as FleetValidationError
     from .report import FleetReport as FleetReport
     from .report import TargetOutcome as TargetOutcome
     from .targets import FleetTarget as FleetTarget

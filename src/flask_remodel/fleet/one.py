@@ -44,8 +44,14 @@ class FleetJob:
 
 @contextmanager
 def on_target(target: FleetTarget, default_url: URL) -> Iterator[Engine]:
-    """Commands run in the block act on *target*; its engine is disposed of afterwards."""
-    engine = target_engine(target, default_url)
+    """Commands run in the block act on *target*; its engine is disposed of afterwards.
+
+    The engine takes the app's ``SQLALCHEMY_ENGINE_OPTIONS`` that can apply to it.
+    """
+    from flask import current_app
+
+    app_options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    engine = target_engine(target, default_url, app_options)
     try:
         with retargeted(engine, target.schema):
             yield engine

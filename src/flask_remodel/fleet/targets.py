@@ -200,16 +200,27 @@ def pick(targets: list[FleetTarget], names: Iterable[str] | None) -> list[FleetT
     return [target for target in targets if target.name in chosen]
 
 
-def target_engine(target: FleetTarget, default_url: URL) -> Engine:
+def target_engine(
+    target: FleetTarget, default_url: URL, app_options: Mapping[str, Any] | None = None
+) -> Engine:
     """A new engine for *target*; the caller disposes of it.
+
+    *app_options* are the app's ``SQLALCHEMY_ENGINE_OPTIONS``: those that can
+    apply to another database are applied (:mod:`.engine_options`).
 
     No pool: a worker runs one target after another, and a pooled connection
     left open to each would pile up. For a schema target every connection gets
     ``search_path`` set to the schema alone, so the revisions' unqualified
     names create and find the tenant's tables and nothing else's.
     """
+    from .engine_options import target_engine_options
+
     url = sa.make_url(target.url) if target.url is not None else default_url
-    engine = sa.create_engine(url, poolclass=NullPool)
+    options = target_engine_options(app_options, default_url, url)
+    # A schema target's search_path is set by a connect event, after the
+    # driver has applied the app's connect_args: psycopg's ``options`` (other
+    # session settings) stay, and only search_path is replaced by the tenant's.
+    engine = sa.create_engine(url, **options, poolclass=NullPool)
     if target.schema is not None:
         _pin_search_path(engine, target.schema)
     return engine
