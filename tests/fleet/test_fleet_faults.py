@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 
 from support import execute
 
@@ -145,7 +146,12 @@ def test_ctrl_c_stops_the_run_and_resume_finishes(fleet_factory, backend: str) -
     )
     fleet.wait_for_markers("r2", 2, process)
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the command and its workers
-    out, err = process.communicate(timeout=120)
+    try:
+        out, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # no process outlives the test
+        process.communicate()
+        raise AssertionError("the fleet run went on for 2 minutes after Ctrl-C") from None
 
     assert process.returncode == 1, err
     import json
