@@ -9,8 +9,10 @@ gets too. Some options cannot follow it:
   that connects to one fixed database whatever the URL): the target's URL is
   the point;
 * the queue pool's sizing (``pool_size``, ``max_overflow``, ``pool_timeout``,
-  ``pool_use_lifo``) and ``poolclass``/``pool``: target engines have no pool (see
-  :func:`~.targets.target_engine`), so none of these means anything;
+  ``pool_use_lifo``) and ``poolclass``/``pool``: a target's engine keeps
+  SQLAlchemy's default pool for the few connections one upgrade holds at once
+  and is disposed of when the target is done (see
+  :func:`~.targets.target_engine`); the app's sizing is for its web traffic;
 * ``connect_args`` on a target whose driver differs from the app's: those
   arguments are the app's driver's (``options`` is psycopg's, ``init_command``
   PyMySQL's) and another driver refuses them.
