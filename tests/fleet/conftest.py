@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -77,6 +78,13 @@ def downgrade():
 '''
 
 NAMES = ("alpha", "beta", "gamma", "delta")
+
+
+def _interruptible() -> None:
+    """In the child, before it runs: Ctrl-C as a shell leaves it for a foreground
+    command (default action, not blocked), whatever the test process inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,7 @@ class Fleet:
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "db", *args], cwd=self.root, env=self.env(**extra),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=_interruptible,
         )
 
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
