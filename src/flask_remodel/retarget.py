@@ -19,12 +19,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
-from .sources import BindKey
-from .sources import ModelSource
+if TYPE_CHECKING:  # sources imports Flask; the dialects package reads this module without it
+    from .sources import BindKey
+    from .sources import ModelSource
 
 
 @dataclass(frozen=True)

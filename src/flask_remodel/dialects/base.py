@@ -565,6 +565,10 @@ class DialectSupport:
     database_is_a_file: bool = False
     """Whether the database is a local file (no server that could be down)."""
 
+    tenant_schemas: bool = False
+    """Whether a fleet target (``REMODEL_FLEET``) may be a schema of one database,
+    chosen with ``search_path`` on each connection (PostgreSQL)."""
+
     has_migration_session: bool = False
     """Whether migrations need the SQLite layer's session to run in real transactions
     (:func:`flask_remodel.sqlite.sqlite_migration_session`, which the runner enters for

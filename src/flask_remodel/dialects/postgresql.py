@@ -136,6 +136,7 @@ class PostgreSQLSupport(DialectSupport):
 
     transactional_ddl = True
     writes_in_with = True
+    tenant_schemas = True
     online_operations = True
     not_valid_constraints = True
     named_enum_types = True

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError
 
+from ..dialects import dialect_for
 from ..urls import mask_passwords
 from ..urls import shown_url
 from .errors import FleetDeclarationError
@@ -158,7 +159,7 @@ def _check(target: FleetTarget, default_url: URL) -> None:
             "runs use a synchronous driver; name one in the URL (e.g. postgresql+psycopg)"
         )
     if target.schema is not None:
-        if url.get_backend_name() != "postgresql":
+        if not dialect_for(url).tenant_schemas:
             raise FleetDeclarationError(
                 f"target {target.name!r} names schema {target.schema!r}, but schemas are only "
                 f"for PostgreSQL and its database is {url.get_backend_name()}"
@@ -172,7 +173,7 @@ def _check(target: FleetTarget, default_url: URL) -> None:
 
 def _place(target: FleetTarget, default_url: URL) -> str:
     url = sa.make_url(target.url) if target.url is not None else default_url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    if dialect_for(url).database_is_a_file and url.database not in (None, "", ":memory:"):
         from pathlib import Path
 
         return f"sqlite:{Path(url.database).resolve()}"
