@@ -86,11 +86,11 @@ def test_text_summary_table(fleet_factory) -> None:
 
 
 def test_an_unreachable_target_fails_alone_with_its_password_masked(fleet_factory) -> None:
-    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
 
     fleet: Fleet = fleet_factory(("alpha", "beta"))
     fleet.add_tables(1)
-    url = sa.make_url(fleet.url)
+    url = make_url(fleet.url)
     missing = url.set(database="/no/such/folder/x.db") if url.get_backend_name() == "sqlite" \
         else url.set(database="remodel_no_such_database", password="s3cret-pw")
     fleet.declared["gone"] = missing.render_as_string(hide_password=False)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import URL
+from sqlalchemy.engine import make_url
 
 from ..deploy.plan import PlannedRevision
 from ..fleet.one import first_line
@@ -183,7 +183,7 @@ def fleet_test(
     default_url = _default_url()
     groups: dict[str, tuple[URL, list[FleetTarget]]] = {}
     for target in chosen:
-        url = sa.make_url(target.url) if target.url is not None else default_url
+        url = make_url(target.url) if target.url is not None else default_url
         key = server_of(url).render_as_string(hide_password=False)
         groups.setdefault(key, (url, []))[1].append(target)
     runs = []

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from ..dialects import dialect_for
@@ -47,7 +48,7 @@ class FleetTarget:
 
     def where(self, default_url: URL | None = None) -> str:
         """Where the target is, passwords masked (for reports)."""
-        url = shown_url(sa.make_url(self.url)) if self.url else (
+        url = shown_url(make_url(self.url)) if self.url else (
             shown_url(default_url) if default_url is not None else "(default database)"
         )
         return f"{url} schema {self.schema}" if self.schema else url
@@ -144,7 +145,7 @@ def _check(target: FleetTarget, default_url: URL) -> None:
     url = default_url
     if target.url is not None:
         try:
-            url = sa.make_url(target.url)
+            url = make_url(target.url)
         except ArgumentError as exc:
             raise FleetDeclarationError(
                 f"target {target.name!r}: {mask_passwords(target.url)!r} is not a database URL"
@@ -172,7 +173,7 @@ def _check(target: FleetTarget, default_url: URL) -> None:
 
 
 def _place(target: FleetTarget, default_url: URL) -> str:
-    url = sa.make_url(target.url) if target.url is not None else default_url
+    url = make_url(target.url) if target.url is not None else default_url
     if dialect_for(url).database_is_a_file and url.database not in (None, "", ":memory:"):
         from pathlib import Path
 
@@ -224,7 +225,7 @@ def target_engine(
     """
     from .engine_options import target_engine_options
 
-    url = sa.make_url(target.url) if target.url is not None else default_url
+    url = make_url(target.url) if target.url is not None else default_url
     options = target_engine_options(app_options, default_url, url)
     # A schema target's search_path is set by a connect event, after the
     # driver has applied the app's connect_args: psycopg's ``options`` (other
@@ -257,10 +258,13 @@ def _pin_search_path(engine: Engine, schema: str) -> None:
 def create_schema(engine: Engine, schema: str) -> bool:
     """Create *schema* if it does not exist (an upgrade starts from an empty tenant,
     as from an empty database); whether it was created."""
-    with engine.connect() as connection:
-        if sa.inspect(connection).has_schema(schema):
+    # A query rather than the inspector's has_schema(), which SQLAlchemy 1.4 lacks.
+    with engine.begin() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+        ).first()
+        if exists is not None:
             return False
         quoted = engine.dialect.identifier_preparer.quote_identifier(schema)
         connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
-        connection.commit()
         return True
