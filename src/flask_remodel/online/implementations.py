@@ -405,6 +405,12 @@ def _mysql_column_definition(operations: Operations, op: SetNotNullOnlineOp) -> 
     if charset:
         parts.append(f"CHARACTER SET {charset} COLLATE {collation}")
     parts.append("NOT NULL")
+    return _with_the_rest(parts, default, extra, comment)
+
+
+def _with_the_rest(parts: list[str], default: Any, extra: Any, comment: Any) -> str:
+    """*parts* of a column definition, then what ``MODIFY`` must repeat to keep the
+    column as it was: its default, ``AUTO_INCREMENT`` / ``ON UPDATE``, its comment."""
     if default is not None and str(default).upper() != "NULL":
         parts.append(f"DEFAULT {default}")
     extra = str(extra or "")
@@ -512,14 +518,7 @@ def _mysql_type_definition(operations: Operations, op: AlterColumnTypeOnlineOp) 
         parts.append(f"CHARACTER SET {charset} COLLATE {collation}")
     nullable = op.nullable if op.nullable is not None else str(is_nullable).upper() == "YES"
     parts.append("NULL" if nullable else "NOT NULL")
-    if default is not None and str(default).upper() != "NULL":
-        parts.append(f"DEFAULT {default}")
-    extra = str(extra or "")
-    if extra.lower().startswith(("auto_increment", "on update")):
-        parts.append(extra)
-    if comment:
-        parts.append("COMMENT '" + str(comment).replace("'", "''") + "'")
-    return " ".join(parts)
+    return _with_the_rest(parts, default, extra, comment)
 
 
 def truncating_rows(operations: Operations, op: AlterColumnTypeOnlineOp) -> int:
