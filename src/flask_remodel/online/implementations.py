@@ -389,10 +389,21 @@ def _mysql_column_definition(operations: Operations, op: SetNotNullOnlineOp) -> 
                 "with --sql the current column definition cannot be read; pass existing_type=",
             )
         return f"{_compiled(operations, sa.types.to_instance(op.existing_type))} NOT NULL"
+    column_type, _, default, extra, comment, charset, collation = _mysql_column(operations, op)
+    parts = [str(column_type)]
+    if charset:
+        parts.append(f"CHARACTER SET {charset} COLLATE {collation}")
+    parts.append("NOT NULL")
+    return _with_the_rest(parts, default, extra, comment)
+
+
+def _mysql_column(operations: Operations, op: Any) -> tuple[Any, ...]:
+    """The column *op* names, as ``information_schema.COLUMNS`` has it: its type,
+    nullability, default, extra, comment, character set and collation."""
     row = operations.get_bind().execute(
         sa.text(
-            "SELECT COLUMN_TYPE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, CHARACTER_SET_NAME,"
-            " COLLATION_NAME FROM information_schema.COLUMNS"
+            "SELECT COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT,"
+            " CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS"
             " WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) AND TABLE_NAME = :table"
             " AND COLUMN_NAME = :column"
         ),
@@ -400,12 +411,7 @@ def _mysql_column_definition(operations: Operations, op: SetNotNullOnlineOp) -> 
     ).first()
     if row is None:
         raise ConstraintValidationError(op.column_name, op.table_name, "no such column")
-    column_type, default, extra, comment, charset, collation = row
-    parts = [str(column_type)]
-    if charset:
-        parts.append(f"CHARACTER SET {charset} COLLATE {collation}")
-    parts.append("NOT NULL")
-    return _with_the_rest(parts, default, extra, comment)
+    return tuple(row)
 
 
 def _with_the_rest(parts: list[str], default: Any, extra: Any, comment: Any) -> str:
@@ -502,18 +508,7 @@ def _mysql_type_definition(operations: Operations, op: AlterColumnTypeOnlineOp) 
         if op.nullable is not None:
             parts.append("NULL" if op.nullable else "NOT NULL")
         return " ".join(parts)
-    row = operations.get_bind().execute(
-        sa.text(
-            "SELECT IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, CHARACTER_SET_NAME,"
-            " COLLATION_NAME FROM information_schema.COLUMNS"
-            " WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) AND TABLE_NAME = :table"
-            " AND COLUMN_NAME = :column"
-        ),
-        {"schema": op.schema, "table": op.table_name, "column": op.column_name},
-    ).first()
-    if row is None:
-        raise ConstraintValidationError(op.column_name, op.table_name, "no such column")
-    is_nullable, default, extra, comment, charset, collation = row
+    _, is_nullable, default, extra, comment, charset, collation = _mysql_column(operations, op)
     if charset and isinstance(new_type, sa.String) and not getattr(new_type, "collation", None):
         parts.append(f"CHARACTER SET {charset} COLLATE {collation}")
     nullable = op.nullable if op.nullable is not None else str(is_nullable).upper() == "YES"
