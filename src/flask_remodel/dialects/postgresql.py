@@ -70,9 +70,12 @@ def advisory_lock_key(schema: str | None) -> int:
 class AdvisoryLock(ServerLock):
     _lock_session: int | None = None
 
-    @property
-    def key(self) -> int:
-        return advisory_lock_key(self.table.schema)
+    def __init__(self, connection: Connection, name: str, schema: str | None) -> None:
+        super().__init__(connection, name, schema)
+        # Fixed when the lock is made, in the run's context: the lock is later
+        # asked through the async bridge's thread, which does not see the
+        # fleet's context variable, and every question must name the same key.
+        self.key = advisory_lock_key(self.table.schema)
 
     def try_acquire(self) -> bool:
         got = self.connection.execute(
